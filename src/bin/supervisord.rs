@@ -1,0 +1,6 @@
+//! The `supervisord` binary.
+
+fn main() {
+    eprintln!("supervisord: not implemented yet");
+    std::process::exit(1);
+}

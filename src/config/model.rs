@@ -1,0 +1,301 @@
+//! The validated configuration: what `supervisord.conf` means once every value has been
+//! expanded, typed and checked. This is the contract between the loader (`config`) and the
+//! daemon. Plain data, no I/O.
+
+use std::path::PathBuf;
+
+/// Activity-log threshold, with the reference's numeric levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogLevel {
+    /// `blather` (3)
+    Blather = 3,
+    /// `trace` (5)
+    Trace = 5,
+    /// `debug` (10)
+    Debug = 10,
+    /// `info` (20)
+    Info = 20,
+    /// `warn` (30)
+    Warn = 30,
+    /// `error` (40)
+    Error = 40,
+    /// `critical` (50)
+    Critical = 50,
+}
+
+impl LogLevel {
+    /// The four-letter name printed in the activity log (`INFO`, `CRIT`, ...).
+    pub fn label(self) -> &'static str {
+        match self {
+            LogLevel::Blather => "BLAT",
+            LogLevel::Trace => "TRAC",
+            LogLevel::Debug => "DEBG",
+            LogLevel::Info => "INFO",
+            LogLevel::Warn => "WARN",
+            LogLevel::Error => "ERRO",
+            LogLevel::Critical => "CRIT",
+        }
+    }
+
+    /// The config spelling (`info`, `critical`, ...).
+    pub fn config_name(self) -> &'static str {
+        match self {
+            LogLevel::Blather => "blather",
+            LogLevel::Trace => "trace",
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+            LogLevel::Critical => "critical",
+        }
+    }
+}
+
+/// `autorestart=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoRestart {
+    /// `true`: always restart after leaving RUNNING.
+    Always,
+    /// `false`: never.
+    Never,
+    /// `unexpected`: when the exit status is not in `exitcodes`.
+    Unexpected,
+}
+
+/// Where one output channel of a child is logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogTarget {
+    /// `NONE`/`OFF`, or stderr when `redirect_stderr` is set.
+    None,
+    /// `AUTO`: a unique file in `childlogdir`, named when the daemon starts.
+    Auto,
+    /// An explicit path (`~` expanded, directory checked).
+    Path(PathBuf),
+}
+
+/// The six options of one channel (`stdout_*` or `stderr_*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelConfig {
+    /// `*_logfile`
+    pub logfile: LogTarget,
+    /// `*_logfile_maxbytes` (0 = never rotate)
+    pub logfile_maxbytes: u64,
+    /// `*_logfile_backups`
+    pub logfile_backups: u32,
+    /// `*_capture_maxbytes` (0 = no capture mode)
+    pub capture_maxbytes: u64,
+    /// `*_events_enabled`
+    pub events_enabled: bool,
+    /// `*_syslog`
+    pub syslog: bool,
+}
+
+/// One process instance (a `[program:x]` with numprocs=3 gives three of these).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessConfig {
+    /// Process name after `process_name` expansion.
+    pub name: String,
+    /// Name of the group it belongs to.
+    pub group: String,
+    /// The defining section, e.g. `program:x`.
+    pub section: String,
+    /// numprocs of the defining section.
+    pub numprocs: u32,
+    /// `command` after expansion (not yet split: splitting happens at spawn, as the reference does).
+    pub command: String,
+    /// `directory`
+    pub directory: Option<PathBuf>,
+    /// `umask` (None = inherit)
+    pub umask: Option<u32>,
+    /// `priority`
+    pub priority: i64,
+    /// `autostart`
+    pub autostart: bool,
+    /// `autorestart`
+    pub autorestart: AutoRestart,
+    /// `startsecs`
+    pub startsecs: u64,
+    /// `startretries`
+    pub startretries: u32,
+    /// `exitcodes`
+    pub exitcodes: Vec<i32>,
+    /// `stopsignal` as a number.
+    pub stopsignal: i32,
+    /// `stopwaitsecs`
+    pub stopwaitsecs: u64,
+    /// `stopasgroup`
+    pub stopasgroup: bool,
+    /// `killasgroup`
+    pub killasgroup: bool,
+    /// `user` as written.
+    pub user: Option<String>,
+    /// Resolved uid of `user`.
+    pub uid: Option<u32>,
+    /// Primary gid of `user`.
+    pub gid: Option<u32>,
+    /// `redirect_stderr`
+    pub redirect_stderr: bool,
+    /// stdout channel options.
+    pub stdout: ChannelConfig,
+    /// stderr channel options (logfile is None when redirect_stderr).
+    pub stderr: ChannelConfig,
+    /// Extra environment: `[supervisord] environment` merged with the program's own (program wins),
+    /// in first-definition order.
+    pub environment: Vec<(String, String)>,
+    /// `serverurl` (None = AUTO).
+    pub serverurl: Option<String>,
+}
+
+/// `[eventlistener:x]` extras.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenerConfig {
+    /// Event type names subscribed to, sorted.
+    pub events: Vec<String>,
+    /// `buffer_size`
+    pub buffer_size: u32,
+    /// `result_handler` spec as written.
+    pub result_handler: String,
+}
+
+/// `[fcgi-program:x]` extras.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FcgiConfig {
+    /// `socket` URL as expanded (`tcp://h:p` or `unix:///path`).
+    pub socket: String,
+    /// `socket_backlog`
+    pub socket_backlog: Option<u32>,
+    /// `socket_owner` resolved to (uid, gid).
+    pub socket_owner: Option<(u32, u32)>,
+    /// `socket_mode`
+    pub socket_mode: u32,
+}
+
+/// What kind of section produced a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupKind {
+    /// `[program:x]` (homogeneous group).
+    Program,
+    /// `[group:x]` (heterogeneous group).
+    Group,
+    /// `[eventlistener:x]` (listener pool).
+    EventListener,
+    /// `[fcgi-program:x]`.
+    FcgiProgram,
+}
+
+/// A process group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupConfig {
+    /// Group name.
+    pub name: String,
+    /// Kind of group.
+    pub kind: GroupKind,
+    /// Group priority.
+    pub priority: i64,
+    /// Its processes, sorted by (priority, name).
+    pub processes: Vec<ProcessConfig>,
+    /// Listener pool settings when kind is EventListener.
+    pub listener: Option<ListenerConfig>,
+    /// FastCGI settings when kind is FcgiProgram.
+    pub fcgi: Option<FcgiConfig>,
+}
+
+/// Address family of a control server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerAddress {
+    /// `[unix_http_server]`
+    Unix {
+        /// Absolute socket path.
+        file: PathBuf,
+        /// `chmod` (default 0o700)
+        chmod: u32,
+        /// `chown` resolved to (uid, gid)
+        chown: Option<(u32, u32)>,
+    },
+    /// `[inet_http_server]`
+    Inet {
+        /// Host (empty = all interfaces).
+        host: String,
+        /// Port.
+        port: u16,
+    },
+}
+
+/// One control server section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Section name as written (`unix_http_server`, `inet_http_server:foo`).
+    pub section: String,
+    /// Name used in messages.
+    pub name: String,
+    /// Where it listens.
+    pub address: ServerAddress,
+    /// `username`
+    pub username: Option<String>,
+    /// `password` (plain or `{SHA}hex`)
+    pub password: Option<String>,
+}
+
+/// `[supervisord]`, with command-line overrides applied by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupervisordConfig {
+    /// `logfile`: absolute path, or `syslog`.
+    pub logfile: PathBuf,
+    /// `logfile_maxbytes`
+    pub logfile_maxbytes: u64,
+    /// `logfile_backups`
+    pub logfile_backups: u32,
+    /// `pidfile` (absolute)
+    pub pidfile: PathBuf,
+    /// `loglevel`
+    pub loglevel: LogLevel,
+    /// `nodaemon`
+    pub nodaemon: bool,
+    /// `silent`
+    pub silent: bool,
+    /// `minfds`
+    pub minfds: u64,
+    /// `minprocs`
+    pub minprocs: u64,
+    /// `umask`
+    pub umask: u32,
+    /// `user` as written.
+    pub user: Option<String>,
+    /// Resolved uid of `user`.
+    pub uid: Option<u32>,
+    /// `directory`
+    pub directory: Option<PathBuf>,
+    /// `identifier`
+    pub identifier: String,
+    /// `childlogdir`
+    pub childlogdir: PathBuf,
+    /// `nocleanup`
+    pub nocleanup: bool,
+    /// `strip_ansi`
+    pub strip_ansi: bool,
+    /// `environment`, in order.
+    pub environment: Vec<(String, String)>,
+}
+
+/// A fully loaded configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The main config file, absolute.
+    pub path: PathBuf,
+    /// `[supervisord]`
+    pub supervisord: SupervisordConfig,
+    /// Control servers in section order.
+    pub servers: Vec<ServerConfig>,
+    /// The AUTO serverurl children get in SUPERVISOR_SERVER_URL (first unix server, else first inet).
+    pub serverurl: Option<String>,
+    /// `[rpcinterface:x]` names.
+    pub rpcinterfaces: Vec<String>,
+    /// Groups sorted by (priority, name).
+    pub groups: Vec<GroupConfig>,
+    /// Parse-time warnings, logged at WARN once the logger exists.
+    pub warnings: Vec<String>,
+    /// Parse-time infos (`Included extra file ...`), logged at INFO.
+    pub infos: Vec<String>,
+    /// Every file read, in order.
+    pub files_read: Vec<PathBuf>,
+}

@@ -1,0 +1,1 @@
+//! supervisorctl: commands and output formatting.

@@ -1,0 +1,1 @@
+//! The daemon: startup, the poll loop, shutdown.

@@ -1,0 +1,1 @@
+//! Log files: the activity log and child output logs, with rotation.

@@ -1,0 +1,1 @@
+//! The supervisord command line (reference section 2.1).

@@ -1,0 +1,1 @@
+//! Process supervision as pure logic.
