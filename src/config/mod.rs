@@ -2,3 +2,4 @@
 //! `[include]`, and validation into [`model::Config`].
 
 pub mod model;
+pub mod shlex;

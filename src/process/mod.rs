@@ -1,1 +1,3 @@
 //! Process supervision as pure logic.
+
+pub mod plan;
