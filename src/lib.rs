@@ -20,6 +20,8 @@ pub mod logfile;
 pub mod options;
 pub mod process;
 pub mod protocol;
+pub mod pyrepr;
+pub mod signames;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod time;
