@@ -1,5 +1,7 @@
 //! The daemon: startup, the poll loop, shutdown.
 
+pub mod signals;
+
 use crate::config::model::Config;
 use crate::options::Options;
 

@@ -1,6 +1,8 @@
 //! The only place `unsafe` is allowed: thin wrappers over system calls. Every function here
 //! is safe to call; each `unsafe` block says why it is sound.
 
+pub mod poller;
+
 /// CLOCK_MONOTONIC in milliseconds.
 pub fn monotonic_ms() -> u64 {
     let mut ts = libc::timespec {
