@@ -1,3 +1,6 @@
 //! Process supervision as pure logic.
 
+pub mod machine;
 pub mod plan;
+pub mod state;
+pub mod wait_status;
