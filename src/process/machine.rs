@@ -708,4 +708,4 @@ impl Process {
 
 #[cfg(test)]
 #[path = "machine_tests/mod.rs"]
-mod tests;
+pub(crate) mod tests;

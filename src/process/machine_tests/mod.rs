@@ -24,7 +24,7 @@ pub(super) fn channel() -> ChannelConfig {
 }
 
 /// A `[program:p]` with the reference's defaults.
-pub(super) fn cfg() -> ProcessConfig {
+pub(crate) fn cfg() -> ProcessConfig {
     ProcessConfig {
         name: "p".into(),
         group: "p".into(),
