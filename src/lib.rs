@@ -17,6 +17,7 @@ pub mod config;
 pub mod ctl;
 pub mod daemon;
 pub mod logfile;
+pub mod messages;
 pub mod options;
 pub mod process;
 pub mod protocol;

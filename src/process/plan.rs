@@ -22,6 +22,11 @@ pub struct SpawnPlan {
     pub user: Option<PlanUser>,
     /// Child fd 2 is the stdout pipe (`redirect_stderr=true`).
     pub redirect_stderr: bool,
+    /// When set, the child cannot take on `user=` (supervisord is not root, or the uid is
+    /// unknown): at the setuid stage it writes these bytes to fd 2 (a complete
+    /// `supervisor: couldn't setuid to UID: MSG\n` line), then the `child process was not
+    /// spawned` line, and `_exit(127)`s, as the reference does. `user` is None then.
+    pub setuid_error: Option<CString>,
 }
 
 /// The identity a child switches to.

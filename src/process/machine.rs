@@ -1,0 +1,711 @@
+//! The per-process state machine: `Process::on(input, now) -> actions`, pure.
+//!
+//! It owns one process's state (reference §3), its counters and its single deadline. It never
+//! forks, signals, logs or reads a clock: it returns [`Action`]s for the event loop
+//! (`daemon`) to carry out, and the loop reports back with [`Input`]s. Every transition is one
+//! arm of the `match (state, input)` in [`Process::on`], labelled with its edge.
+//!
+//! Loop contract:
+//! - Execute the actions of one call in order, before feeding the next input to this process.
+//! - `Spawn`: build the plan (`spawn::build_plan`), fork; then feed `Spawned { pid }` or
+//!   `SpawnFailed { message }` (a `build_plan` error, or the fork/pipe spawnerr text).
+//! - `Kill`: `kill(pid)` or `kill(-pid)` when `group`; on any error feed
+//!   `KillFailed { errno_name }` (ESRCH included: the machine only logs it).
+//! - Feed `Exited` when `waitpid` reaps this process's pid, and `Deadline` whenever
+//!   `now >= deadline()` (extra `Deadline`s are harmless).
+
+use crate::config::model::{AutoRestart, LogLevel, ProcessConfig};
+use crate::messages;
+use crate::process::state::State;
+use crate::process::wait_status::WaitStatus;
+use crate::time::Mono;
+
+/// A process id as the kernel gives it (`pid_t`).
+pub type Pid = i32;
+
+/// The daemon's mood, as far as one process cares: automatic starts (autostart, autorestart,
+/// backoff retries) happen only while it is `Running`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mood {
+    /// Normal operation.
+    Running,
+    /// Shutting down or restarting: no automatic starts.
+    ShuttingDown,
+}
+
+/// What the supervisor wants for this process, kept apart from what it is. `Up` from every
+/// spawn on; `Down` once a stop was requested. An exit counts as a stop (STOPPED) rather than a
+/// crash (EXITED) only when `Down`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// Keep it running (restart policy applies).
+    Up,
+    /// A stop was requested.
+    Down,
+}
+
+/// Something that happened to the process, fed in by the loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// Daemon start or group added: spawn if `autostart` and never started.
+    AutoStart,
+    /// Manual `start`.
+    Start,
+    /// Manual `stop` (and each process of `stop all`).
+    Stop,
+    /// Daemon shutdown/restart reached this process: like `Stop`, but BACKOFF gives up (FATAL),
+    /// and the mood becomes `ShuttingDown`.
+    Shutdown,
+    /// Manual `signal`.
+    Signal(i32),
+    /// The fork for our `Spawn` action succeeded.
+    Spawned {
+        /// The child's pid.
+        pid: Pid,
+    },
+    /// Our `Spawn` action failed before or at fork; the reference's spawnerr text.
+    SpawnFailed {
+        /// e.g. `can't find command 'x'`.
+        message: String,
+    },
+    /// `waitpid` reaped our pid.
+    Exited {
+        /// How it ended.
+        status: WaitStatus,
+    },
+    /// The time [`Process::deadline`] asked for has come.
+    Deadline,
+    /// A `Kill` action failed.
+    KillFailed {
+        /// The errno name (`EPERM`, `ESRCH`, ...).
+        errno_name: String,
+    },
+    /// The daemon's mood changed. Back to `Running` re-checks automatic starts.
+    Mood(Mood),
+}
+
+/// Something the loop must do, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Build the spawn plan and fork; report `Spawned` or `SpawnFailed`.
+    Spawn,
+    /// `kill(pid, signal)`, or `kill(-pid, signal)` when `group`.
+    Kill {
+        /// The process's pid (positive).
+        pid: Pid,
+        /// Signal number.
+        signal: i32,
+        /// Signal the process group instead.
+        group: bool,
+    },
+    /// Write a line to the activity log.
+    Log {
+        /// Level.
+        level: LogLevel,
+        /// The line, without timestamp or level.
+        message: String,
+    },
+    /// The state changed: emit the PROCESS_STATE event and wake waiting clients. The values
+    /// are a snapshot taken at the transition, as the reference renders events eagerly.
+    StateChanged {
+        /// Old state.
+        from: State,
+        /// New state.
+        to: State,
+        /// For EXITED: whether the exit status was in `exitcodes` (event field `expected`).
+        expected: bool,
+        /// The pid at the transition (event field `pid`, 0 when None).
+        pid: Option<Pid>,
+        /// The backoff counter at the transition (event field `tries`).
+        tries: u32,
+    },
+}
+
+/// The answer to one input. Manual commands map it to faults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done (a spawn, a signal or a stop is under way).
+    Ok,
+    /// Nothing to do for an automatic input (not due, not eligible).
+    Ignored,
+    /// `start` while STARTING, RUNNING or BACKOFF: ALREADY_STARTED.
+    AlreadyStarted,
+    /// `stop` outside RUNNING/STARTING/BACKOFF, `signal` outside RUNNING/STARTING/STOPPING:
+    /// NOT_RUNNING.
+    NotRunning,
+    /// `start` while the old instance is still STOPPING: the reference logs WARN
+    /// `process 'x' already running` and its wait ends in ABNORMAL_TERMINATION.
+    StillStopping,
+    /// `start` in UNKNOWN: FAILED with `messages::unknown_process_state`.
+    InUnknownState,
+    /// FAILED with this text (a kill failed, or there was no pid to signal).
+    Failed(String),
+}
+
+/// Which kind of `Kill` was sent last, so a failure is reported with the right words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KillKind {
+    Stop,
+    Signal,
+}
+
+/// One supervised process.
+#[derive(Debug, Clone)]
+pub struct Process {
+    cfg: ProcessConfig,
+    state: State,
+    want: Want,
+    mood: Mood,
+    /// Set between `Spawned` and the reap.
+    pid: Option<Pid>,
+    /// None = never started (the reference's `laststart == 0`).
+    laststart: Option<Mono>,
+    laststop: Option<Mono>,
+    spawnerr: Option<String>,
+    exitstatus: Option<i32>,
+    /// Failed starts since the last RUNNING (reset on RUNNING, EXITED and giving up).
+    backoff: u32,
+    /// BACKOFF: retry time. STOPPING: SIGKILL time. Unused in other states.
+    delay: Option<Mono>,
+    last_kill: KillKind,
+}
+
+impl Process {
+    /// A new process in STOPPED, never started, mood `Running`.
+    pub fn new(cfg: ProcessConfig) -> Process {
+        Process {
+            cfg,
+            state: State::Stopped,
+            want: Want::Down,
+            mood: Mood::Running,
+            pid: None,
+            laststart: None,
+            laststop: None,
+            spawnerr: None,
+            exitstatus: None,
+            backoff: 0,
+            delay: None,
+            last_kill: KillKind::Stop,
+        }
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &ProcessConfig {
+        &self.cfg
+    }
+    /// Process name.
+    pub fn name(&self) -> &str {
+        &self.cfg.name
+    }
+    /// Current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+    /// Desired state.
+    pub fn want(&self) -> Want {
+        self.want
+    }
+    /// The daemon mood this process last heard of.
+    pub fn mood(&self) -> Mood {
+        self.mood
+    }
+    /// The live child's pid.
+    pub fn pid(&self) -> Option<Pid> {
+        self.pid
+    }
+    /// Why the last start failed (`status` shows it for BACKOFF/FATAL/EXITED).
+    pub fn spawnerr(&self) -> Option<&str> {
+        self.spawnerr.as_deref()
+    }
+    /// The last exit status (-1 for a signal death); None after a too-quick exit.
+    pub fn exitstatus(&self) -> Option<i32> {
+        self.exitstatus
+    }
+    /// When the last spawn began; None if never started.
+    pub fn laststart(&self) -> Option<Mono> {
+        self.laststart
+    }
+    /// When the last child was reaped.
+    pub fn laststop(&self) -> Option<Mono> {
+        self.laststop
+    }
+    /// The backoff counter (event field `tries`).
+    pub fn backoff(&self) -> u32 {
+        self.backoff
+    }
+
+    /// The earliest time this process wants a [`Input::Deadline`]; None when nothing is due (an
+    /// idle RUNNING process has none).
+    pub fn deadline(&self) -> Option<Mono> {
+        match self.state {
+            // STARTING -> RUNNING once up for strictly more than startsecs.
+            State::Starting => match (self.pid, self.laststart) {
+                (Some(_), Some(start)) => Some(self.running_at(start)),
+                _ => None,
+            },
+            State::Backoff if self.may_retry() => self.delay,
+            State::Stopping => self.delay,
+            State::Backoff
+            | State::Stopped
+            | State::Running
+            | State::Exited
+            | State::Fatal
+            | State::Unknown => None,
+        }
+    }
+
+    /// Feeds one input at time `now`, appending the resulting actions to `out`.
+    pub fn on(&mut self, input: Input, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        use State::*;
+        match (self.state, input) {
+            // STOPPED -> STARTING: autostart, first time only, daemon running.
+            (Stopped, Input::AutoStart) => self.auto_start(now, out),
+            (
+                Starting | Running | Backoff | Stopping | Exited | Fatal | Unknown,
+                Input::AutoStart,
+            ) => Outcome::Ignored,
+
+            // STOPPED/EXITED/FATAL -> STARTING: manual start.
+            (Stopped | Exited | Fatal, Input::Start) => {
+                self.spawn(now, out);
+                Outcome::Ok
+            }
+            (Starting | Running | Backoff, Input::Start) => Outcome::AlreadyStarted,
+            // STOPPING: the old instance still has a pid.
+            (Stopping, Input::Start) => {
+                self.log(out, LogLevel::Warn, messages::already_running(self.name()));
+                Outcome::StillStopping
+            }
+            (Unknown, Input::Start) => Outcome::InUnknownState,
+
+            // RUNNING/STARTING -> STOPPING: stopsignal.
+            (Starting | Running, Input::Stop) => self.send_stop(now, out),
+            // BACKOFF -> STOPPED: nothing to signal.
+            (Backoff, Input::Stop) => self.stop_in_backoff(out),
+            (Stopped | Stopping | Exited | Fatal | Unknown, Input::Stop) => Outcome::NotRunning,
+
+            // RUNNING/STARTING -> STOPPING, as Stop, with no restarts from now on.
+            (Starting | Running, Input::Shutdown) => {
+                self.mood = Mood::ShuttingDown;
+                self.send_stop(now, out)
+            }
+            // BACKOFF -> FATAL: the reference's give_up during stop_all (no log line).
+            (Backoff, Input::Shutdown) => {
+                self.mood = Mood::ShuttingDown;
+                self.want = Want::Down;
+                self.give_up(out);
+                Outcome::Ok
+            }
+            (Stopped | Stopping | Exited | Fatal | Unknown, Input::Shutdown) => {
+                self.mood = Mood::ShuttingDown;
+                Outcome::Ignored
+            }
+
+            // RUNNING/STARTING/STOPPING: manual signal, no state change.
+            (Starting | Running | Stopping, Input::Signal(sig)) => self.send_signal(sig, out),
+            (Stopped | Backoff | Exited | Fatal | Unknown, Input::Signal(_)) => Outcome::NotRunning,
+
+            // STARTING: the fork succeeded (and startsecs=0 means RUNNING at once).
+            (Starting, Input::Spawned { pid }) => self.spawned(pid, now, out),
+            (
+                Stopped | Running | Backoff | Stopping | Exited | Fatal | Unknown,
+                Input::Spawned { .. },
+            ) => Outcome::Ignored,
+
+            // STARTING -> BACKOFF: spawnerr.
+            (Starting, Input::SpawnFailed { message }) => self.spawn_failed(message, now, out),
+            (
+                Stopped | Running | Backoff | Stopping | Exited | Fatal | Unknown,
+                Input::SpawnFailed { .. },
+            ) => Outcome::Ignored,
+
+            // STARTING -> BACKOFF: exited before startsecs (or -> RUNNING -> EXITED if the
+            // deadline had already passed unnoticed).
+            (Starting, Input::Exited { status }) => self.exited_while_starting(status, now, out),
+            // RUNNING -> EXITED (-> STARTING when autorestart says so).
+            (Running, Input::Exited { status }) => self.exited_while_running(status, now, out),
+            // STOPPING -> STOPPED.
+            (Stopping, Input::Exited { status }) => self.exited_after_stop(status, now, out),
+            // UNKNOWN -> STOPPED or EXITED, by what we wanted.
+            (Unknown, Input::Exited { status }) => match self.want {
+                Want::Down => self.exited_after_stop(status, now, out),
+                Want::Up => self.exited_while_running(status, now, out),
+            },
+            (Stopped | Backoff | Exited | Fatal, Input::Exited { .. }) => Outcome::Ignored,
+
+            // STARTING -> RUNNING: up for more than startsecs.
+            (Starting, Input::Deadline) => self.check_started(now, out),
+            // BACKOFF -> STARTING: retry delay over.
+            (Backoff, Input::Deadline) => self.retry(now, out),
+            // STOPPING: stopwaitsecs over, SIGKILL (again).
+            (Stopping, Input::Deadline) => self.escalate(now, out),
+            (Stopped | Running | Exited | Fatal | Unknown, Input::Deadline) => Outcome::Ignored,
+
+            // RUNNING/STARTING/STOPPING -> UNKNOWN: kill failed (ESRCH: log only).
+            (Starting | Running | Stopping, Input::KillFailed { errno_name }) => {
+                self.kill_failed(&errno_name, out)
+            }
+            (Stopped | Backoff | Exited | Fatal | Unknown, Input::KillFailed { .. }) => {
+                Outcome::Ignored
+            }
+
+            // Any state: mood change; back to Running re-checks automatic starts.
+            (
+                Stopped | Starting | Running | Backoff | Stopping | Exited | Fatal | Unknown,
+                Input::Mood(mood),
+            ) => self.set_mood(mood, now, out),
+        }
+    }
+
+    /// [`Process::on`] returning its actions, for callers that do not reuse a buffer.
+    pub fn step(&mut self, input: Input, now: Mono) -> (Outcome, Vec<Action>) {
+        let mut out = Vec::new();
+        let outcome = self.on(input, now, &mut out);
+        (outcome, out)
+    }
+
+    // ---- edges ---------------------------------------------------------------------------
+
+    fn auto_start(&mut self, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        if self.cfg.autostart && self.laststart.is_none() && self.mood == Mood::Running {
+            self.spawn(now, out);
+            Outcome::Ok
+        } else {
+            Outcome::Ignored
+        }
+    }
+
+    /// -> STARTING and ask the loop to fork. The backoff counter is kept: only RUNNING,
+    /// EXITED and giving up reset it.
+    fn spawn(&mut self, now: Mono, out: &mut Vec<Action>) {
+        self.want = Want::Up;
+        self.spawnerr = None;
+        self.exitstatus = None;
+        self.pid = None;
+        self.delay = None;
+        self.laststart = Some(now);
+        self.transition(State::Starting, true, out);
+        out.push(Action::Spawn);
+    }
+
+    fn spawned(&mut self, pid: Pid, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        if self.pid.is_some() {
+            return Outcome::Ignored;
+        }
+        self.pid = Some(pid);
+        self.log(out, LogLevel::Info, messages::spawned(self.name(), pid));
+        if self.cfg.startsecs == 0 {
+            self.enter_running(out);
+        } else {
+            self.check_started(now, out);
+        }
+        Outcome::Ok
+    }
+
+    fn spawn_failed(&mut self, message: String, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        if self.pid.is_some() {
+            return Outcome::Ignored;
+        }
+        self.log(out, LogLevel::Info, messages::spawnerr(&message));
+        self.spawnerr = Some(message);
+        self.enter_backoff(now, out);
+        self.give_up_if_exhausted(out);
+        Outcome::Ok
+    }
+
+    fn check_started(&mut self, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        match (self.pid, self.laststart) {
+            (Some(_), Some(start)) if now >= self.running_at(start) => {
+                self.enter_running(out);
+                Outcome::Ok
+            }
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn retry(&mut self, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        let due = match self.delay {
+            Some(d) => now >= d,
+            None => true,
+        };
+        if self.may_retry() && due {
+            self.spawn(now, out);
+            Outcome::Ok
+        } else {
+            Outcome::Ignored
+        }
+    }
+
+    fn exited_while_starting(
+        &mut self,
+        status: WaitStatus,
+        now: Mono,
+        out: &mut Vec<Action>,
+    ) -> Outcome {
+        let Some(start) = self.laststart else {
+            return Outcome::Ignored;
+        };
+        if self.pid.is_none() {
+            return Outcome::Ignored;
+        }
+        if now >= self.running_at(start) {
+            // It did stay up long enough; the deadline just was not fed first.
+            self.enter_running(out);
+            return self.exited_while_running(status, now, out);
+        }
+        // The project's rule: dying before startsecs is always BACKOFF, never RUNNING first.
+        self.laststop = Some(now);
+        self.exitstatus = None;
+        self.spawnerr = Some(messages::EXITED_TOO_QUICKLY.to_string());
+        self.enter_backoff(now, out);
+        self.pid = None;
+        let msg = messages::exited(self.name(), &status, false);
+        self.log(out, LogLevel::Warn, msg);
+        self.give_up_if_exhausted(out);
+        Outcome::Ok
+    }
+
+    fn exited_while_running(
+        &mut self,
+        status: WaitStatus,
+        now: Mono,
+        out: &mut Vec<Action>,
+    ) -> Outcome {
+        let es = status.code();
+        let expected = self.cfg.exitcodes.contains(&es);
+        self.laststop = Some(now);
+        self.exitstatus = Some(es);
+        self.backoff = 0;
+        self.delay = None;
+        if !expected {
+            self.spawnerr = Some(messages::bad_exit_code(es));
+        }
+        self.transition(State::Exited, expected, out);
+        self.pid = None;
+        let level = if expected {
+            LogLevel::Info
+        } else {
+            LogLevel::Warn
+        };
+        self.log(out, level, messages::exited(self.name(), &status, expected));
+        self.restart_if_wanted(now, out);
+        Outcome::Ok
+    }
+
+    fn exited_after_stop(
+        &mut self,
+        status: WaitStatus,
+        now: Mono,
+        out: &mut Vec<Action>,
+    ) -> Outcome {
+        let es = status.code();
+        self.laststop = Some(now);
+        self.exitstatus = Some(es);
+        self.delay = None;
+        self.transition(State::Stopped, true, out);
+        self.pid = None;
+        // A signal death (-1) is never in exitcodes, hence WARN (reference quirk 14).
+        let level = if self.cfg.exitcodes.contains(&es) {
+            LogLevel::Info
+        } else {
+            LogLevel::Warn
+        };
+        self.log(out, level, messages::stopped(self.name(), &status));
+        Outcome::Ok
+    }
+
+    fn send_stop(&mut self, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        let sig = self.cfg.stopsignal;
+        let Some(pid) = self.pid else {
+            let msg = messages::attempted_kill_not_running(self.name(), sig);
+            self.log(out, LogLevel::Debug, msg.clone());
+            return Outcome::Failed(msg);
+        };
+        self.want = Want::Down;
+        let group = self.cfg.stopasgroup;
+        let msg = messages::killing_with_signal(self.name(), pid, group, sig);
+        self.log(out, LogLevel::Debug, msg);
+        self.delay = Some(now.plus_secs(self.cfg.stopwaitsecs));
+        self.transition(State::Stopping, true, out);
+        self.last_kill = KillKind::Stop;
+        out.push(Action::Kill {
+            pid,
+            signal: sig,
+            group,
+        });
+        Outcome::Ok
+    }
+
+    fn stop_in_backoff(&mut self, out: &mut Vec<Action>) -> Outcome {
+        self.log(
+            out,
+            LogLevel::Debug,
+            messages::attempted_kill_in_backoff(self.name()),
+        );
+        self.want = Want::Down;
+        self.delay = None;
+        self.transition(State::Stopped, true, out);
+        Outcome::Ok
+    }
+
+    /// STOPPING past its deadline: SIGKILL, then again every stopwaitsecs while it survives.
+    fn escalate(&mut self, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        let (Some(pid), Some(due)) = (self.pid, self.delay) else {
+            return Outcome::Ignored;
+        };
+        if now < due {
+            return Outcome::Ignored;
+        }
+        self.log(out, LogLevel::Warn, messages::killing(self.name(), pid));
+        let group = self.cfg.killasgroup;
+        let msg = messages::killing_with_signal(self.name(), pid, group, libc::SIGKILL);
+        self.log(out, LogLevel::Debug, msg);
+        // At least 1 s between repeats, so stopwaitsecs=0 cannot spin the loop.
+        self.delay = Some(now.plus_secs(self.cfg.stopwaitsecs.max(1)));
+        self.last_kill = KillKind::Stop;
+        out.push(Action::Kill {
+            pid,
+            signal: libc::SIGKILL,
+            group,
+        });
+        Outcome::Ok
+    }
+
+    fn send_signal(&mut self, sig: i32, out: &mut Vec<Action>) -> Outcome {
+        let Some(pid) = self.pid else {
+            let msg = messages::attempted_signal_not_running(self.name(), sig);
+            self.log(out, LogLevel::Debug, msg.clone());
+            return Outcome::Failed(msg);
+        };
+        let msg = messages::sending_signal(self.name(), pid, sig);
+        self.log(out, LogLevel::Debug, msg);
+        self.last_kill = KillKind::Signal;
+        out.push(Action::Kill {
+            pid,
+            signal: sig,
+            group: false,
+        });
+        Outcome::Ok
+    }
+
+    fn kill_failed(&mut self, errno_name: &str, out: &mut Vec<Action>) -> Outcome {
+        let Some(pid) = self.pid else {
+            return Outcome::Ignored;
+        };
+        let name = self.name();
+        if errno_name == "ESRCH" {
+            // Already dead: the reap will sort it out.
+            let msg = match self.last_kill {
+                KillKind::Stop => messages::unable_to_kill_esrch(name, pid),
+                KillKind::Signal => messages::unable_to_signal_esrch(name, pid),
+            };
+            self.log(out, LogLevel::Debug, msg);
+            return Outcome::Ok;
+        }
+        let msg = match self.last_kill {
+            KillKind::Stop => messages::unknown_problem_killing(name, pid, errno_name),
+            KillKind::Signal => messages::unknown_problem_signalling(name, pid, errno_name),
+        };
+        self.log(out, LogLevel::Critical, msg.clone());
+        self.delay = None;
+        self.transition(State::Unknown, true, out);
+        Outcome::Failed(msg)
+    }
+
+    fn set_mood(&mut self, mood: Mood, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        self.mood = mood;
+        match (mood, self.state) {
+            (Mood::Running, State::Stopped) => self.auto_start(now, out),
+            (Mood::Running, State::Exited) => {
+                if self.restart_if_wanted(now, out) {
+                    Outcome::Ok
+                } else {
+                    Outcome::Ignored
+                }
+            }
+            _ => Outcome::Ignored,
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------
+
+    /// EXITED -> STARTING at once when autorestart says so and the daemon is running.
+    fn restart_if_wanted(&mut self, now: Mono, out: &mut Vec<Action>) -> bool {
+        let unexpected = self
+            .exitstatus
+            .is_some_and(|es| !self.cfg.exitcodes.contains(&es));
+        let policy = match self.cfg.autorestart {
+            AutoRestart::Always => true,
+            AutoRestart::Never => false,
+            AutoRestart::Unexpected => unexpected,
+        };
+        if policy && self.mood == Mood::Running && self.want == Want::Up {
+            self.spawn(now, out);
+            true
+        } else {
+            false
+        }
+    }
+
+    fn enter_running(&mut self, out: &mut Vec<Action>) {
+        self.backoff = 0;
+        self.delay = None;
+        self.transition(State::Running, true, out);
+        let msg = messages::success(self.name(), self.cfg.startsecs);
+        self.log(out, LogLevel::Info, msg);
+    }
+
+    /// -> BACKOFF: one more failure, next try `backoff` seconds from now.
+    fn enter_backoff(&mut self, now: Mono, out: &mut Vec<Action>) {
+        self.backoff += 1;
+        self.delay = Some(now.plus_secs(u64::from(self.backoff)));
+        self.transition(State::Backoff, true, out);
+    }
+
+    /// BACKOFF -> FATAL with `gave up:` once the retries are used up.
+    fn give_up_if_exhausted(&mut self, out: &mut Vec<Action>) {
+        if self.backoff > self.cfg.startretries {
+            self.give_up(out);
+            self.log(out, LogLevel::Info, messages::gave_up(self.name()));
+        }
+    }
+
+    /// BACKOFF -> FATAL. Resets the counter, so a later manual start gets every retry again.
+    fn give_up(&mut self, out: &mut Vec<Action>) {
+        self.backoff = 0;
+        self.delay = None;
+        self.transition(State::Fatal, true, out);
+    }
+
+    fn may_retry(&self) -> bool {
+        self.mood == Mood::Running && self.backoff <= self.cfg.startretries
+    }
+
+    /// The first instant at which the process has been up strictly longer than startsecs.
+    fn running_at(&self, start: Mono) -> Mono {
+        Mono(start.plus_secs(self.cfg.startsecs).0.saturating_add(1))
+    }
+
+    fn transition(&mut self, to: State, expected: bool, out: &mut Vec<Action>) {
+        let from = self.state;
+        if from == to {
+            return;
+        }
+        self.state = to;
+        out.push(Action::StateChanged {
+            from,
+            to,
+            expected,
+            pid: self.pid,
+            tries: self.backoff,
+        });
+    }
+
+    fn log(&self, out: &mut Vec<Action>, level: LogLevel, message: String) {
+        out.push(Action::Log { level, message });
+    }
+}
+
+#[cfg(test)]
+#[path = "machine_tests/mod.rs"]
+pub(crate) mod tests;
