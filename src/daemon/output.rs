@@ -1,0 +1,152 @@
+//! Child output: what happens to bytes read from a child's stdout/stderr pipe. They go to
+//! the channel's log file as is (after optional ANSI stripping), to syslog when asked, and
+//! into the activity log at debug level, as the reference does. Log-file trouble (a full
+//! disk) is reported once and never stops the loop.
+
+use std::fs::File;
+use std::io::{self, Read};
+
+use crate::config::model::LogLevel;
+use crate::daemon::procs::{Slot, Stream};
+use crate::logfile::activity::Logger;
+use crate::logfile::syslog::Syslog;
+use crate::logfile::writer::{LogEvent, LogFile};
+
+/// Bytes read from one pipe per wake-up. Large enough that a fast writer costs one read and
+/// one write per wake-up; bounded so one chatty child cannot starve the others.
+pub const READ_CHUNK: usize = 128 * 1024;
+
+/// A child's output pipe being read.
+#[derive(Debug)]
+pub struct Channel {
+    /// Read end (non-blocking).
+    pub file: File,
+    /// Owner slot.
+    pub slot: usize,
+    /// Which stream.
+    pub stream: Stream,
+}
+
+/// What one read gave.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ReadResult {
+    /// This many bytes are in the buffer.
+    Data(usize),
+    /// Nothing now.
+    Empty,
+    /// The write end is closed everywhere.
+    Eof,
+}
+
+/// Reads once from `fd` into `buf`.
+pub fn read_once(mut file: &File, buf: &mut [u8]) -> ReadResult {
+    loop {
+        match file.read(buf) {
+            Ok(0) => return ReadResult::Eof,
+            Ok(n) => return ReadResult::Data(n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadResult::Empty,
+            Err(_) => return ReadResult::Eof,
+        }
+    }
+}
+
+/// Opens a slot's log files if they are not open yet (at the first spawn). Returns warnings
+/// to log.
+pub fn open_logs(slot: &mut Slot) -> Vec<(LogLevel, String)> {
+    let mut out = Vec::new();
+    let cfg = slot.machine.config().clone();
+    for (i, ch) in [&cfg.stdout, &cfg.stderr].iter().enumerate() {
+        let log = &mut slot.logs[i];
+        if log.file.is_some() {
+            continue;
+        }
+        let Some(path) = log.path.clone() else {
+            continue;
+        };
+        match LogFile::open(&path, ch.logfile_maxbytes, ch.logfile_backups) {
+            Ok(f) => {
+                if f.maxbytes_ignored() && ch.logfile_maxbytes > 0 {
+                    out.push((
+                        LogLevel::Warn,
+                        format!(
+                            "'{}' {} log {} is not a regular file; not rotating it ({}_logfile_maxbytes is ignored)",
+                            cfg.name,
+                            if i == 0 { "stdout" } else { "stderr" },
+                            path.display(),
+                            if i == 0 { "stdout" } else { "stderr" },
+                        ),
+                    ));
+                }
+                log.file = Some(f);
+            }
+            Err(e) => out.push((
+                LogLevel::Critical,
+                format!("could not open log file {}: {e}", path.display()),
+            )),
+        }
+    }
+    out
+}
+
+/// Sends `data` read from `stream` of `slot` to its destinations.
+pub fn deliver(
+    slot: &mut Slot,
+    stream: Stream,
+    data: &[u8],
+    logger: &mut Logger,
+    syslog: &Syslog,
+) {
+    let idx = stream as usize;
+    let stripped;
+    let data = match slot.logs[idx].stripper.as_mut() {
+        Some(s) => {
+            stripped = s.strip(data);
+            &stripped[..]
+        }
+        None => data,
+    };
+    if data.is_empty() {
+        return;
+    }
+    if logger.enabled(LogLevel::Debug) {
+        logger.debug(&format!(
+            "'{}' {} output:\n{}",
+            slot.machine.name(),
+            stream.name(),
+            String::from_utf8_lossy(data)
+        ));
+    }
+    let cfg = slot.machine.config();
+    let to_syslog = match stream {
+        Stream::Stdout => cfg.stdout.syslog,
+        Stream::Stderr => cfg.stderr.syslog,
+    };
+    if to_syslog {
+        syslog.child_output(slot.machine.name(), data);
+    }
+    let name = slot.machine.name().to_string();
+    if let Some(file) = slot.logs[idx].file.as_mut() {
+        for ev in file.write(data) {
+            report(logger, &name, stream, file, ev);
+        }
+    }
+}
+
+fn report(logger: &mut Logger, name: &str, stream: Stream, file: &LogFile, ev: LogEvent) {
+    let path = file.path().display();
+    match ev {
+        LogEvent::WriteFailed { errno_name } => logger.critical(&format!(
+            "cannot write {} log of '{name}' to {path}: {errno_name}; dropping output until writing works again",
+            stream.name()
+        )),
+        LogEvent::Resumed { lost_bytes } => logger.warn(&format!(
+            "writing {} log of '{name}' to {path} again; {lost_bytes} bytes were lost",
+            stream.name()
+        )),
+        LogEvent::RotateFailed { errno_name } => logger.warn(&format!(
+            "could not rotate {} log of '{name}' ({path}): {errno_name}",
+            stream.name()
+        )),
+    }
+}

@@ -1,0 +1,222 @@
+//! The table of supervised processes: each slot pairs the pure state machine with the
+//! runtime things the loop owns for it (log files, stdin, wall-clock times), plus lookups by
+//! pid and by name. No policy lives here.
+
+use std::collections::HashMap;
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+
+use crate::config::model::{Config, GroupConfig, LogTarget, ProcessConfig};
+use crate::logfile::ansi::AnsiStripper;
+use crate::logfile::auto::create_auto_log;
+use crate::logfile::writer::LogFile;
+use crate::process::machine::Process;
+
+/// Index of a slot; stable for the slot's lifetime.
+pub type SlotId = usize;
+
+/// stdout or stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stream {
+    /// The child's stdout (and stderr with redirect_stderr).
+    Stdout = 0,
+    /// The child's stderr.
+    Stderr = 1,
+}
+
+impl Stream {
+    /// `stdout` / `stderr`, as log messages and AUTO names spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        }
+    }
+}
+
+/// One log destination of a process: where it goes and, once the first spawn opened it, the
+/// writer.
+#[derive(Debug, Default)]
+pub struct ChannelLog {
+    /// The file (an AUTO name is chosen when the slot is made).
+    pub path: Option<PathBuf>,
+    /// Open writer; opened at the first spawn, as the reference does.
+    pub file: Option<LogFile>,
+    /// ANSI stripping state carried across reads.
+    pub stripper: Option<AnsiStripper>,
+}
+
+/// One supervised process.
+#[derive(Debug)]
+pub struct Slot {
+    /// The state machine (owns the process's config).
+    pub machine: Process,
+    /// Group name.
+    pub group: String,
+    /// Group priority (for ordering).
+    pub group_priority: i64,
+    /// stdout and stderr logs.
+    pub logs: [ChannelLog; 2],
+    /// Write end of the child's stdin while it runs.
+    pub stdin: Option<OwnedFd>,
+    /// Wall-clock ms of the last spawn (status uptime) and of the last stop (status date).
+    pub start_wall_ms: Option<u64>,
+    /// Wall-clock ms when it last stopped.
+    pub stop_wall_ms: Option<u64>,
+}
+
+impl Slot {
+    /// The process's config.
+    pub fn cfg(&self) -> &ProcessConfig {
+        self.machine.config()
+    }
+
+    /// `group:name`, or `name` when the group has the process's name.
+    pub fn namespec(&self) -> String {
+        namespec(&self.group, self.machine.name())
+    }
+}
+
+/// `group:name`, or just `name` for a one-process group of the same name.
+pub fn namespec(group: &str, name: &str) -> String {
+    if group == name {
+        name.to_string()
+    } else {
+        format!("{group}:{name}")
+    }
+}
+
+/// All processes, and the groups they belong to.
+#[derive(Debug, Default)]
+pub struct Procs {
+    slots: Vec<Option<Slot>>,
+    /// Group configs (without their process list) in config order.
+    pub groups: Vec<GroupConfig>,
+    by_pid: HashMap<i32, SlotId>,
+}
+
+impl Procs {
+    /// Builds the table from a config. AUTO log files are created now (the reference does
+    /// this when it builds its groups), so their names are fixed for the daemon's lifetime.
+    /// Returns the table and warnings to log.
+    pub fn from_config(config: &Config) -> (Procs, Vec<String>) {
+        let mut procs = Procs::default();
+        let mut warnings = Vec::new();
+        for g in &config.groups {
+            procs.add_group(config, g, &mut warnings);
+        }
+        (procs, warnings)
+    }
+
+    /// Adds one group's processes.
+    pub fn add_group(&mut self, config: &Config, g: &GroupConfig, warnings: &mut Vec<String>) {
+        let mut gc = g.clone();
+        gc.processes.clear();
+        self.groups.push(gc);
+        for p in &g.processes {
+            let mut logs: [ChannelLog; 2] = Default::default();
+            for (i, target) in [&p.stdout.logfile, &p.stderr.logfile].iter().enumerate() {
+                let stream = if i == 0 { Stream::Stdout } else { Stream::Stderr };
+                logs[i].path = match target {
+                    LogTarget::None => None,
+                    LogTarget::Path(path) => Some(path.clone()),
+                    LogTarget::Auto => match create_auto_log(
+                        &config.supervisord.childlogdir,
+                        &p.name,
+                        stream.name(),
+                        &config.supervisord.identifier,
+                    ) {
+                        Ok(path) => Some(path),
+                        Err(e) => {
+                            warnings.push(format!(
+                                "could not create AUTO {} log for {}: {e}",
+                                stream.name(),
+                                p.name
+                            ));
+                            None
+                        }
+                    },
+                };
+                if config.supervisord.strip_ansi {
+                    logs[i].stripper = Some(AnsiStripper::new());
+                }
+            }
+            self.slots.push(Some(Slot {
+                machine: Process::new(p.clone()),
+                group: g.name.clone(),
+                group_priority: g.priority,
+                logs,
+                stdin: None,
+                start_wall_ms: None,
+                stop_wall_ms: None,
+            }));
+        }
+    }
+
+    /// Removes every process of group `name` (they must be stopped) and the group itself.
+    pub fn remove_group(&mut self, name: &str) -> Vec<Slot> {
+        self.groups.retain(|g| g.name != name);
+        let mut out = Vec::new();
+        for s in self.slots.iter_mut() {
+            if s.as_ref().is_some_and(|s| s.group == name) {
+                out.extend(s.take());
+            }
+        }
+        out
+    }
+
+    /// The slot, if it exists.
+    pub fn get(&self, id: SlotId) -> Option<&Slot> {
+        self.slots.get(id).and_then(|s| s.as_ref())
+    }
+
+    /// The slot, mutably.
+    pub fn get_mut(&mut self, id: SlotId) -> Option<&mut Slot> {
+        self.slots.get_mut(id).and_then(|s| s.as_mut())
+    }
+
+    /// Ids of every live slot, in config order.
+    pub fn ids(&self) -> Vec<SlotId> {
+        (0..self.slots.len())
+            .filter(|i| self.slots[*i].is_some())
+            .collect()
+    }
+
+    /// Iterates (id, slot).
+    pub fn iter(&self) -> impl Iterator<Item = (SlotId, &Slot)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
+    }
+
+    /// Remembers that `pid` belongs to `id`.
+    pub fn set_pid(&mut self, id: SlotId, pid: i32) {
+        self.by_pid.insert(pid, id);
+    }
+
+    /// Forgets `pid` and returns its slot.
+    pub fn take_pid(&mut self, pid: i32) -> Option<SlotId> {
+        self.by_pid.remove(&pid)
+    }
+
+    /// The group config by name.
+    pub fn group(&self, name: &str) -> Option<&GroupConfig> {
+        self.groups.iter().find(|g| g.name == name)
+    }
+
+    /// Ids of the processes of group `name`, in config order.
+    pub fn group_ids(&self, name: &str) -> Vec<SlotId> {
+        self.iter()
+            .filter(|(_, s)| s.group == name)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Finds a process by group and process name.
+    pub fn find(&self, group: &str, name: &str) -> Option<SlotId> {
+        self.iter()
+            .find(|(_, s)| s.group == group && s.machine.name() == name)
+            .map(|(i, _)| i)
+    }
+}

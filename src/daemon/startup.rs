@@ -1,0 +1,214 @@
+//! Startup steps that run once, before the loop: dropping privileges, raising rlimits,
+//! detaching from the terminal with a readiness pipe, and the pidfile. Each returns the
+//! reference's messages so they can go to the activity log once it is open.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::OwnedFd;
+use std::path::Path;
+
+use crate::config::model::SupervisordConfig;
+use crate::sys;
+use crate::sys::limits::{Resource, RLIM_INFINITY};
+
+/// Messages for the activity log, queued before it opens (the reference's parse_criticals
+/// and parse_infos).
+#[derive(Debug, Default)]
+pub struct StartupNotes {
+    /// Logged at CRIT.
+    pub criticals: Vec<String>,
+    /// Logged at INFO.
+    pub infos: Vec<String>,
+}
+
+/// `user=`: switch to that user (setgroups, setgid, setuid), or note that we run as root.
+/// An error is a usage error (exit 2), with the reference's text.
+pub fn set_uid(cfg: &SupervisordConfig, notes: &mut StartupNotes) -> Result<(), String> {
+    let Some(user) = cfg.user.as_deref() else {
+        if sys::proc::getuid() == 0 {
+            notes.criticals.push(
+                "Supervisor is running as root.  Privileges were not dropped because no user is \
+                 specified in the config file.  If you intend to run as root, you can set \
+                 user=root in the config file to avoid this message."
+                    .into(),
+            );
+        }
+        return Ok(());
+    };
+    let pw = match user.parse::<u32>() {
+        Ok(uid) => sys::user::user_by_uid(uid)
+            .ok()
+            .flatten()
+            .ok_or_else(|| format!("Can't find uid {uid}"))?,
+        Err(_) => sys::user::user_by_name(user)
+            .ok()
+            .flatten()
+            .ok_or_else(|| format!("Can't find username {}", crate::pyrepr::str_repr(user)))?,
+    };
+    let current = sys::proc::getuid();
+    if current != pw.uid {
+        if current != 0 {
+            return Err("Can't drop privilege as nonroot user".into());
+        }
+        let mut groups = sys::user::group_list(&pw.name, pw.gid).unwrap_or_default();
+        groups.retain(|g| *g != pw.gid);
+        groups.insert(0, pw.gid);
+        sys::proc::drop_privileges(pw.uid, pw.gid, &groups).map_err(|e| e.to_string())?;
+    }
+    notes.infos.push(format!("Set uid to user {} succeeded", pw.uid));
+    Ok(())
+}
+
+/// `minfds` / `minprocs`: raise the soft limits (and the hard ones when allowed).
+pub fn set_rlimits(cfg: &SupervisordConfig, notes: &mut StartupNotes) -> Result<(), String> {
+    for (res, min, what, thing, word) in [
+        (
+            Resource::NoFile,
+            cfg.minfds,
+            "minfds",
+            "file descriptors",
+            "process",
+        ),
+        (Resource::NProc, cfg.minprocs, "minprocs", "processes", "program"),
+    ] {
+        let Ok((soft, hard)) = sys::limits::get_rlimit(res) else {
+            continue;
+        };
+        if soft == RLIM_INFINITY || soft >= min {
+            continue;
+        }
+        let new_hard = if hard != RLIM_INFINITY && hard < min {
+            min
+        } else {
+            hard
+        };
+        match sys::limits::set_rlimit(res, min, new_hard) {
+            Ok(()) => notes
+                .infos
+                .push(format!("Increased {} limit to {min}", res.name())),
+            Err(_) => {
+                let avail = if what == "minfds" {
+                    "available "
+                } else {
+                    "available "
+                };
+                let _ = avail;
+                let lead = if what == "minfds" {
+                    "The minimum number of file descriptors required".to_string()
+                } else {
+                    "The minimum number of available processes required".to_string()
+                };
+                return Err(format!(
+                    "{lead} to run this {word} is {min} as per the \"{what}\" command-line \
+                     argument or config file setting. The current environment will only allow \
+                     you to open {new_hard} {thing}.  Either raise the number of usable {thing} \
+                     in your environment (see README.rst) or lower the {what} setting in the \
+                     config file to allow the {word} to start."
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The launcher's end of the readiness pipe: it waits for the daemon to say it is ready.
+#[derive(Debug)]
+pub struct Launcher {
+    read: File,
+}
+
+/// The daemon's end of the readiness pipe.
+#[derive(Debug)]
+pub struct Readiness {
+    write: Option<File>,
+}
+
+impl Readiness {
+    /// No launcher is waiting (foreground mode).
+    pub fn none() -> Readiness {
+        Readiness { write: None }
+    }
+
+    /// Tells the launcher that startup succeeded; it exits 0.
+    pub fn ready(&mut self) {
+        if let Some(mut w) = self.write.take() {
+            let _ = w.write_all(b"R");
+        }
+    }
+
+    /// Tells the launcher that startup failed with `msg`; it prints it and exits 2.
+    pub fn failed(&mut self, msg: &str) {
+        if let Some(mut w) = self.write.take() {
+            let _ = w.write_all(format!("E{msg}").as_bytes());
+        }
+    }
+
+    /// Whether a launcher is still waiting.
+    pub fn pending(&self) -> bool {
+        self.write.is_some()
+    }
+}
+
+/// Which side of the detach we are on.
+#[derive(Debug)]
+pub enum Detached {
+    /// The launching process: wait with [`Launcher::wait`], then exit.
+    Launcher(Launcher),
+    /// The daemon: carry on, and report through the readiness pipe.
+    Daemon(Readiness),
+}
+
+/// Forks the daemon off the launching process. The child becomes a session leader, moves to
+/// `directory` (when set), sets the umask and keeps running; the parent waits for a byte on
+/// the readiness pipe, so `supervisord && supervisorctl status` never races.
+pub fn detach() -> io::Result<Detached> {
+    let (r, w): (OwnedFd, OwnedFd) = sys::fd::pipe()?;
+    match sys::proc::fork()? {
+        sys::proc::Fork::Parent(_) => {
+            drop(w);
+            Ok(Detached::Launcher(Launcher {
+                read: File::from(r),
+            }))
+        }
+        sys::proc::Fork::Child => {
+            drop(r);
+            let _ = sys::proc::setsid();
+            Ok(Detached::Daemon(Readiness {
+                write: Some(File::from(w)),
+            }))
+        }
+    }
+}
+
+impl Launcher {
+    /// Waits for the daemon's verdict and returns the launcher's exit code. Errors are printed
+    /// the way the reference prints usage errors.
+    pub fn wait(mut self, argv0: &str) -> i32 {
+        let mut buf = Vec::new();
+        let _ = self.read.read_to_end(&mut buf);
+        match buf.first() {
+            Some(b'R') => 0,
+            Some(b'E') => {
+                eprintln!("Error: {}", String::from_utf8_lossy(&buf[1..]));
+                eprintln!("For help, use {argv0} -h");
+                2
+            }
+            _ => {
+                eprintln!("Error: supervisord exited during startup (see its log file)");
+                1
+            }
+        }
+    }
+}
+
+/// Writes `<pid>\n` to the pidfile through a temporary file and a rename, so readers never see
+/// a partial pid.
+pub fn write_pidfile(path: &Path, pid: i32) -> io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".new");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, format!("{pid}\n"))?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
