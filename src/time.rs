@@ -1,5 +1,9 @@
 //! Time as values. The state machine never reads a clock: the loop reads
 //! [`Mono::now`] once per wake-up and passes it in, so tests drive a fake clock.
+//!
+//! Wall-clock text is pure too: [`Tm`] (from `sys::localtime`) goes in, the reference's
+//! formats come out: [`asctime`] for log lines, [`stop_time`] and [`uptime`] for status
+//! descriptions, [`syslog_stamp`] for syslog headers.
 
 use std::time::Duration;
 
@@ -36,5 +40,170 @@ impl Mono {
     /// The time from `earlier` to `self`, zero when `earlier` is later.
     pub fn since(self, earlier: Mono) -> Duration {
         Duration::from_millis(self.0.saturating_sub(earlier.0))
+    }
+}
+
+/// Broken-down local time, as `sys::localtime` returns it. Fields use human
+/// conventions: `year` is the full year, `mon` 1..=12, `mday` 1..=31, `wday` 0 = Sunday,
+/// `yday` 0-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tm {
+    /// Full year (2026).
+    pub year: i32,
+    /// Month, 1..=12.
+    pub mon: u32,
+    /// Day of the month, 1..=31.
+    pub mday: u32,
+    /// Hour, 0..=23.
+    pub hour: u32,
+    /// Minute, 0..=59.
+    pub min: u32,
+    /// Second, 0..=60.
+    pub sec: u32,
+    /// Day of the week, 0 = Sunday.
+    pub wday: u32,
+    /// Day of the year, 0-based.
+    pub yday: u32,
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+fn month_abbr(mon: u32) -> &'static str {
+    MONTHS
+        .get((mon as usize).wrapping_sub(1))
+        .copied()
+        .unwrap_or("???")
+}
+
+/// The activity log's timestamp: `2026-11-23 18:59:26,288` (`ms` is 0..=999).
+pub fn asctime(tm: &Tm, ms: u32) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02},{:03}",
+        tm.year,
+        tm.mon,
+        tm.mday,
+        tm.hour,
+        tm.min,
+        tm.sec,
+        ms.min(999)
+    )
+}
+
+/// The stop time in status descriptions, strftime `%b %d %I:%M %p` in the C locale:
+/// `Nov 23 06:59 PM`.
+pub fn stop_time(tm: &Tm) -> String {
+    let h12 = match tm.hour % 12 {
+        0 => 12,
+        h => h,
+    };
+    let ampm = if tm.hour < 12 { "AM" } else { "PM" };
+    format!(
+        "{} {:02} {:02}:{:02} {}",
+        month_abbr(tm.mon),
+        tm.mday,
+        h12,
+        tm.min,
+        ampm
+    )
+}
+
+/// The syslog header timestamp glibc's `syslog(3)` writes, strftime `%h %e %T`:
+/// `Nov  3 09:04:05` (day padded with a space).
+pub fn syslog_stamp(tm: &Tm) -> String {
+    format!(
+        "{} {:>2} {:02}:{:02}:{:02}",
+        month_abbr(tm.mon),
+        tm.mday,
+        tm.hour,
+        tm.min,
+        tm.sec
+    )
+}
+
+/// Python's `str(datetime.timedelta(seconds=secs))`: `0:00:13`, `1 day, 2:03:04`,
+/// `3 days, 0:00:01`.
+pub fn uptime(secs: u64) -> String {
+    let days = secs / 86_400;
+    let rest = secs % 86_400;
+    let hms = format!("{}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60);
+    match days {
+        0 => hms,
+        1 => format!("1 day, {hms}"),
+        d => format!("{d} days, {hms}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tm(year: i32, mon: u32, mday: u32, hour: u32, min: u32, sec: u32) -> Tm {
+        Tm {
+            year,
+            mon,
+            mday,
+            hour,
+            min,
+            sec,
+            ..Tm::default()
+        }
+    }
+
+    #[test]
+    fn asctime_format() {
+        let cases = [
+            (tm(2026, 11, 23, 18, 59, 26), 288, "2026-11-23 18:59:26,288"),
+            (tm(2026, 1, 2, 3, 4, 5), 7, "2026-01-02 03:04:05,007"),
+            (tm(999, 12, 31, 23, 59, 60), 0, "0999-12-31 23:59:60,000"),
+        ];
+        for (t, ms, want) in cases {
+            assert_eq!(asctime(&t, ms), want);
+        }
+    }
+
+    #[test]
+    fn stop_time_format() {
+        let cases = [
+            (tm(2026, 11, 23, 18, 59, 0), "Nov 23 06:59 PM"),
+            (tm(2026, 1, 5, 0, 7, 0), "Jan 05 12:07 AM"),
+            (tm(2026, 6, 15, 12, 0, 0), "Jun 15 12:00 PM"),
+            (tm(2026, 12, 31, 11, 59, 0), "Dec 31 11:59 AM"),
+        ];
+        for (t, want) in cases {
+            assert_eq!(stop_time(&t), want);
+        }
+    }
+
+    #[test]
+    fn syslog_stamp_format() {
+        assert_eq!(syslog_stamp(&tm(2026, 11, 3, 9, 4, 5)), "Nov  3 09:04:05");
+        assert_eq!(syslog_stamp(&tm(2026, 2, 23, 20, 34, 8)), "Feb 23 20:34:08");
+    }
+
+    #[test]
+    fn uptime_format() {
+        let cases = [
+            (0, "0:00:00"),
+            (13, "0:00:13"),
+            (3600 * 10 + 61, "10:01:01"),
+            (86_399, "23:59:59"),
+            (86_400, "1 day, 0:00:00"),
+            (86_400 + 2 * 3600 + 3 * 60 + 4, "1 day, 2:03:04"),
+            (3 * 86_400 + 1, "3 days, 0:00:01"),
+            (400 * 86_400, "400 days, 0:00:00"),
+        ];
+        for (secs, want) in cases {
+            assert_eq!(uptime(secs), want, "{secs}");
+        }
+    }
+
+    #[test]
+    fn mono_arithmetic() {
+        let t = Mono::from_secs(2);
+        assert_eq!(t.plus_secs(3), Mono(5000));
+        assert_eq!(Mono(5000).since(t), Duration::from_secs(3));
+        assert_eq!(t.since(Mono(5000)), Duration::ZERO);
     }
 }

@@ -1,1 +1,21 @@
 //! Log files: the activity log and child output logs, with rotation.
+//!
+//! Map: [`rotate`] plans rotation (pure), [`writer`] is the rotating append writer
+//! ([`LogFile`]) used for every log, [`activity`] the main log ([`Logger`]),
+//! [`syslog`] datagrams to `/dev/log`, [`auto`] AUTO child log names and their cleanup,
+//! [`ansi`] escape stripping, [`mod@tail`] reading logs back for the control protocol.
+
+pub mod activity;
+pub mod ansi;
+pub mod auto;
+pub mod rotate;
+pub mod syslog;
+pub mod tail;
+pub mod writer;
+
+pub use activity::{LogTarget, Logger, Opened};
+pub use ansi::{strip_ansi, AnsiStripper};
+pub use auto::{clear_auto_logs, create_auto_log, is_auto_log_name};
+pub use syslog::Syslog;
+pub use tail::{last_bytes, read_log, tail, ReadLogError, Tail};
+pub use writer::{LogEvent, LogFile};

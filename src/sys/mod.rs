@@ -1,5 +1,31 @@
 //! The only place `unsafe` is allowed: thin wrappers over system calls. Every function here
-//! is safe to call; each `unsafe` block says why it is sound.
+//! is safe to call; each `unsafe` block says why it is sound. Policy (what to log, when to
+//! retry) lives in the callers; these wrappers only translate return values into
+//! `io::Result`s and owned types.
+//!
+//! Map: [`fd`] pipes and descriptor flags, [`mod@spawn`] fork/exec of a child from a
+//! [`crate::process::plan::SpawnPlan`], [`proc`] waiting, signalling, identity and
+//! privileges, [`limits`] rlimits, [`clock`] wall clock, local time and host name,
+//! [`user`] passwd/group lookups, [`random`] random bytes, [`errno`] errno names.
+
+pub mod clock;
+pub mod errno;
+pub mod fd;
+pub mod limits;
+pub mod proc;
+pub mod random;
+pub mod spawn;
+pub mod user;
+
+pub use clock::{hostname, localtime, wall_clock_ms};
+pub use errno::{errno_code, errno_name, strerror};
+pub use fd::{isatty, pipe, redirect_stdio_to_devnull, set_blocking, set_cloexec, set_nonblocking};
+pub use limits::{get_rlimit, set_rlimit, Resource, RLIM_INFINITY};
+pub use proc::{
+    chdir, drop_privileges, fork, getegid, geteuid, getgid, getpid, getppid, getuid, kill, killpg,
+    reap, setsid, umask, wait_pid, Fork, PrivilegeError, WaitStatus,
+};
+pub use spawn::{spawn, Child, SpawnError, Stage};
 
 pub mod poller;
 
@@ -12,4 +38,18 @@ pub fn monotonic_ms() -> u64 {
     // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists on Linux.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     (ts.tv_sec as u64) * 1000 + (ts.tv_nsec as u64) / 1_000_000
+}
+
+/// Turns a C return value (`-1` = failure with errno set) into an `io::Result`.
+fn cvt(r: libc::c_int) -> std::io::Result<libc::c_int> {
+    if r == -1 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+/// The errno of the last failed call, as a number.
+fn last_errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }

@@ -1,0 +1,136 @@
+//! File descriptors: pipe creation (always close-on-exec, atomically), the non-blocking
+//! flag, terminals, and pointing fds 0/1/2 at `/dev/null` for the daemon.
+//!
+//! Every descriptor the daemon creates is close-on-exec from birth (`pipe2(O_CLOEXEC)`
+//! here; std opens files and sockets with `O_CLOEXEC`/`SOCK_CLOEXEC`), so nothing leaks
+//! into children. Close-on-exec is a descriptor flag (`F_SETFD`), never `F_SETFL`.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+
+use super::cvt;
+
+/// `pipe2(O_CLOEXEC)`: returns `(read end, write end)`, both blocking and close-on-exec.
+/// Use [`set_nonblocking`] on the ends the daemon keeps.
+pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds: [libc::c_int; 2] = [-1, -1];
+    // SAFETY: `fds` is a writable array of two ints, as pipe2 requires.
+    cvt(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    // SAFETY: pipe2 succeeded, so both numbers are fresh descriptors nobody else owns.
+    let ends = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    Ok(ends)
+}
+
+/// Sets `O_NONBLOCK` on the open file description behind `fd`.
+pub fn set_nonblocking(fd: impl AsFd) -> io::Result<()> {
+    set_status_flag(fd.as_fd().as_raw_fd(), libc::O_NONBLOCK, true)
+}
+
+/// Clears `O_NONBLOCK` (e.g. to read a child's output to EOF in a test or a tool).
+pub fn set_blocking(fd: impl AsFd) -> io::Result<()> {
+    set_status_flag(fd.as_fd().as_raw_fd(), libc::O_NONBLOCK, false)
+}
+
+fn set_status_flag(raw: RawFd, flag: libc::c_int, on: bool) -> io::Result<()> {
+    // SAFETY: F_GETFL on a descriptor borrowed for this call; no memory is passed.
+    let flags = cvt(unsafe { libc::fcntl(raw, libc::F_GETFL) })?;
+    let new = if on { flags | flag } else { flags & !flag };
+    if new != flags {
+        // SAFETY: F_SETFL with an int argument on a borrowed, open descriptor.
+        cvt(unsafe { libc::fcntl(raw, libc::F_SETFL, new) })?;
+    }
+    Ok(())
+}
+
+/// Sets or clears `FD_CLOEXEC` (the descriptor flag) on `fd`.
+pub fn set_cloexec(fd: impl AsFd, on: bool) -> io::Result<()> {
+    let raw = fd.as_fd().as_raw_fd();
+    // SAFETY: F_GETFD on a descriptor borrowed for this call.
+    let flags = cvt(unsafe { libc::fcntl(raw, libc::F_GETFD) })?;
+    let new = if on {
+        flags | libc::FD_CLOEXEC
+    } else {
+        flags & !libc::FD_CLOEXEC
+    };
+    if new != flags {
+        // SAFETY: F_SETFD with an int argument on a borrowed, open descriptor.
+        cvt(unsafe { libc::fcntl(raw, libc::F_SETFD, new) })?;
+    }
+    Ok(())
+}
+
+/// `isatty(fd)`: true when `fd` is an open terminal. Any number is safe to ask about.
+pub fn isatty(fd: RawFd) -> bool {
+    // SAFETY: isatty only inspects the descriptor number; an invalid one yields 0/EBADF.
+    unsafe { libc::isatty(fd) == 1 }
+}
+
+/// Points fds 0, 1 and 2 at `/dev/null` (read-write), as a daemon does after detaching.
+/// The targets end up without close-on-exec, like any stdio descriptor.
+pub fn redirect_stdio_to_devnull() -> io::Result<()> {
+    let null: File = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?;
+    let src = null.as_raw_fd();
+    for target in 0..=2 {
+        if src == target {
+            // dup2 onto itself changes nothing, so clear the flag by hand.
+            set_cloexec(&null, false)?;
+        } else {
+            // SAFETY: dup2 between two descriptor numbers; `src` is open (owned by `null`)
+            // and replacing 0/1/2 is the purpose of this function. No memory is passed.
+            cvt(unsafe { libc::dup2(src, target) })?;
+        }
+    }
+    if src <= 2 {
+        // `null` now *is* one of the stdio descriptors: keep it open for good.
+        let _ = null.into_raw_fd();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    #[test]
+    fn pipe_is_cloexec_and_blocking() {
+        let (r, w) = pipe().unwrap();
+        for fd in [&r, &w] {
+            // SAFETY: test-only flag queries on descriptors owned by this test.
+            let fdfl = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFD) };
+            assert_ne!(fdfl & libc::FD_CLOEXEC, 0);
+            // SAFETY: as above.
+            let fl = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+            assert_eq!(fl & libc::O_NONBLOCK, 0);
+        }
+        set_nonblocking(&r).unwrap();
+        let mut rf = File::from(r);
+        let err = rf.read(&mut [0u8; 4]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        File::from(w).write_all(b"ok").unwrap();
+        let mut s = String::new();
+        rf.read_to_string(&mut s).unwrap();
+        assert_eq!(s, "ok");
+    }
+
+    #[test]
+    fn cloexec_toggle() {
+        let (r, _w) = pipe().unwrap();
+        set_cloexec(&r, false).unwrap();
+        // SAFETY: test-only flag query on a descriptor owned by this test.
+        let fdfl = unsafe { libc::fcntl(r.as_raw_fd(), libc::F_GETFD) };
+        assert_eq!(fdfl & libc::FD_CLOEXEC, 0);
+        set_cloexec(&r, true).unwrap();
+    }
+
+    #[test]
+    fn isatty_on_pipe_and_bad_fd() {
+        let (r, _w) = pipe().unwrap();
+        assert!(!isatty(r.as_raw_fd()));
+        assert!(!isatty(-1));
+    }
+}
