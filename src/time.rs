@@ -1,5 +1,9 @@
 //! Time as values. The state machine never reads a clock: the loop reads
 //! [`Mono::now`] once per wake-up and passes it in, so tests drive a fake clock.
+//!
+//! Wall-clock text is pure too: [`Tm`] (from `sys::localtime`) goes in, the reference's
+//! formats come out: [`asctime`] for log lines, [`stop_time`] and [`uptime`] for status
+//! descriptions, [`syslog_stamp`] for syslog headers.
 
 use std::time::Duration;
 

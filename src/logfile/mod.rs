@@ -3,7 +3,7 @@
 //! Map: [`rotate`] plans rotation (pure), [`writer`] is the rotating append writer
 //! ([`LogFile`]) used for every log, [`activity`] the main log ([`Logger`]),
 //! [`syslog`] datagrams to `/dev/log`, [`auto`] AUTO child log names and their cleanup,
-//! [`ansi`] escape stripping, [`tail`] reading logs back for the control protocol.
+//! [`ansi`] escape stripping, [`mod@tail`] reading logs back for the control protocol.
 
 pub mod activity;
 pub mod ansi;

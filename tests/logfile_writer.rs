@@ -1,0 +1,289 @@
+//! `LogFile` on real files: rotation names and sizes, reopen after rename/delete,
+//! special files (never rotated, never blocking), dropped-data events, clear, modes.
+
+use std::fs::{self, OpenOptions};
+use std::io::Read;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use supervisor::logfile::{LogEvent, LogFile};
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::SeqCst);
+        let p = std::env::temp_dir().join(format!("h3-lw-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&p);
+        fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn read(p: &Path) -> String {
+    fs::read_to_string(p).unwrap_or_else(|_| "<missing>".into())
+}
+
+fn names(d: &TempDir) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(&d.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn rotation_shifts_backups_and_drops_the_oldest() {
+    let d = TempDir::new();
+    let f = d.path("a.log");
+    let mut log = LogFile::open(&f, 10, 3).unwrap();
+    assert!(!log.is_special() && !log.maxbytes_ignored());
+    for chunk in [
+        "11111",
+        "11111",
+        "2222222222",
+        "333333333333",
+        "44444",
+        "4444",
+        "4",
+        "5",
+    ] {
+        assert_eq!(log.write(chunk.as_bytes()), vec![]);
+    }
+    // Each write that reaches 10 bytes rotates; a file may exceed maxbytes by one write.
+    assert_eq!(read(&f), "5");
+    assert_eq!(read(&d.path("a.log.1")), "4444444444");
+    assert_eq!(read(&d.path("a.log.2")), "333333333333");
+    assert_eq!(read(&d.path("a.log.3")), "2222222222");
+    assert_eq!(names(&d), ["a.log", "a.log.1", "a.log.2", "a.log.3"]);
+    assert_eq!(log.size(), 1);
+}
+
+#[test]
+fn backups_zero_truncates_and_maxbytes_zero_never_rotates() {
+    let d = TempDir::new();
+    let f = d.path("t.log");
+    let mut log = LogFile::open(&f, 10, 0).unwrap();
+    log.write(b"123456789");
+    assert_eq!(read(&f), "123456789");
+    log.write(b"0");
+    assert_eq!(read(&f), "");
+    assert_eq!(names(&d), ["t.log"]);
+
+    let g = d.path("n.log");
+    let mut log = LogFile::open(&g, 0, 5).unwrap();
+    for _ in 0..100 {
+        log.write(b"0123456789");
+    }
+    assert_eq!(log.size(), 1000);
+    assert_eq!(names(&d), ["n.log", "t.log"]);
+}
+
+#[test]
+fn opening_appends_and_size_counts_existing_bytes() {
+    let d = TempDir::new();
+    let f = d.path("e.log");
+    fs::write(&f, "12345678").unwrap();
+    let mut log = LogFile::open(&f, 10, 1).unwrap();
+    assert_eq!(log.size(), 8);
+    log.write(b"9");
+    assert_eq!(read(&f), "123456789");
+    log.write(b"0");
+    assert_eq!(read(&d.path("e.log.1")), "1234567890");
+    assert_eq!(read(&f), "");
+}
+
+#[test]
+fn reopen_recreates_a_renamed_or_deleted_file() {
+    let d = TempDir::new();
+    let f = d.path("r.log");
+    let mut log = LogFile::open(&f, 0, 0).unwrap();
+    log.write(b"a");
+    fs::rename(&f, d.path("r.log.old")).unwrap();
+    log.write(b"b"); // still the old file until reopened
+    log.reopen().unwrap();
+    log.write(b"c");
+    assert_eq!(read(&d.path("r.log.old")), "ab");
+    assert_eq!(read(&f), "c");
+
+    fs::remove_file(&f).unwrap();
+    log.reopen().unwrap();
+    log.write(b"d");
+    assert_eq!(read(&f), "d");
+}
+
+#[test]
+fn clear_deletes_current_file_and_keeps_backups() {
+    let d = TempDir::new();
+    let f = d.path("c.log");
+    let mut log = LogFile::open(&f, 4, 2).unwrap();
+    log.write(b"1234");
+    log.write(b"56");
+    log.clear().unwrap();
+    assert_eq!(read(&f), "");
+    assert_eq!(read(&d.path("c.log.1")), "1234");
+    assert_eq!(log.size(), 0);
+    log.write(b"x");
+    assert_eq!(read(&f), "x");
+}
+
+#[test]
+fn private_mode_survives_rotation() {
+    let d = TempDir::new();
+    let f = d.path("p.log");
+    let mut log = LogFile::open_with_mode(&f, 2, 1, 0o600).unwrap();
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&f), 0o600);
+    log.write(b"12");
+    assert_eq!(mode(&d.path("p.log.1")), 0o600);
+    assert_eq!(mode(&f), 0o600);
+}
+
+#[test]
+fn dev_null_is_special_and_never_rotated() {
+    let mut log = LogFile::open("/dev/null", 10, 3).unwrap();
+    assert!(log.is_special());
+    assert!(log.maxbytes_ignored());
+    for _ in 0..10 {
+        assert_eq!(log.write(b"0123456789"), vec![]);
+    }
+    assert!(!Path::new("/dev/null.1").exists());
+    assert!(!LogFile::open("/dev/null", 0, 3).unwrap().maxbytes_ignored());
+}
+
+fn mkfifo(p: &Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(p)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+fn open_reader(p: &Path) -> fs::File {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(p)
+        .unwrap()
+}
+
+/// Reads everything currently buffered in a non-blocking FIFO.
+fn drain(r: &mut fs::File) -> usize {
+    let mut total = 0;
+    let mut buf = [0u8; 65536];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return total,
+            Ok(n) => total += n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return total,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+#[test]
+fn fifo_is_special_never_rotated_and_never_blocks() {
+    let d = TempDir::new();
+    let p = d.path("fifo");
+    mkfifo(&p);
+    // No reader: opening fails instead of blocking.
+    let e = LogFile::open(&p, 0, 0).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::ENXIO));
+
+    let mut reader = open_reader(&p);
+    let mut log = LogFile::open(&p, 10, 2).unwrap();
+    assert!(log.is_special() && log.maxbytes_ignored());
+    assert_eq!(log.write(b"0123456789abc"), vec![]);
+    assert_eq!(drain(&mut reader), 13);
+    assert_eq!(names(&d), ["fifo"]);
+
+    // Fill the pipe: the first short write starts failing (EAGAIN), data is dropped.
+    let chunk = vec![b'x'; 65536];
+    let mut events = Vec::new();
+    let mut attempted = 0;
+    for _ in 0..16 {
+        events.extend(log.write(&chunk));
+        attempted += chunk.len();
+    }
+    assert_eq!(
+        events,
+        vec![LogEvent::WriteFailed {
+            errno_name: "EAGAIN"
+        }]
+    );
+    let delivered = drain(&mut reader);
+    let lost = (attempted - delivered) as u64;
+    assert!(lost > 0);
+    assert_eq!(log.lost_bytes(), lost);
+    assert_eq!(
+        log.write(b"y"),
+        vec![LogEvent::Resumed { lost_bytes: lost }]
+    );
+    assert_eq!(log.lost_bytes(), 0);
+    assert_eq!(drain(&mut reader), 1);
+}
+
+#[test]
+fn device_full_drops_and_counts() {
+    let mut log = LogFile::open("/dev/full", 0, 0).unwrap();
+    assert_eq!(
+        log.write(b"abc"),
+        vec![LogEvent::WriteFailed {
+            errno_name: "ENOSPC"
+        }]
+    );
+    assert_eq!(log.write(b"defg"), vec![]);
+    assert_eq!(log.lost_bytes(), 7);
+}
+
+#[test]
+fn missing_directory_fails_then_resumes() {
+    let d = TempDir::new();
+    let sub = d.path("sub");
+    fs::create_dir(&sub).unwrap();
+    let f = sub.join("m.log");
+    let mut log = LogFile::open(&f, 0, 0).unwrap();
+    fs::remove_dir_all(&sub).unwrap();
+    assert!(log.reopen().is_err());
+    assert_eq!(
+        log.write(b"lost"),
+        vec![LogEvent::WriteFailed {
+            errno_name: "ENOENT"
+        }]
+    );
+    assert_eq!(log.write(b"lost"), vec![]);
+    fs::create_dir(&sub).unwrap();
+    assert_eq!(log.write(b"ok"), vec![LogEvent::Resumed { lost_bytes: 8 }]);
+    assert_eq!(read(&f), "ok");
+}
+
+#[test]
+fn failed_rename_reports_once_and_keeps_data() {
+    let d = TempDir::new();
+    let f = d.path("x.log");
+    // A non-empty directory where the backup must go: rename(x.log, x.log.1) fails.
+    fs::create_dir_all(d.path("x.log.1/inner")).unwrap();
+    let mut log = LogFile::open(&f, 3, 1).unwrap();
+    let ev = log.write(b"abc");
+    assert_eq!(ev.len(), 1);
+    assert!(matches!(ev[0], LogEvent::RotateFailed { .. }), "{ev:?}");
+    assert_eq!(log.write(b"def"), vec![]);
+    assert_eq!(read(&f), "abcdef");
+    fs::remove_dir_all(d.path("x.log.1")).unwrap();
+    assert_eq!(log.write(b"g"), vec![]);
+    assert_eq!(read(&d.path("x.log.1")), "abcdefg");
+    assert_eq!(read(&f), "");
+}
