@@ -1,12 +1,171 @@
-//! The daemon: startup, the poll loop, shutdown.
+//! The daemon: startup (privileges, rlimits, logs, detaching, pidfile), the poll loop, and
+//! restart/shutdown around it.
 
+pub mod event_loop;
+pub mod output;
+pub mod procs;
 pub mod signals;
+pub mod startup;
 
-use crate::config::model::Config;
+use crate::config::model::{Config, LogLevel};
+use crate::logfile::activity::{LogTarget, Logger};
+use crate::logfile::auto::clear_auto_logs;
 use crate::options::Options;
+use crate::sys;
+use event_loop::{Daemon, Exit};
+use procs::Procs;
+use signals::SignalPipe;
+use startup::{Detached, Readiness, StartupNotes};
 
 /// Runs supervisord on a loaded config until shutdown; returns the process exit code.
-pub fn run(_options: Options, _config: Config) -> i32 {
-    eprintln!("Error: the daemon is not implemented yet");
+pub fn run(options: Options, config: Config) -> i32 {
+    let argv0 = std::env::args().next().unwrap_or_else(|| "supervisord".into());
+    let mut notes = StartupNotes::default();
+    if let Err(msg) = startup::set_uid(&config.supervisord, &mut notes) {
+        return usage_error(&argv0, &msg);
+    }
+    if let Err(msg) = startup::set_rlimits(&config.supervisord, &mut notes) {
+        return usage_error(&argv0, &msg);
+    }
+    let mut readiness = Readiness::none();
+    if !config.supervisord.nodaemon {
+        match startup::detach() {
+            Ok(Detached::Launcher(l)) => return l.wait(&argv0),
+            Ok(Detached::Daemon(r)) => readiness = r,
+            Err(e) => return usage_error(&argv0, &format!("could not daemonize: {e}")),
+        }
+    }
+    let code = serve(options, config, notes, &mut readiness);
+    if readiness.pending() {
+        readiness.failed("supervisord stopped during startup");
+    }
+    code
+}
+
+fn usage_error(argv0: &str, msg: &str) -> i32 {
+    eprintln!("Error: {msg}");
+    eprintln!("For help, use {argv0} -h");
     2
+}
+
+/// Opens the activity log for `config` and flushes what was queued.
+fn open_logger(logger: &mut Logger, config: &Config) -> Result<(), String> {
+    let sd = &config.supervisord;
+    let target = if sd.logfile.as_os_str() == "syslog" {
+        LogTarget::Syslog
+    } else {
+        LogTarget::File {
+            path: sd.logfile.clone(),
+            maxbytes: sd.logfile_maxbytes,
+            backups: sd.logfile_backups,
+        }
+    };
+    let echo = sd.nodaemon && !sd.silent;
+    logger.set_level(sd.loglevel);
+    logger
+        .open(&target, echo)
+        .map(|_| ())
+        .map_err(|e| format!("could not open log file {}: {e}", sd.logfile.display()))
+}
+
+/// Everything after detaching: logs, the loop, restarts.
+fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut Readiness) -> i32 {
+    let mut logger = Logger::new(config.supervisord.loglevel);
+    for c in &notes.criticals {
+        logger.critical(c);
+    }
+    for i in &notes.infos {
+        logger.info(i);
+    }
+    if options.profile_options.is_some() {
+        logger.warn("--profile_options has no effect in this implementation");
+    }
+    let mut signals = match SignalPipe::install() {
+        Ok(s) => s,
+        Err(e) => {
+            ready.failed(&format!("could not install signal handlers: {e}"));
+            return 2;
+        }
+    };
+    let pid = sys::proc::getpid();
+    let mut first = true;
+    loop {
+        if !first {
+            logger.close();
+        }
+        for w in &config.warnings {
+            logger.warn(w);
+        }
+        for i in &config.infos {
+            logger.info(i);
+        }
+        if let Err(e) = open_logger(&mut logger, &config) {
+            ready.failed(&e);
+            return 2;
+        }
+        if !config.supervisord.nocleanup {
+            for w in clear_auto_logs(&config.supervisord.childlogdir, &config.supervisord.identifier)
+            {
+                logger.warn(&w);
+            }
+        }
+        let (procs, warnings) = Procs::from_config(&config);
+        for w in warnings {
+            logger.warn(&w);
+        }
+        if first {
+            if !config.supervisord.nodaemon {
+                logger.info("daemonizing the supervisord process");
+                if let Some(dir) = &config.supervisord.directory {
+                    match sys::proc::chdir(dir) {
+                        Ok(()) => logger.info(&format!(
+                            "set current directory: {}",
+                            crate::pyrepr::str_repr(&dir.display().to_string())
+                        )),
+                        Err(e) => logger.critical(&format!(
+                            "can't chdir into {}: {e}",
+                            crate::pyrepr::str_repr(&dir.display().to_string())
+                        )),
+                    }
+                }
+                let _ = sys::fd::redirect_stdio_to_devnull();
+                sys::proc::umask(config.supervisord.umask);
+            }
+            if startup::write_pidfile(&config.supervisord.pidfile, pid).is_err() {
+                logger.critical(&format!(
+                    "could not write pidfile {}",
+                    config.supervisord.pidfile.display()
+                ));
+            }
+            logger.info(&format!("supervisord started with pid {pid}"));
+        }
+        let reload_opts = options.clone();
+        let reloader: event_loop::Reloader = Box::new(move || reload_config(&reload_opts));
+        let mut daemon = match Daemon::new(config, logger, procs, signals, reloader) {
+            Ok(d) => d,
+            Err(e) => {
+                ready.failed(&format!("could not start the event loop: {e}"));
+                return 2;
+            }
+        };
+        ready.ready();
+        first = false;
+        let exit = daemon.run();
+        let (s, l) = daemon.into_parts();
+        signals = s;
+        logger = l;
+        match exit {
+            Exit::Shutdown => break,
+            Exit::Restart(new_config) => config = *new_config,
+        }
+    }
+    logger.log(LogLevel::Debug, "supervisord exiting");
+    let _ = std::fs::remove_file(&config.supervisord.pidfile);
+    0
+}
+
+/// Loads the config again, the way startup did.
+fn reload_config(options: &Options) -> Result<Config, String> {
+    let ctx = crate::config::LoadContext::from_process();
+    crate::config::load_for_daemon(options, &ctx).map_err(|e| e.to_string())
 }

@@ -1,0 +1,570 @@
+//! The loop: one poller watching the signal self-pipe and every child's output pipes (and,
+//! through `control`, the control sockets). Each wake-up collects inputs, feeds them to the
+//! process state machines, and carries out the actions they return. Timers are the machines'
+//! own deadlines plus the shutdown progress line; the poll timeout is the time to the earliest
+//! one and infinite when none is due, so an idle daemon never wakes.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::os::fd::{AsFd, OwnedFd};
+use std::time::Duration;
+
+use crate::config::model::{Config, LogLevel};
+use crate::daemon::output::{self, Channel, ReadResult, READ_CHUNK};
+use crate::daemon::procs::{Procs, SlotId, Stream};
+use crate::daemon::signals::SignalPipe;
+use crate::logfile::activity::Logger;
+use crate::logfile::syslog::Syslog;
+use crate::messages;
+use crate::process::machine::{Action, Input, Mood, Outcome};
+use crate::process::order::{self, Entry, Step, StopSequencer};
+use crate::process::spawn::{build_plan, SpawnContext};
+use crate::process::state::State;
+use crate::process::wait_status::WaitStatus;
+use crate::sys;
+use crate::sys::poller::{Interest, Ready, Reactor};
+use crate::time::Mono;
+
+/// Poll key of the signal self-pipe.
+const SIGNAL_KEY: usize = 0;
+/// Keys below this are reserved for fixed sources (signal pipe, control listeners).
+pub const FIRST_DYNAMIC_KEY: usize = 1 << 20;
+/// How often shutdown says which processes it is still waiting for.
+const WAIT_LOG_SECS: u64 = 3;
+
+/// Why the loop ended.
+#[derive(Debug)]
+pub enum Exit {
+    /// SIGTERM/SIGINT/SIGQUIT or `shutdown`: everything is stopped; exit 0.
+    Shutdown,
+    /// SIGHUP or `reload`: everything is stopped; start again with this config.
+    Restart(Box<Config>),
+}
+
+/// What the daemon is doing overall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaemonMood {
+    /// Supervising.
+    Running,
+    /// Stopping everything, then exiting.
+    Shutdown,
+    /// Stopping everything, then restarting with a new config.
+    Restart,
+}
+
+/// Who the daemon is, for the spawn-time permission checks.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// Effective uid.
+    pub euid: u32,
+    /// Effective gid.
+    pub egid: u32,
+    /// Supplementary groups.
+    pub groups: Vec<u32>,
+}
+
+/// Reloads the configuration for SIGHUP/`reload`. Supplied by `daemon::run`.
+pub type Reloader = Box<dyn FnMut() -> Result<Config, String>>;
+
+/// The running daemon.
+pub struct Daemon {
+    /// The configuration in force.
+    pub config: Config,
+    /// The activity log.
+    pub logger: Logger,
+    /// The processes.
+    pub procs: Procs,
+    /// What the daemon is doing.
+    pub mood: DaemonMood,
+    reactor: Reactor,
+    signals: SignalPipe,
+    syslog: Syslog,
+    channels: HashMap<usize, Channel>,
+    next_key: usize,
+    stopper: Option<StopSequencer<SlotId>>,
+    next_wait_log: Option<Mono>,
+    pending_config: Option<Config>,
+    reloader: Reloader,
+    env: Vec<(String, String)>,
+    identity: Identity,
+    buf: Vec<u8>,
+    ready: Vec<Ready>,
+}
+
+impl std::fmt::Debug for Daemon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Daemon").field("mood", &self.mood).finish()
+    }
+}
+
+impl Daemon {
+    /// Sets up the loop for `config`. The logger is already open; `procs` built.
+    pub fn new(
+        config: Config,
+        logger: Logger,
+        procs: Procs,
+        signals: SignalPipe,
+        reloader: Reloader,
+    ) -> std::io::Result<Daemon> {
+        let reactor = Reactor::new()?;
+        reactor.watch(signals.fd(), SIGNAL_KEY, Interest::READ)?;
+        Ok(Daemon {
+            config,
+            logger,
+            procs,
+            mood: DaemonMood::Running,
+            reactor,
+            signals,
+            syslog: Syslog::new(),
+            channels: HashMap::new(),
+            next_key: FIRST_DYNAMIC_KEY,
+            stopper: None,
+            next_wait_log: None,
+            pending_config: None,
+            reloader,
+            env: std::env::vars().collect(),
+            identity: Identity {
+                euid: sys::proc::geteuid(),
+                egid: sys::proc::getegid(),
+                groups: Vec::new(),
+            },
+            buf: vec![0; READ_CHUNK],
+            ready: Vec::new(),
+        })
+    }
+
+    /// Gives the signal pipe back (it outlives a restart).
+    pub fn into_parts(mut self) -> (SignalPipe, Logger) {
+        self.reactor.unwatch(self.signals.fd());
+        for (_, ch) in self.channels.drain() {
+            self.reactor.unwatch(ch.file.as_fd());
+        }
+        (self.signals, self.logger)
+    }
+
+    /// Runs until shutdown or restart.
+    pub fn run(&mut self) -> Exit {
+        let now = Mono::now();
+        self.autostart(now);
+        loop {
+            let now = Mono::now();
+            self.fire_deadlines(now);
+            if let Some(exit) = self.advance_stop(now) {
+                return exit;
+            }
+            let timeout = self.next_deadline().map(|d| d.since(Mono::now()));
+            let mut ready = std::mem::take(&mut self.ready);
+            ready.clear();
+            if let Err(e) = self.reactor.wait(timeout, &mut ready) {
+                self.logger.critical(&format!("poll failed: {e}"));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            for r in &ready {
+                self.dispatch(*r);
+            }
+            self.ready = ready;
+        }
+    }
+
+    fn dispatch(&mut self, r: Ready) {
+        if r.key == SIGNAL_KEY {
+            for sig in self.signals.pending() {
+                self.on_signal(sig);
+            }
+        } else if self.channels.contains_key(&r.key) {
+            self.read_channel(r.key);
+        }
+    }
+
+    // ----- processes -------------------------------------------------------------------
+
+    fn entries(&self) -> Vec<(SlotId, i64, String, i64, String)> {
+        self.procs
+            .iter()
+            .map(|(id, s)| {
+                (
+                    id,
+                    s.group_priority,
+                    s.group.clone(),
+                    s.cfg().priority,
+                    s.machine.name().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Ids in ascending start order.
+    pub fn start_order(&self) -> Vec<SlotId> {
+        let raw = self.entries();
+        let entries: Vec<Entry<'_, SlotId>> = raw
+            .iter()
+            .map(|(id, gp, g, p, n)| Entry {
+                id: *id,
+                group_priority: *gp,
+                group: g,
+                priority: *p,
+                name: n,
+            })
+            .collect();
+        order::start_order(&entries)
+    }
+
+    fn stop_levels(&self, only: Option<&[SlotId]>) -> Vec<Vec<SlotId>> {
+        let raw = self.entries();
+        let entries: Vec<Entry<'_, SlotId>> = raw
+            .iter()
+            .filter(|(id, ..)| only.is_none_or(|o| o.contains(id)))
+            .map(|(id, gp, g, p, n)| Entry {
+                id: *id,
+                group_priority: *gp,
+                group: g,
+                priority: *p,
+                name: n,
+            })
+            .collect();
+        order::stop_levels(&entries)
+    }
+
+    fn autostart(&mut self, now: Mono) {
+        for id in self.start_order() {
+            self.feed(id, Input::AutoStart, now);
+        }
+    }
+
+    /// Feeds one input to a process and carries out the resulting actions.
+    pub fn feed(&mut self, id: SlotId, input: Input, now: Mono) -> Outcome {
+        let mut actions = Vec::new();
+        let outcome = match self.procs.get_mut(id) {
+            Some(slot) => slot.machine.on(input, now, &mut actions),
+            None => return Outcome::Ignored,
+        };
+        for a in actions {
+            self.execute(id, a, now);
+        }
+        outcome
+    }
+
+    fn execute(&mut self, id: SlotId, action: Action, now: Mono) {
+        match action {
+            Action::Spawn => self.spawn(id, now),
+            Action::Kill { pid, signal, group } => {
+                let res = if group {
+                    sys::proc::killpg(pid, signal)
+                } else {
+                    sys::proc::kill(pid, signal)
+                };
+                if let Err(e) = res {
+                    let errno_name = sys::errno_name(e.raw_os_error().unwrap_or(0)).to_string();
+                    self.feed(id, Input::KillFailed { errno_name }, now);
+                }
+            }
+            Action::Log { level, message } => self.logger.log(level, &message),
+            Action::StateChanged { to, .. } => {
+                if to.is_stopped() || to == State::Backoff {
+                    if let Some(slot) = self.procs.get_mut(id) {
+                        if slot.machine.laststop().is_some() {
+                            slot.stop_wall_ms = Some(sys::wall_clock_ms());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn spawn(&mut self, id: SlotId, now: Mono) {
+        let Some(slot) = self.procs.get_mut(id) else {
+            return;
+        };
+        let cfg = slot.cfg().clone();
+        let user_groups = match (&cfg.user, cfg.uid, cfg.gid) {
+            (Some(_), Some(uid), Some(gid)) => sys::user::user_by_uid(uid)
+                .ok()
+                .flatten()
+                .and_then(|pw| sys::user::group_list(&pw.name, gid).ok())
+                .unwrap_or_else(|| vec![gid]),
+            _ => Vec::new(),
+        };
+        let ctx = SpawnContext {
+            daemon_env: &self.env,
+            serverurl: self.config.serverurl.as_deref(),
+            euid: self.identity.euid,
+            egid: self.identity.egid,
+            daemon_groups: &self.identity.groups,
+            user_groups: &user_groups,
+        };
+        let plan = match build_plan(&cfg, &ctx) {
+            Ok(p) => p,
+            Err(message) => {
+                self.feed(id, Input::SpawnFailed { message }, now);
+                return;
+            }
+        };
+        for (level, msg) in output::open_logs(slot) {
+            self.logger.log(level, &msg);
+        }
+        let child = match sys::spawn::spawn(&plan, &cfg.name) {
+            Ok(c) => c,
+            Err(e) => {
+                self.feed(
+                    id,
+                    Input::SpawnFailed {
+                        message: e.message(),
+                    },
+                    now,
+                );
+                return;
+            }
+        };
+        let pid = child.pid;
+        self.watch_channel(child.stdout, id, Stream::Stdout);
+        if let Some(err) = child.stderr {
+            self.watch_channel(err, id, Stream::Stderr);
+        }
+        if let Some(slot) = self.procs.get_mut(id) {
+            slot.stdin = Some(child.stdin);
+            slot.start_wall_ms = Some(sys::wall_clock_ms());
+        }
+        self.procs.set_pid(id, pid);
+        self.feed(id, Input::Spawned { pid }, now);
+    }
+
+    fn watch_channel(&mut self, fd: OwnedFd, slot: SlotId, stream: Stream) {
+        let key = self.next_key;
+        self.next_key += 1;
+        let file = File::from(fd);
+        if let Err(e) = self.reactor.watch(file.as_fd(), key, Interest::READ) {
+            self.logger
+                .critical(&format!("cannot watch {} pipe: {e}", stream.name()));
+            return;
+        }
+        self.channels.insert(key, Channel { file, slot, stream });
+    }
+
+    fn read_channel(&mut self, key: usize) {
+        let Some(ch) = self.channels.get(&key) else {
+            return;
+        };
+        match output::read_once(&ch.file, &mut self.buf) {
+            ReadResult::Data(n) => {
+                let (slot_id, stream) = (ch.slot, ch.stream);
+                if let Some(slot) = self.procs.get_mut(slot_id) {
+                    output::deliver(slot, stream, &self.buf[..n], &mut self.logger, &self.syslog);
+                }
+            }
+            ReadResult::Empty => {}
+            ReadResult::Eof => self.close_channel(key),
+        }
+    }
+
+    fn close_channel(&mut self, key: usize) {
+        if let Some(ch) = self.channels.remove(&key) {
+            self.reactor.unwatch(ch.file.as_fd());
+        }
+    }
+
+    /// Reads everything already in the pipes of `slot` (the child is dead: whatever it wrote
+    /// is in the pipe now), so its output is logged before its exit.
+    fn drain_slot(&mut self, slot: SlotId) {
+        let keys: Vec<usize> = self
+            .channels
+            .iter()
+            .filter(|(_, c)| c.slot == slot)
+            .map(|(k, _)| *k)
+            .collect();
+        for key in keys {
+            // Bounded: a grandchild that keeps the pipe open and writes forever is left to
+            // the normal loop after this many reads.
+            for _ in 0..1024 {
+                let Some(ch) = self.channels.get(&key) else {
+                    break;
+                };
+                match output::read_once(&ch.file, &mut self.buf) {
+                    ReadResult::Data(n) => {
+                        let stream = ch.stream;
+                        if let Some(s) = self.procs.get_mut(slot) {
+                            output::deliver(s, stream, &self.buf[..n], &mut self.logger, &self.syslog);
+                        }
+                    }
+                    ReadResult::Empty => break,
+                    ReadResult::Eof => {
+                        self.close_channel(key);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Drains every pipe (at shutdown, so no byte is lost).
+    fn drain_all(&mut self) {
+        for id in self.procs.ids() {
+            self.drain_slot(id);
+        }
+    }
+
+    fn reap(&mut self, now: Mono) {
+        for (pid, st) in sys::proc::reap() {
+            let status = match st {
+                sys::proc::WaitStatus::Exited(c) => WaitStatus::Exited(c),
+                sys::proc::WaitStatus::Signaled { sig, core } => WaitStatus::Signaled { sig, core },
+            };
+            match self.procs.take_pid(pid) {
+                Some(id) => {
+                    self.drain_slot(id);
+                    if let Some(slot) = self.procs.get_mut(id) {
+                        slot.stdin = None;
+                    }
+                    self.feed(id, Input::Exited { status }, now);
+                }
+                None => self.logger.info(&messages::reaped_unknown(pid, &status)),
+            }
+        }
+    }
+
+    fn fire_deadlines(&mut self, now: Mono) {
+        let due: Vec<SlotId> = self
+            .procs
+            .iter()
+            .filter(|(_, s)| s.machine.deadline().is_some_and(|d| d <= now))
+            .map(|(id, _)| id)
+            .collect();
+        for id in due {
+            self.feed(id, Input::Deadline, now);
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Mono> {
+        self.procs
+            .iter()
+            .filter_map(|(_, s)| s.machine.deadline())
+            .chain(self.next_wait_log)
+            .min()
+    }
+
+    // ----- signals, shutdown, restart ---------------------------------------------------
+
+    fn on_signal(&mut self, sig: i32) {
+        let now = Mono::now();
+        match sig {
+            libc::SIGTERM | libc::SIGINT | libc::SIGQUIT => {
+                self.logger.warn(&messages::received_exit_request(sig));
+                self.begin_stop(DaemonMood::Shutdown, now);
+            }
+            libc::SIGHUP => {
+                if self.mood == DaemonMood::Shutdown {
+                    self.logger.warn(&messages::ignored_restart_request(sig));
+                    return;
+                }
+                self.logger.warn(&messages::received_restart_request(sig));
+                self.request_restart(now);
+            }
+            libc::SIGUSR2 => {
+                self.logger
+                    .info(&messages::received_log_reopen_request(sig));
+                self.reopen_logs();
+                self.logger.info("supervisord logreopen");
+            }
+            libc::SIGCHLD => {
+                self.reap(now);
+                self.logger.debug(&messages::received_child_quit(sig));
+            }
+            _ => {}
+        }
+    }
+
+    /// Re-reads the config; on success stops everything and restarts with it, on failure
+    /// keeps running the current config (the reference dies here).
+    pub fn request_restart(&mut self, now: Mono) -> Result<(), String> {
+        match (self.reloader)() {
+            Ok(cfg) => {
+                self.pending_config = Some(cfg);
+                self.begin_stop(DaemonMood::Restart, now);
+                Ok(())
+            }
+            Err(e) => {
+                self.logger.error(&format!(
+                    "could not reload the configuration, keeping the current one: {e}"
+                ));
+                Err(e)
+            }
+        }
+    }
+
+    /// SIGUSR2: reopens the activity log and every child log.
+    pub fn reopen_logs(&mut self) {
+        self.logger.reopen();
+        for id in self.procs.ids() {
+            if let Some(slot) = self.procs.get_mut(id) {
+                for log in slot.logs.iter_mut() {
+                    if let Some(f) = log.file.as_mut() {
+                        let _ = f.reopen();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Starts stopping everything, level by level in descending priority.
+    pub fn begin_stop(&mut self, mood: DaemonMood, now: Mono) {
+        if self.mood == DaemonMood::Shutdown {
+            return;
+        }
+        self.mood = mood;
+        for id in self.procs.ids() {
+            self.feed(id, Input::Mood(Mood::ShuttingDown), now);
+        }
+        self.stopper = Some(StopSequencer::new(self.stop_levels(None)));
+        self.next_wait_log = Some(now);
+    }
+
+    /// Drives the shutdown sequence; returns the exit once everything is stopped.
+    fn advance_stop(&mut self, now: Mono) -> Option<Exit> {
+        let mut seq = self.stopper.take()?;
+        for _ in 0..2 {
+            let procs = &self.procs;
+            let step = seq.next(|id| {
+                procs
+                    .get(*id)
+                    .map(|s| s.machine.state())
+                    .unwrap_or(State::Stopped)
+            });
+            match step {
+                Step::Level { stop, .. } if !stop.is_empty() => {
+                    for id in stop {
+                        self.feed(id, Input::Shutdown, now);
+                    }
+                }
+                Step::Level { .. } => break,
+                Step::Done => {
+                    self.drain_all();
+                    self.next_wait_log = None;
+                    return Some(match self.pending_config.take() {
+                        Some(cfg) if self.mood == DaemonMood::Restart => {
+                            Exit::Restart(Box::new(cfg))
+                        }
+                        _ => Exit::Shutdown,
+                    });
+                }
+            }
+        }
+        if self.next_wait_log.is_some_and(|t| t <= now) {
+            let names: Vec<String> = self
+                .procs
+                .iter()
+                .filter(|(_, s)| !s.machine.state().is_stopped())
+                .map(|(_, s)| s.machine.name().to_string())
+                .collect();
+            if !names.is_empty() {
+                self.logger.info(&messages::waiting_to_die(&names));
+            }
+            self.next_wait_log = Some(now.plus_secs(WAIT_LOG_SECS));
+        }
+        self.stopper = Some(seq);
+        None
+    }
+
+    /// Logs at `level` (for modules that only hold the daemon).
+    pub fn log(&mut self, level: LogLevel, msg: &str) {
+        self.logger.log(level, msg);
+    }
+}
