@@ -1,6 +1,86 @@
-//! The `supervisord` binary.
+//! The `supervisord` binary: parse the command line, load the config, then run the daemon
+//! (or just report on the config with `--check-config`).
+
+use supervisor::config::{self, json, summary, ConfigError, LoadContext};
+use supervisor::options::{self, Command, Options};
+
+/// Prints a usage error the reference's way and returns exit status 2.
+fn usage_error(argv0: &str, line: &str) -> i32 {
+    eprintln!("Error: {line}");
+    eprintln!("For help, use {argv0} -h");
+    2
+}
+
+fn config_error(argv0: &str, e: &ConfigError) -> i32 {
+    usage_error(argv0, &e.located())
+}
+
+fn warn_root_search(opts: &Options) {
+    if opts.configuration.is_none() && config::running_as_root() {
+        eprintln!("UserWarning: {}", config::ROOT_SEARCH_WARNING);
+    }
+}
+
+fn check(json_out: bool, opts: &Options, ctx: &LoadContext) -> i32 {
+    warn_root_search(opts);
+    let path = match config::find_config(opts, ctx) {
+        Ok(p) => p,
+        Err(e) => {
+            if json_out {
+                let report = config::LoadReport {
+                    result: Err(e),
+                    warnings: vec![],
+                    infos: vec![],
+                    files_read: vec![],
+                };
+                println!("{}", json::report(&report).render());
+                return 2;
+            }
+            return config_error(&opts.argv0, &e);
+        }
+    };
+    let report = config::load_report(&path, ctx, opts);
+    if json_out {
+        println!("{}", json::report(&report).render());
+        return if report.result.is_ok() { 0 } else { 2 };
+    }
+    match &report.result {
+        Ok(c) => {
+            print!("{}", summary::render(c));
+            0
+        }
+        Err(e) => {
+            for w in &report.warnings {
+                eprintln!("warning: {w}");
+            }
+            config_error(&opts.argv0, e)
+        }
+    }
+}
 
 fn main() {
-    eprintln!("supervisord: not implemented yet");
-    std::process::exit(1);
+    let args: Vec<String> = std::env::args().collect();
+    let argv0 = args.first().cloned().unwrap_or_else(|| "supervisord".into());
+    let code = match options::parse(&args) {
+        Err(msg) => usage_error(&argv0, &msg),
+        Ok(Command::Help) => {
+            print!("{}", options::usage(&argv0));
+            0
+        }
+        Ok(Command::Version) => {
+            println!("{}", supervisor::VERSION);
+            0
+        }
+        Ok(Command::CheckConfig { json, options }) => {
+            check(json, &options, &LoadContext::from_process())
+        }
+        Ok(Command::Run(options)) => {
+            warn_root_search(&options);
+            match config::load_for_daemon(&options, &LoadContext::from_process()) {
+                Ok(cfg) => supervisor::daemon::run(options, cfg),
+                Err(e) => config_error(&argv0, &e),
+            }
+        }
+    };
+    std::process::exit(code);
 }

@@ -1,0 +1,66 @@
+//! The config loader's error: the reference's message text (operators grep for it), plus the
+//! file and line it came from when we know them (the reference does not say; we do).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A config that cannot be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// Exactly the text Supervisor 4.3.0 prints after `Error: `.
+    pub message: String,
+    /// File holding the offending value or section, when known.
+    pub file: Option<PathBuf>,
+    /// 1-based line of the offending value or section, when known.
+    pub line: Option<usize>,
+}
+
+impl ConfigError {
+    /// An error with no location.
+    pub fn new(message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            message: message.into(),
+            file: None,
+            line: None,
+        }
+    }
+
+    /// An error located at `file`:`line`.
+    pub fn at(message: impl Into<String>, file: &Path, line: usize) -> ConfigError {
+        ConfigError {
+            message: message.into(),
+            file: Some(file.to_path_buf()),
+            line: Some(line),
+        }
+    }
+
+    /// The message followed by the location for humans: `msg (file /x.conf, line 12)`.
+    pub fn located(&self) -> String {
+        match (&self.file, self.line) {
+            (Some(f), Some(l)) => format!("{} (file {}, line {l})", self.message, f.display()),
+            (Some(f), None) => format!("{} (file {})", self.message, f.display()),
+            _ => self.message.clone(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_is_the_message_and_located_adds_the_place() {
+        let e = ConfigError::at("bad", Path::new("/x.conf"), 3);
+        assert_eq!(e.to_string(), "bad");
+        assert_eq!(e.located(), "bad (file /x.conf, line 3)");
+        assert_eq!(ConfigError::new("m").located(), "m");
+    }
+}

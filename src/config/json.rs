@@ -1,0 +1,364 @@
+//! `--check-config --json`: a minimal JSON writer and the verdict document in the schema of
+//! the conformance corpus (same keys and shapes as the reference's verdicts).
+
+use super::load::LoadReport;
+use super::model::{
+    AutoRestart, ChannelConfig, Config, GroupConfig, GroupKind, LogTarget, ProcessConfig,
+    ServerAddress, ServerConfig, SupervisordConfig,
+};
+use super::users::UserDb;
+
+/// A JSON value. Objects keep insertion order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Json {
+    /// `null`
+    Null,
+    /// `true`/`false`
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A string.
+    Str(String),
+    /// An array.
+    Arr(Vec<Json>),
+    /// An object.
+    Obj(Vec<(String, Json)>),
+}
+
+impl Json {
+    /// Renders with one space of indentation per level (like `json.dumps(indent=1)`).
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out, 0);
+        out
+    }
+
+    fn write(&self, out: &mut String, depth: usize) {
+        let pad = |out: &mut String, d: usize| {
+            out.push('\n');
+            out.push_str(&" ".repeat(d));
+        };
+        match self {
+            Json::Null => out.push_str("null"),
+            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Json::Int(n) => out.push_str(&n.to_string()),
+            Json::Str(s) => quote(out, s),
+            Json::Arr(items) if items.is_empty() => out.push_str("[]"),
+            Json::Obj(items) if items.is_empty() => out.push_str("{}"),
+            Json::Arr(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    pad(out, depth + 1);
+                    v.write(out, depth + 1);
+                }
+                pad(out, depth);
+                out.push(']');
+            }
+            Json::Obj(items) => {
+                out.push('{');
+                for (i, (k, v)) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    pad(out, depth + 1);
+                    quote(out, k);
+                    out.push_str(": ");
+                    v.write(out, depth + 1);
+                }
+                pad(out, depth);
+                out.push('}');
+            }
+        }
+    }
+}
+
+fn quote(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn s(v: &str) -> Json {
+    Json::Str(v.to_string())
+}
+
+fn opt_s(v: Option<&str>) -> Json {
+    v.map_or(Json::Null, s)
+}
+
+fn strs<'a>(v: impl IntoIterator<Item = &'a String>) -> Json {
+    Json::Arr(v.into_iter().map(|x| s(x)).collect())
+}
+
+fn octal(v: u32) -> Json {
+    Json::Str(format!("{v:03o}"))
+}
+
+/// A uid/gid where `u32::MAX` stands for the reference's -1 ("unchanged").
+fn id(v: u32) -> Json {
+    if v == u32::MAX {
+        Json::Int(-1)
+    } else {
+        Json::Int(v as i64)
+    }
+}
+
+fn env(pairs: &[(String, String)]) -> Json {
+    let mut sorted: Vec<&(String, String)> = pairs.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    Json::Obj(sorted.iter().map(|(k, v)| (k.clone(), s(v))).collect())
+}
+
+fn obj<K: Into<String>>(items: Vec<(K, Json)>) -> Json {
+    Json::Obj(items.into_iter().map(|(k, v)| (k.into(), v)).collect())
+}
+
+/// The verdict document for a load report.
+pub fn report(r: &LoadReport) -> Json {
+    let files = Json::Arr(
+        r.files_read
+            .iter()
+            .map(|p| s(&p.to_string_lossy()))
+            .collect(),
+    );
+    let mut items = vec![
+        ("accepted", Json::Bool(r.result.is_ok())),
+        (
+            "error",
+            r.result
+                .as_ref()
+                .err()
+                .map_or(Json::Null, |e| s(&e.message)),
+        ),
+        (
+            "exit_status",
+            if r.result.is_ok() { Json::Null } else { Json::Int(2) },
+        ),
+        ("warnings", strs(&r.warnings)),
+        ("infos", strs(&r.infos)),
+        ("files_read", files),
+    ];
+    match &r.result {
+        Ok(c) => {
+            let users = UserDb::system();
+            items.push(("supervisord", supervisord(&c.supervisord)));
+            items.push(("servers", Json::Arr(c.servers.iter().map(server).collect())));
+            items.push(("serverurl", opt_s(c.serverurl.as_deref())));
+            items.push(("rpcinterfaces", strs(&c.rpcinterfaces)));
+            items.push((
+                "groups",
+                Json::Arr(c.groups.iter().map(|g| group(c, g, &users)).collect()),
+            ));
+            items.push(("snippet", Json::Bool(false)));
+        }
+        Err(e) => {
+            for k in ["supervisord", "servers", "serverurl", "rpcinterfaces", "groups"] {
+                items.push((k, Json::Null));
+            }
+            let snippet = e.message == ".ini file does not include supervisord section";
+            items.push(("snippet", Json::Bool(snippet)));
+        }
+    }
+    obj(items)
+}
+
+fn supervisord(c: &SupervisordConfig) -> Json {
+    obj(vec![
+        ("logfile", s(&c.logfile.to_string_lossy())),
+        ("logfile_maxbytes", Json::Int(c.logfile_maxbytes as i64)),
+        ("logfile_backups", Json::Int(c.logfile_backups as i64)),
+        ("pidfile", s(&c.pidfile.to_string_lossy())),
+        ("loglevel", s(c.loglevel.config_name())),
+        ("nodaemon", Json::Bool(c.nodaemon)),
+        ("silent", Json::Bool(c.silent)),
+        ("minfds", Json::Int(c.minfds as i64)),
+        ("minprocs", Json::Int(c.minprocs as i64)),
+        ("umask", octal(c.umask)),
+        ("user", opt_s(c.user.as_deref())),
+        ("uid", c.uid.map_or(Json::Null, |u| Json::Int(u as i64))),
+        (
+            "directory",
+            opt_s(c.directory.as_ref().map(|d| d.to_string_lossy()).as_deref()),
+        ),
+        ("identifier", s(&c.identifier)),
+        ("childlogdir", s(&c.childlogdir.to_string_lossy())),
+        ("nocleanup", Json::Bool(c.nocleanup)),
+        ("strip_ansi", Json::Bool(c.strip_ansi)),
+        ("environment", env(&c.environment)),
+    ])
+}
+
+fn server(c: &ServerConfig) -> Json {
+    let name = c.section.split_once(':').map(|(_, n)| n);
+    let mut items = vec![("section", s(&c.section)), ("name", opt_s(name))];
+    match &c.address {
+        ServerAddress::Unix { file, chmod, chown } => {
+            let (u, g) = chown.unwrap_or((u32::MAX, u32::MAX));
+            items.push(("family", s("unix")));
+            items.push(("file", s(&file.to_string_lossy())));
+            items.push(("chmod", octal(*chmod)));
+            items.push(("chown", Json::Arr(vec![id(u), id(g)])));
+        }
+        ServerAddress::Inet { host, port } => {
+            items.push(("family", s("inet")));
+            items.push(("host", s(host)));
+            items.push(("port", Json::Int(*port as i64)));
+        }
+    }
+    items.push(("username", opt_s(c.username.as_deref())));
+    items.push(("password", opt_s(c.password.as_deref())));
+    obj(items)
+}
+
+fn group(c: &Config, g: &GroupConfig, users: &UserDb) -> Json {
+    let is_group_name = |n: &str| {
+        c.groups
+            .iter()
+            .any(|o| o.kind == GroupKind::Group && o.name == n)
+    };
+    let kind = match g.kind {
+        GroupKind::Program if is_group_name(&g.name) => "group",
+        GroupKind::Program => "program",
+        GroupKind::Group => "group",
+        GroupKind::EventListener => "eventlistener",
+        GroupKind::FcgiProgram => "fcgi-program",
+    };
+    let mut items = vec![
+        ("name", s(&g.name)),
+        ("kind", s(kind)),
+        ("priority", Json::Int(g.priority)),
+    ];
+    if let Some(l) = &g.listener {
+        items.push(("buffer_size", Json::Int(l.buffer_size as i64)));
+        items.push(("events", strs(&l.events)));
+        items.push(("result_handler", s(&l.result_handler)));
+    }
+    if let Some(f) = &g.fcgi {
+        let unix = f.socket.starts_with("unix://");
+        items.push(("socket", s(&f.socket)));
+        items.push((
+            "socket_backlog",
+            f.socket_backlog.map_or(Json::Null, |b| Json::Int(b as i64)),
+        ));
+        items.push((
+            "socket_owner",
+            f.socket_owner
+                .map_or(Json::Null, |(u, g)| Json::Arr(vec![id(u), id(g)])),
+        ));
+        items.push((
+            "socket_mode",
+            if unix { octal(f.socket_mode) } else { Json::Null },
+        ));
+    }
+    items.push((
+        "processes",
+        Json::Arr(g.processes.iter().map(|p| process(p, users)).collect()),
+    ));
+    obj(items)
+}
+
+fn process(p: &ProcessConfig, users: &UserDb) -> Json {
+    let (argv, argv_error) = match super::shlex::split(&p.command) {
+        Ok(v) => (strs(&v), Json::Null),
+        Err(e) => (
+            Json::Null,
+            s(&format!(
+                "can't parse command {}: {e}",
+                crate::pyrepr::str_repr(&p.command)
+            )),
+        ),
+    };
+    let autorestart = match p.autorestart {
+        AutoRestart::Always => "true",
+        AutoRestart::Never => "false",
+        AutoRestart::Unexpected => "unexpected",
+    };
+    let user = p.uid.and_then(|u| users.by_uid(u)).map(|u| u.name.clone());
+    let mut items: Vec<(String, Json)> = vec![
+        ("name".to_string(), s(&p.name)),
+        ("section".to_string(), s(&p.section)),
+        ("numprocs".to_string(), Json::Int(p.numprocs as i64)),
+        ("command".to_string(), s(&p.command)),
+        ("argv".to_string(), argv),
+        ("argv_error".to_string(), argv_error),
+        (
+            "directory".to_string(),
+            opt_s(p.directory.as_ref().map(|d| d.to_string_lossy()).as_deref()),
+        ),
+        ("umask".to_string(), p.umask.map_or(Json::Null, octal)),
+        ("priority".to_string(), Json::Int(p.priority)),
+        ("autostart".to_string(), Json::Bool(p.autostart)),
+        ("autorestart".to_string(), s(autorestart)),
+        ("startsecs".to_string(), Json::Int(p.startsecs as i64)),
+        ("startretries".to_string(), Json::Int(p.startretries as i64)),
+        (
+            "exitcodes".to_string(),
+            Json::Arr(p.exitcodes.iter().map(|c| Json::Int(*c as i64)).collect()),
+        ),
+        ("stopsignal".to_string(), s(&crate::signames::short_name(p.stopsignal))),
+        ("stopsignal_num".to_string(), Json::Int(p.stopsignal as i64)),
+        ("stopwaitsecs".to_string(), Json::Int(p.stopwaitsecs as i64)),
+        ("stopasgroup".to_string(), Json::Bool(p.stopasgroup)),
+        ("killasgroup".to_string(), Json::Bool(p.killasgroup)),
+        ("user".to_string(), opt_s(user.as_deref())),
+        ("uid".to_string(), p.uid.map_or(Json::Null, |u| Json::Int(u as i64))),
+        ("redirect_stderr".to_string(), Json::Bool(p.redirect_stderr)),
+    ];
+    for (name, ch) in [("stdout", &p.stdout), ("stderr", &p.stderr)] {
+        channel(&mut items, name, ch);
+    }
+    items.push(("environment".into(), env(&p.environment)));
+    items.push(("serverurl".into(), opt_s(p.serverurl.as_deref())));
+    obj(items)
+}
+
+fn channel(items: &mut Vec<(String, Json)>, name: &str, ch: &ChannelConfig) {
+    let logfile = match &ch.logfile {
+        LogTarget::None => Json::Null,
+        LogTarget::Auto => s("AUTO"),
+        LogTarget::Path(p) => s(&p.to_string_lossy()),
+    };
+    let key = |k: &str| format!("{name}_{k}");
+    items.push((key("logfile"), logfile));
+    items.push((key("logfile_maxbytes"), Json::Int(ch.logfile_maxbytes as i64)));
+    items.push((key("logfile_backups"), Json::Int(ch.logfile_backups as i64)));
+    items.push((key("capture_maxbytes"), Json::Int(ch.capture_maxbytes as i64)));
+    items.push((key("events_enabled"), Json::Bool(ch.events_enabled)));
+    items.push((key("syslog"), Json::Bool(ch.syslog)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_valid_json() {
+        let j = obj(vec![
+            ("a", Json::Arr(vec![Json::Int(1), Json::Null])),
+            ("b", s("q\"\\\n\u{1}é")),
+            ("c", Json::Obj(vec![])),
+            ("d", Json::Arr(vec![])),
+            ("e", Json::Bool(true)),
+        ]);
+        assert_eq!(
+            j.render(),
+            "{\n \"a\": [\n  1,\n  null\n ],\n \"b\": \"q\\\"\\\\\\n\\u0001é\",\n \"c\": {},\n \
+             \"d\": [],\n \"e\": true\n}"
+        );
+        assert_eq!(octal(0o22), s("022"));
+        assert_eq!(id(u32::MAX), Json::Int(-1));
+    }
+}
