@@ -22,7 +22,7 @@ use crate::process::spawn::{build_plan, SpawnContext};
 use crate::process::state::State;
 use crate::process::wait_status::WaitStatus;
 use crate::sys;
-use crate::sys::poller::{Interest, Ready, Reactor};
+use crate::sys::poller::{Interest, Reactor, Ready};
 use crate::time::Mono;
 
 /// Poll key of the signal self-pipe.
@@ -382,7 +382,13 @@ impl Daemon {
                     ReadResult::Data(n) => {
                         let stream = ch.stream;
                         if let Some(s) = self.procs.get_mut(slot) {
-                            output::deliver(s, stream, &self.buf[..n], &mut self.logger, &self.syslog);
+                            output::deliver(
+                                s,
+                                stream,
+                                &self.buf[..n],
+                                &mut self.logger,
+                                &self.syslog,
+                            );
                         }
                     }
                     ReadResult::Empty => break,
@@ -456,7 +462,7 @@ impl Daemon {
                     return;
                 }
                 self.logger.warn(&messages::received_restart_request(sig));
-                self.request_restart(now);
+                let _ = self.request_restart(now);
             }
             libc::SIGUSR2 => {
                 self.logger

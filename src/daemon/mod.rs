@@ -19,7 +19,9 @@ use startup::{Detached, Readiness, StartupNotes};
 
 /// Runs supervisord on a loaded config until shutdown; returns the process exit code.
 pub fn run(options: Options, config: Config) -> i32 {
-    let argv0 = std::env::args().next().unwrap_or_else(|| "supervisord".into());
+    let argv0 = std::env::args()
+        .next()
+        .unwrap_or_else(|| "supervisord".into());
     let mut notes = StartupNotes::default();
     if let Err(msg) = startup::set_uid(&config.supervisord, &mut notes) {
         return usage_error(&argv0, &msg);
@@ -88,6 +90,7 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         }
     };
     let pid = sys::proc::getpid();
+    let pidfile = config.supervisord.pidfile.clone();
     let mut first = true;
     loop {
         if !first {
@@ -104,8 +107,10 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
             return 2;
         }
         if !config.supervisord.nocleanup {
-            for w in clear_auto_logs(&config.supervisord.childlogdir, &config.supervisord.identifier)
-            {
+            for w in clear_auto_logs(
+                &config.supervisord.childlogdir,
+                &config.supervisord.identifier,
+            ) {
                 logger.warn(&w);
             }
         }
@@ -131,11 +136,8 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
                 let _ = sys::fd::redirect_stdio_to_devnull();
                 sys::proc::umask(config.supervisord.umask);
             }
-            if startup::write_pidfile(&config.supervisord.pidfile, pid).is_err() {
-                logger.critical(&format!(
-                    "could not write pidfile {}",
-                    config.supervisord.pidfile.display()
-                ));
+            if startup::write_pidfile(&pidfile, pid).is_err() {
+                logger.critical(&format!("could not write pidfile {}", pidfile.display()));
             }
             logger.info(&format!("supervisord started with pid {pid}"));
         }
@@ -160,7 +162,7 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         }
     }
     logger.log(LogLevel::Debug, "supervisord exiting");
-    let _ = std::fs::remove_file(&config.supervisord.pidfile);
+    let _ = std::fs::remove_file(&pidfile);
     0
 }
 

@@ -90,13 +90,7 @@ pub fn open_logs(slot: &mut Slot) -> Vec<(LogLevel, String)> {
 }
 
 /// Sends `data` read from `stream` of `slot` to its destinations.
-pub fn deliver(
-    slot: &mut Slot,
-    stream: Stream,
-    data: &[u8],
-    logger: &mut Logger,
-    syslog: &Syslog,
-) {
+pub fn deliver(slot: &mut Slot, stream: Stream, data: &[u8], logger: &mut Logger, syslog: &Syslog) {
     let idx = stream as usize;
     let stripped;
     let data = match slot.logs[idx].stripper.as_mut() {

@@ -116,7 +116,11 @@ impl Procs {
         for p in &g.processes {
             let mut logs: [ChannelLog; 2] = Default::default();
             for (i, target) in [&p.stdout.logfile, &p.stderr.logfile].iter().enumerate() {
-                let stream = if i == 0 { Stream::Stdout } else { Stream::Stderr };
+                let stream = if i == 0 {
+                    Stream::Stdout
+                } else {
+                    Stream::Stderr
+                };
                 logs[i].path = match target {
                     LogTarget::None => None,
                     LogTarget::Path(path) => Some(path.clone()),

@@ -55,7 +55,9 @@ pub fn set_uid(cfg: &SupervisordConfig, notes: &mut StartupNotes) -> Result<(), 
         groups.insert(0, pw.gid);
         sys::proc::drop_privileges(pw.uid, pw.gid, &groups).map_err(|e| e.to_string())?;
     }
-    notes.infos.push(format!("Set uid to user {} succeeded", pw.uid));
+    notes
+        .infos
+        .push(format!("Set uid to user {} succeeded", pw.uid));
     Ok(())
 }
 
@@ -69,7 +71,13 @@ pub fn set_rlimits(cfg: &SupervisordConfig, notes: &mut StartupNotes) -> Result<
             "file descriptors",
             "process",
         ),
-        (Resource::NProc, cfg.minprocs, "minprocs", "processes", "program"),
+        (
+            Resource::NProc,
+            cfg.minprocs,
+            "minprocs",
+            "processes",
+            "program",
+        ),
     ] {
         let Ok((soft, hard)) = sys::limits::get_rlimit(res) else {
             continue;
