@@ -95,12 +95,6 @@ pub fn set_rlimits(cfg: &SupervisordConfig, notes: &mut StartupNotes) -> Result<
                 .infos
                 .push(format!("Increased {} limit to {min}", res.name())),
             Err(_) => {
-                let avail = if what == "minfds" {
-                    "available "
-                } else {
-                    "available "
-                };
-                let _ = avail;
                 let lead = if what == "minfds" {
                     "The minimum number of file descriptors required".to_string()
                 } else {
