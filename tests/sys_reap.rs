@@ -21,6 +21,7 @@ fn sh(script: &str) -> SpawnPlan {
         umask: None,
         user: None,
         redirect_stderr: true,
+        setuid_error: None,
     }
 }
 

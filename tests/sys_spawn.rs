@@ -24,6 +24,7 @@ fn plan(path: &str, argv: &[&str]) -> SpawnPlan {
         umask: None,
         user: None,
         redirect_stderr: false,
+        setuid_error: None,
     }
 }
 

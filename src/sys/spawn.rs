@@ -174,6 +174,8 @@ struct Prepared<'a> {
     msg_setgroups: Vec<u8>,
     msg_setgid: Vec<u8>,
     msg_setuid: Vec<u8>,
+    /// The plan's complete `couldn't setuid` line when `user=` cannot be taken on.
+    setuid_error: Option<&'a [u8]>,
     msg_chdir: Vec<u8>,
     msg_exec: Vec<u8>,
     stdin: RawFd,
@@ -276,6 +278,7 @@ fn prepare(plan: &SpawnPlan, stdio: [RawFd; 3], status: RawFd) -> Prepared<'_> {
         msg_setgid: format!("{setuid_prefix}Could not set group id of effective user\n")
             .into_bytes(),
         msg_setuid: setuid_prefix.into_bytes(),
+        setuid_error: plan.setuid_error.as_deref().map(CStr::to_bytes),
         msg_chdir,
         msg_exec,
         stdin: stdio[0],
@@ -340,6 +343,9 @@ fn child_main(p: &Prepared<'_>) -> ! {
     reset_signals(p);
     place_stdio(p);
     mark_all_cloexec();
+    if let Some(line) = p.setuid_error {
+        fail(p, Stage::Setuid, Some(line), false);
+    }
     if let Some((uid, gid, groups)) = p.user {
         // SAFETY: `groups` is a live slice of gid_t; its length is passed with it.
         if unsafe { libc::setgroups(groups.len(), groups.as_ptr()) } != 0 {
