@@ -78,7 +78,7 @@ fn open_file(path: &Path, mode: u32, truncate: bool) -> io::Result<(File, bool, 
         .mode(mode)
         .custom_flags(libc::O_NONBLOCK | extra)
         .open(path)?;
-    let special = !file.metadata()?.is_file();
+    let special = !file.metadata()?.is_file() || is_stream_alias(path);
     let size = if special {
         0
     } else {
@@ -86,6 +86,15 @@ fn open_file(path: &Path, mode: u32, truncate: bool) -> io::Result<(File, bool, 
         file.seek(SeekFrom::End(0))?
     };
     Ok((file, special, size))
+}
+
+/// `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1` and the like name a descriptor of ours,
+/// not a file we may rename: even when fd 1 happens to be a regular file, rotating would
+/// try to rename `/dev/stdout`. Such paths are never rotated.
+fn is_stream_alias(path: &Path) -> bool {
+    path.starts_with("/dev/")
+        || path.starts_with("/proc/self/fd")
+        || path.starts_with("/proc/thread-self/fd")
 }
 
 impl LogFile {
