@@ -10,7 +10,7 @@ use std::ffi::CString;
 pub struct SpawnPlan {
     /// The resolved executable path passed to execve.
     pub path: CString,
-    /// argv, argv[0] as written in `command`.
+    /// argv, with `argv[0]` as written in `command`.
     pub argv: Vec<CString>,
     /// The complete environment as `KEY=value`.
     pub envp: Vec<CString>,
