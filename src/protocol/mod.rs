@@ -1,1 +1,27 @@
-//! The text-line control protocol.
+//! The text-line control protocol (pure: bytes in, bytes out, no sockets). The wire format
+//! is described in `PROTOCOL.md` next to this file.
+//!
+//! - [`words`]: splitting a line into words, quoting words back.
+//! - [`request`]: the [`Request`] enum, [`parse_request`], [`render_request`], usage checks.
+//! - [`reply`]: reply framing ([`render_reply`], [`ReplyParser`]).
+//! - [`fault`]: fault names, [`Outcome`], exit-code rules.
+//! - [`status`], [`results`]: the output lines supervisorctl prints, for the daemon.
+//! - [`help`]: supervisorctl's help texts.
+//! - [`auth`], [`sha1`]: credentials and their constant-time check.
+//! - [`conn`]: the server's per-connection state machine.
+
+pub mod auth;
+pub mod conn;
+pub mod fault;
+pub mod help;
+pub mod reply;
+pub mod request;
+pub mod results;
+pub mod sha1;
+pub mod status;
+pub mod words;
+
+pub use conn::Conn;
+pub use fault::{Fault, Outcome};
+pub use reply::{render_reply, Reply, ReplyEvent, ReplyParser};
+pub use request::{parse_request, render_request, Channel, ProtoError, Request, TailMode};

@@ -1,0 +1,383 @@
+//! The `status` and `avail` tables and the description column (reference 4.4), as pure
+//! functions of plain data so the daemon's internals stay out of this module.
+
+use super::fault::{exit, Fault, Outcome};
+
+/// One row of `status`: what the daemon knows about a process, already described.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessStatus {
+    /// Group name.
+    pub group: String,
+    /// Process name.
+    pub name: String,
+    /// State name as the reference prints it (`RUNNING`, `FATAL`, ...).
+    pub state_name: String,
+    /// The description column; see [`describe`].
+    pub description: String,
+}
+
+impl ProcessStatus {
+    /// The namespec as supervisorctl shows it.
+    pub fn namespec(&self) -> String {
+        namespec(&self.group, &self.name)
+    }
+
+    /// True for the states `status` counts as not running (STOPPED_STATES).
+    pub fn is_stopped(&self) -> bool {
+        matches!(
+            self.state_name.as_str(),
+            "STOPPED" | "EXITED" | "FATAL" | "UNKNOWN"
+        )
+    }
+}
+
+/// The short name of a process: `name` when group and process names are equal, otherwise
+/// `group:name`.
+pub fn namespec(group: &str, name: &str) -> String {
+    if group == name {
+        name.to_string()
+    } else {
+        format!("{group}:{name}")
+    }
+}
+
+/// Splits a namespec: `g:p` → (`g`, Some(`p`)); `g:*` and `g:` → (`g`, None), the whole
+/// group; a bare `x` → (`x`, Some(`x`)).
+pub fn split_namespec(spec: &str) -> (&str, Option<&str>) {
+    match spec.split_once(':') {
+        Some((g, "" | "*")) => (g, None),
+        Some((g, p)) => (g, Some(p)),
+        None => (spec, Some(spec)),
+    }
+}
+
+/// Python's `str(timedelta(seconds=secs))` for whole seconds: `0:00:13`, `1 day, 2:03:04`,
+/// `3 days, 0:00:01`. Negative values (the clock was set back) read as `0:00:00`.
+pub fn uptime_text(secs: i64) -> String {
+    let secs = secs.max(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let hms = format!("{}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60);
+    match days {
+        0 => hms,
+        1 => format!("1 day, {hms}"),
+        d => format!("{d} days, {hms}"),
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// The stop time as `%b %d %I:%M %p` (`Nov 23 06:59 PM`) from broken-down local time:
+/// `month` 1..=12, `day` 1..=31, `hour` 0..=23, `minute` 0..=59.
+pub fn stop_time_text(month: u32, day: u32, hour: u32, minute: u32) -> String {
+    let mon = MONTHS[(month.clamp(1, 12) - 1) as usize];
+    let (h12, ampm) = match hour % 24 {
+        0 => (12, "AM"),
+        h @ 1..=11 => (h, "AM"),
+        12 => (12, "PM"),
+        h => (h - 12, "PM"),
+    };
+    format!("{mon} {day:02} {h12:02}:{minute:02} {ampm}")
+}
+
+/// What the description column needs from a process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DescribeInput<'a> {
+    /// State name (`RUNNING`, ...).
+    pub state_name: &'a str,
+    /// The process name (not the namespec), for `unknown error (try "tail NAME")`.
+    pub name: &'a str,
+    /// Current pid (RUNNING only).
+    pub pid: u32,
+    /// Wall-clock seconds since the process started (RUNNING only).
+    pub uptime_secs: i64,
+    /// The stop time already formatted with [`stop_time_text`], or `None` when the process
+    /// was never started.
+    pub stop_time: Option<&'a str>,
+    /// The last spawn error, empty when none.
+    pub spawnerr: &'a str,
+}
+
+/// The description column (also `getProcessInfo`'s `description`):
+/// RUNNING `pid N, uptime H:MM:SS`; STOPPED/EXITED the stop time or `Not started`;
+/// BACKOFF/FATAL the spawn error or `unknown error (try "tail NAME")`; otherwise empty.
+pub fn describe(d: &DescribeInput<'_>) -> String {
+    match d.state_name {
+        "RUNNING" => format!("pid {}, uptime {}", d.pid, uptime_text(d.uptime_secs)),
+        "BACKOFF" | "FATAL" if d.spawnerr.is_empty() => {
+            format!("unknown error (try \"tail {}\")", d.name)
+        }
+        "BACKOFF" | "FATAL" => d.spawnerr.to_string(),
+        "STOPPED" | "EXITED" => d.stop_time.unwrap_or("Not started").to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The status table lines: `'%-(W)s%-10s%s'` with W = max(30, longest namespec) + 3.
+pub fn status_table(rows: &[&ProcessStatus]) -> Vec<String> {
+    let specs: Vec<String> = rows.iter().map(|r| r.namespec()).collect();
+    let width = specs.iter().map(|s| s.chars().count()).fold(30, usize::max) + 3;
+    rows.iter()
+        .zip(&specs)
+        .map(|(r, spec)| {
+            format!(
+                "{spec:<width$}{:<10}{}",
+                r.state_name,
+                r.description,
+                width = width
+            )
+        })
+        .collect()
+}
+
+/// The whole `status [names]` reply from every process (sorted by group, then name):
+/// `NAME: ERROR (no such process|group)` lines for unknown names first, then the table of
+/// the matches in the order asked (duplicates kept). Exit code: 4 after an unknown name,
+/// then 3 when a listed process is STOPPED/EXITED/FATAL/UNKNOWN (last writer wins).
+pub fn status_reply(all: &[ProcessStatus], names: &[String]) -> (Vec<String>, Outcome) {
+    let mut lines = Vec::new();
+    let mut outcome = Outcome::ok();
+    let matched: Vec<&ProcessStatus> = if names.is_empty() || names.iter().any(|n| n == "all") {
+        all.iter().collect()
+    } else {
+        let mut matched = Vec::new();
+        for spec in names {
+            let (group, proc_name) = split_namespec(spec);
+            let before = matched.len();
+            matched.extend(
+                all.iter()
+                    .filter(|p| p.group == group && proc_name.map_or(true, |n| p.name == n)),
+            );
+            if matched.len() == before {
+                lines.push(match proc_name {
+                    None => format!("{group}: ERROR (no such group)"),
+                    Some(_) => format!("{spec}: ERROR (no such process)"),
+                });
+                outcome = Outcome::failed(Fault::BadName, exit::STATUS_UNKNOWN);
+            }
+        }
+        matched
+    };
+    lines.extend(status_table(&matched));
+    if matched.iter().any(|p| p.is_stopped()) {
+        outcome = Outcome::failed(Fault::NotRunning, exit::STATUS_NOT_RUNNING);
+    }
+    (lines, outcome)
+}
+
+/// One row of `avail`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AvailInfo {
+    /// Group name.
+    pub group: String,
+    /// Process name.
+    pub name: String,
+    /// True when the group is active (`in use`), false when only in the new config.
+    pub in_use: bool,
+    /// `autostart`.
+    pub autostart: bool,
+    /// Group priority.
+    pub group_prio: i64,
+    /// Process priority.
+    pub process_prio: i64,
+}
+
+/// `avail` lines, `'%-32s %-9s %-9s %s'`, sorted by process name (not namespec), as the
+/// reference does.
+pub fn avail_lines(infos: &[AvailInfo]) -> Vec<String> {
+    let mut sorted: Vec<&AvailInfo> = infos.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    sorted
+        .iter()
+        .map(|i| {
+            format!(
+                "{:<32} {:<9} {:<9} {}:{}",
+                namespec(&i.group, &i.name),
+                if i.in_use { "in use" } else { "avail" },
+                if i.autostart { "auto" } else { "manual" },
+                i.group_prio,
+                i.process_prio
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ps(group: &str, name: &str, state: &str, desc: &str) -> ProcessStatus {
+        ProcessStatus {
+            group: group.into(),
+            name: name.into(),
+            state_name: state.into(),
+            description: desc.into(),
+        }
+    }
+
+    #[test]
+    fn namespecs() {
+        assert_eq!(namespec("web", "web"), "web");
+        assert_eq!(namespec("g", "p"), "g:p");
+        assert_eq!(split_namespec("web"), ("web", Some("web")));
+        assert_eq!(split_namespec("g:p"), ("g", Some("p")));
+        assert_eq!(split_namespec("g:*"), ("g", None));
+        assert_eq!(split_namespec("g:"), ("g", None));
+        assert_eq!(split_namespec("g:p:q"), ("g", Some("p:q")));
+    }
+
+    #[test]
+    fn uptime_like_python_timedelta() {
+        let cases = [
+            (0, "0:00:00"),
+            (13, "0:00:13"),
+            (3599, "0:59:59"),
+            (36_000, "10:00:00"),
+            (86_399, "23:59:59"),
+            (86_400 + 7384, "1 day, 2:03:04"),
+            (3 * 86_400 + 1, "3 days, 0:00:01"),
+            (-5, "0:00:00"),
+        ];
+        for (s, want) in cases {
+            assert_eq!(uptime_text(s), want, "{s}");
+        }
+    }
+
+    #[test]
+    fn stop_time_like_strftime() {
+        assert_eq!(stop_time_text(11, 23, 18, 59), "Nov 23 06:59 PM");
+        assert_eq!(stop_time_text(1, 5, 0, 7), "Jan 05 12:07 AM");
+        assert_eq!(stop_time_text(12, 31, 12, 0), "Dec 31 12:00 PM");
+        assert_eq!(stop_time_text(6, 1, 11, 30), "Jun 01 11:30 AM");
+    }
+
+    #[test]
+    fn descriptions() {
+        let base = DescribeInput {
+            state_name: "RUNNING",
+            name: "web",
+            pid: 4967,
+            uptime_secs: 13,
+            stop_time: None,
+            spawnerr: "",
+        };
+        let cases = [
+            (base, "pid 4967, uptime 0:00:13"),
+            (
+                DescribeInput {
+                    state_name: "STOPPED",
+                    ..base
+                },
+                "Not started",
+            ),
+            (
+                DescribeInput {
+                    state_name: "EXITED",
+                    stop_time: Some("Nov 23 06:59 PM"),
+                    ..base
+                },
+                "Nov 23 06:59 PM",
+            ),
+            (
+                DescribeInput {
+                    state_name: "FATAL",
+                    spawnerr: "Exited too quickly (process log may have details)",
+                    ..base
+                },
+                "Exited too quickly (process log may have details)",
+            ),
+            (
+                DescribeInput {
+                    state_name: "BACKOFF",
+                    ..base
+                },
+                "unknown error (try \"tail web\")",
+            ),
+            (
+                DescribeInput {
+                    state_name: "STARTING",
+                    ..base
+                },
+                "",
+            ),
+            (
+                DescribeInput {
+                    state_name: "STOPPING",
+                    ..base
+                },
+                "",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(describe(&input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn status_table_widths() {
+        let a = ps("ok", "ok", "RUNNING", "pid 4967, uptime 0:00:13");
+        let t = status_table(&[&a]);
+        assert_eq!(
+            t,
+            vec!["ok                               RUNNING   pid 4967, uptime 0:00:13"]
+        );
+        let long = "x".repeat(40);
+        let b = ps(&long, &long, "STARTING", "");
+        let t = status_table(&[&a, &b]);
+        assert_eq!(t[0].find("RUNNING"), Some(43));
+        assert_eq!(t[1], format!("{long}   STARTING  "));
+    }
+
+    #[test]
+    fn status_exit_codes() {
+        let all = vec![
+            ps("m", "m_00", "STOPPED", "Not started"),
+            ps("sleeper", "sleeper", "RUNNING", "pid 1, uptime 0:00:01"),
+            ps("starting", "starting", "STARTING", ""),
+        ];
+        let n = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let cases: Vec<(Vec<String>, usize, i32)> = vec![
+            (n(&[]), 3, 3),
+            (n(&["sleeper"]), 1, 0),
+            (n(&["starting"]), 1, 0),
+            (n(&["nosuch"]), 1, 4),
+            (n(&["nosuch", "sleeper"]), 2, 4),
+            (n(&["sleeper", "nosuch"]), 2, 4),
+            (n(&["nosuch", "m:*"]), 2, 3),
+            (n(&["sleeper", "sleeper"]), 2, 0),
+            (n(&["all", "nosuch"]), 3, 3),
+            (n(&["m:"]), 1, 3),
+            (n(&["x:*"]), 1, 4),
+        ];
+        for (names, count, code) in cases {
+            let (lines, o) = status_reply(&all, &names);
+            assert_eq!(lines.len(), count, "{names:?}: {lines:?}");
+            assert_eq!(o.exit_code, code, "{names:?}");
+        }
+        let (lines, _) = status_reply(&all, &n(&["sleeper", "nosuch", "x:*"]));
+        assert_eq!(lines[0], "nosuch: ERROR (no such process)");
+        assert_eq!(lines[1], "x: ERROR (no such group)");
+        assert!(lines[2].starts_with("sleeper "));
+    }
+
+    #[test]
+    fn avail_format_and_order() {
+        let i = |g: &str, n: &str, inuse, auto| AvailInfo {
+            group: g.into(),
+            name: n.into(),
+            in_use: inuse,
+            autostart: auto,
+            group_prio: 999,
+            process_prio: if auto { 999 } else { -1 },
+        };
+        let lines = avail_lines(&[i("zz", "b", true, true), i("aa", "c", false, false)]);
+        assert_eq!(
+            lines,
+            vec![
+                "zz:b                             in use    auto      999:999",
+                "aa:c                             avail     manual    999:-1",
+            ]
+        );
+    }
+}
