@@ -80,29 +80,121 @@ struct Spec {
 }
 
 const SPECS: &[Spec] = &[
-    Spec { short: "h", long: "help", value: false },
-    Spec { short: "?", long: "", value: false },
-    Spec { short: "v", long: "version", value: false },
-    Spec { short: "c", long: "configuration", value: true },
-    Spec { short: "n", long: "nodaemon", value: false },
-    Spec { short: "s", long: "silent", value: false },
-    Spec { short: "u", long: "user", value: true },
-    Spec { short: "m", long: "umask", value: true },
-    Spec { short: "d", long: "directory", value: true },
-    Spec { short: "l", long: "logfile", value: true },
-    Spec { short: "y", long: "logfile_maxbytes", value: true },
-    Spec { short: "z", long: "logfile_backups", value: true },
-    Spec { short: "e", long: "loglevel", value: true },
-    Spec { short: "j", long: "pidfile", value: true },
-    Spec { short: "i", long: "identifier", value: true },
-    Spec { short: "q", long: "childlogdir", value: true },
-    Spec { short: "k", long: "nocleanup", value: false },
-    Spec { short: "a", long: "minfds", value: true },
-    Spec { short: "", long: "minprocs", value: true },
-    Spec { short: "t", long: "strip_ansi", value: false },
-    Spec { short: "", long: "profile_options", value: true },
-    Spec { short: "", long: "check-config", value: false },
-    Spec { short: "", long: "json", value: false },
+    Spec {
+        short: "h",
+        long: "help",
+        value: false,
+    },
+    Spec {
+        short: "?",
+        long: "",
+        value: false,
+    },
+    Spec {
+        short: "v",
+        long: "version",
+        value: false,
+    },
+    Spec {
+        short: "c",
+        long: "configuration",
+        value: true,
+    },
+    Spec {
+        short: "n",
+        long: "nodaemon",
+        value: false,
+    },
+    Spec {
+        short: "s",
+        long: "silent",
+        value: false,
+    },
+    Spec {
+        short: "u",
+        long: "user",
+        value: true,
+    },
+    Spec {
+        short: "m",
+        long: "umask",
+        value: true,
+    },
+    Spec {
+        short: "d",
+        long: "directory",
+        value: true,
+    },
+    Spec {
+        short: "l",
+        long: "logfile",
+        value: true,
+    },
+    Spec {
+        short: "y",
+        long: "logfile_maxbytes",
+        value: true,
+    },
+    Spec {
+        short: "z",
+        long: "logfile_backups",
+        value: true,
+    },
+    Spec {
+        short: "e",
+        long: "loglevel",
+        value: true,
+    },
+    Spec {
+        short: "j",
+        long: "pidfile",
+        value: true,
+    },
+    Spec {
+        short: "i",
+        long: "identifier",
+        value: true,
+    },
+    Spec {
+        short: "q",
+        long: "childlogdir",
+        value: true,
+    },
+    Spec {
+        short: "k",
+        long: "nocleanup",
+        value: false,
+    },
+    Spec {
+        short: "a",
+        long: "minfds",
+        value: true,
+    },
+    Spec {
+        short: "",
+        long: "minprocs",
+        value: true,
+    },
+    Spec {
+        short: "t",
+        long: "strip_ansi",
+        value: false,
+    },
+    Spec {
+        short: "",
+        long: "profile_options",
+        value: true,
+    },
+    Spec {
+        short: "",
+        long: "check-config",
+        value: false,
+    },
+    Spec {
+        short: "",
+        long: "json",
+        value: false,
+    },
 ];
 
 /// The usage text for `-h`.
@@ -144,7 +236,10 @@ Options:
 /// Parses `args` (with the program name at `args[0]`). Errors are the message to print after
 /// `Error: ` (the caller adds `For help, use <argv0> -h` and exits 2).
 pub fn parse(args: &[String]) -> Result<Command, String> {
-    let argv0 = args.first().cloned().unwrap_or_else(|| "supervisord".into());
+    let argv0 = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "supervisord".into());
     let rest = args.get(1..).unwrap_or(&[]);
     let (rest, long_error) = expand_long_prefixes(rest);
     let mut g = getopts::Options::new();
@@ -173,10 +268,8 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     };
     let mut check = false;
     let mut json = false;
-    let mut values: Vec<(&'static Spec, Vec<String>)> = SPECS
-        .iter()
-        .map(|s| (s, m.opt_strs(key(s))))
-        .collect();
+    let mut values: Vec<(&'static Spec, Vec<String>)> =
+        SPECS.iter().map(|s| (s, m.opt_strs(key(s)))).collect();
     for (spec, spelled) in occurrences(&rest) {
         let value = if spec.value {
             let slot = values
@@ -285,7 +378,9 @@ fn expand_long_prefixes(args: &[String]) -> (Vec<String>, Option<String>) {
             // A short option taking a value with nothing attached consumes the next argument.
             let mut chars = a[1..].chars();
             while let Some(c) = chars.next() {
-                let spec = SPECS.iter().find(|s| s.short.starts_with(c) && s.short.len() == c.len_utf8());
+                let spec = SPECS
+                    .iter()
+                    .find(|s| s.short.starts_with(c) && s.short.len() == c.len_utf8());
                 if spec.is_some_and(|s| s.value) {
                     if chars.as_str().is_empty() {
                         if let Some(next) = args.get(i + 1) {
@@ -422,9 +517,37 @@ mod tests {
     #[test]
     fn every_option_is_accepted() {
         let o = opts(&[
-            "-c", "/etc/s.conf", "-n", "-s", "-u", "root", "-m", "027", "-d", "/", "-l",
-            "/tmp/x.log", "-y", "1MB", "-z", "3", "-e", "debug", "-j", "/tmp/x.pid", "-i", "me",
-            "-q", "/tmp", "-k", "-a", "2048", "--minprocs", "300", "-t", "--profile_options",
+            "-c",
+            "/etc/s.conf",
+            "-n",
+            "-s",
+            "-u",
+            "root",
+            "-m",
+            "027",
+            "-d",
+            "/",
+            "-l",
+            "/tmp/x.log",
+            "-y",
+            "1MB",
+            "-z",
+            "3",
+            "-e",
+            "debug",
+            "-j",
+            "/tmp/x.pid",
+            "-i",
+            "me",
+            "-q",
+            "/tmp",
+            "-k",
+            "-a",
+            "2048",
+            "--minprocs",
+            "300",
+            "-t",
+            "--profile_options",
             "cumulative,callers",
         ]);
         assert_eq!(o.configuration, Some(PathBuf::from("/etc/s.conf")));
@@ -447,17 +570,38 @@ mod tests {
         assert_eq!(o.profile_options.as_deref(), Some("cumulative,callers"));
 
         let l = opts(&[
-            "--configuration=/a.conf", "--nodaemon", "--silent", "--user", "root",
-            "--umask=022", "--directory=/", "--logfile", "/tmp/l", "--logfile_maxbytes=5",
-            "--logfile_backups=1", "--loglevel=warn", "--pidfile=/tmp/p", "--identifier=x",
-            "--childlogdir=/tmp", "--nocleanup", "--minfds=10", "--minprocs=11", "--strip_ansi",
+            "--configuration=/a.conf",
+            "--nodaemon",
+            "--silent",
+            "--user",
+            "root",
+            "--umask=022",
+            "--directory=/",
+            "--logfile",
+            "/tmp/l",
+            "--logfile_maxbytes=5",
+            "--logfile_backups=1",
+            "--loglevel=warn",
+            "--pidfile=/tmp/p",
+            "--identifier=x",
+            "--childlogdir=/tmp",
+            "--nocleanup",
+            "--minfds=10",
+            "--minprocs=11",
+            "--strip_ansi",
         ]);
         assert_eq!(l.configuration, Some(PathBuf::from("/a.conf")));
         assert_eq!(l.loglevel, Some(LogLevel::Warn));
         assert_eq!(l.minprocs, Some(11));
         assert_eq!(l.strip_ansi, Some(true));
-        assert_eq!(opts(&["-nc/x.conf"]).configuration, Some(PathBuf::from("/x.conf")));
-        assert_eq!(opts(&["--config", "/y"]).configuration, Some(PathBuf::from("/y")));
+        assert_eq!(
+            opts(&["-nc/x.conf"]).configuration,
+            Some(PathBuf::from("/x.conf"))
+        );
+        assert_eq!(
+            opts(&["--config", "/y"]).configuration,
+            Some(PathBuf::from("/y"))
+        );
     }
 
     #[test]
@@ -468,7 +612,10 @@ mod tests {
         assert_eq!(run(&["-v"]), Ok(Command::Version));
         assert_eq!(run(&["--version", "-h"]), Ok(Command::Version));
         match run(&["--check-config", "--json", "-c", "/x"]) {
-            Ok(Command::CheckConfig { json: true, options }) => {
+            Ok(Command::CheckConfig {
+                json: true,
+                options,
+            }) => {
                 assert_eq!(options.configuration, Some(PathBuf::from("/x")))
             }
             other => panic!("{other:?}"),

@@ -60,7 +60,10 @@ fn check(json_out: bool, opts: &Options, ctx: &LoadContext) -> i32 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let argv0 = args.first().cloned().unwrap_or_else(|| "supervisord".into());
+    let argv0 = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "supervisord".into());
     let code = match options::parse(&args) {
         Err(msg) => usage_error(&argv0, &msg),
         Ok(Command::Help) => {

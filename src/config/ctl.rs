@@ -56,7 +56,9 @@ pub fn load_ctl(path: Option<&Path>, ctx: &LoadContext) -> Result<CtlConfig, Con
     let shown = path.display().to_string();
     let abs = ctx.cwd.join(&path);
     if !abs.exists() {
-        return Err(ConfigError::new(format!("could not find config file {shown}")));
+        return Err(ConfigError::new(format!(
+            "could not find config file {shown}"
+        )));
     }
     let text = std::fs::read(&abs)
         .ok()
@@ -117,7 +119,10 @@ mod tests {
 
     fn ctx(dir: &Path) -> LoadContext {
         LoadContext {
-            env: vec![("HOME".into(), "/root".into()), ("PORT".into(), "9002".into())],
+            env: vec![
+                ("HOME".into(), "/root".into()),
+                ("PORT".into(), "9002".into()),
+            ],
             hostname: "h".into(),
             cwd: dir.to_path_buf(),
         }
@@ -148,7 +153,10 @@ mod tests {
             ".ini file does not include supervisorctl section"
         );
         std::fs::write(&f, "[supervisorctl]\n").unwrap();
-        assert_eq!(load_ctl(Some(&f), &ctx(&dir)).unwrap(), CtlConfig::default());
+        assert_eq!(
+            load_ctl(Some(&f), &ctx(&dir)).unwrap(),
+            CtlConfig::default()
+        );
         let missing = dir.join("none.conf");
         assert!(load_ctl(Some(&missing), &ctx(&dir))
             .unwrap_err()

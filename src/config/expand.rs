@@ -192,7 +192,9 @@ fn format(fmt: &str, names: &Names) -> Result<String, Failure> {
         let arg = match named.take() {
             Some(v) => Arg::Value(v),
             None if mapping_used => {
-                return Err(Failure::Bad("not enough arguments for format string".into()))
+                return Err(Failure::Bad(
+                    "not enough arguments for format string".into(),
+                ))
             }
             None => {
                 mapping_used = true;
@@ -249,7 +251,13 @@ fn star(named: &Option<Value>) -> Failure {
     }
 }
 
-fn convert(conv: char, index: usize, arg: &Arg, spec: &Spec, names: &Names) -> Result<String, Failure> {
+fn convert(
+    conv: char,
+    index: usize,
+    arg: &Arg,
+    spec: &Spec,
+    names: &Names,
+) -> Result<String, Failure> {
     let text = match (conv, arg) {
         ('s', Arg::Value(Value::Str(s))) => truncate(s, spec.precision),
         ('s', Arg::Value(Value::Int(n))) => truncate(&n.to_string(), spec.precision),
@@ -500,14 +508,38 @@ mod tests {
             ("%(zz)s", Err(Failure::Missing("zz".into()))),
             ("ab%(a)s %(q)s %(zz)U", Err(Failure::Missing("q".into()))),
             ("%(a(b))s", Err(Failure::Missing("a(b)".into()))),
-            ("%(a)%", bad("unsupported format character '%' (0x25) at index 4")),
-            ("%5%", bad("unsupported format character '%' (0x25) at index 2")),
-            ("%(a)U", bad("unsupported format character 'U' (0x55) at index 4")),
-            ("%(a)ñ", bad("unsupported format character '?' (0xf1) at index 4")),
-            ("%USER%", bad("unsupported format character 'U' (0x55) at index 1")),
-            ("50% done", bad("%d format: a real number is required, not dict")),
-            ("%(a)d", bad("%d format: a real number is required, not str")),
-            ("%(a)i", bad("%i format: a real number is required, not str")),
+            (
+                "%(a)%",
+                bad("unsupported format character '%' (0x25) at index 4"),
+            ),
+            (
+                "%5%",
+                bad("unsupported format character '%' (0x25) at index 2"),
+            ),
+            (
+                "%(a)U",
+                bad("unsupported format character 'U' (0x55) at index 4"),
+            ),
+            (
+                "%(a)ñ",
+                bad("unsupported format character '?' (0xf1) at index 4"),
+            ),
+            (
+                "%USER%",
+                bad("unsupported format character 'U' (0x55) at index 1"),
+            ),
+            (
+                "50% done",
+                bad("%d format: a real number is required, not dict"),
+            ),
+            (
+                "%(a)d",
+                bad("%d format: a real number is required, not str"),
+            ),
+            (
+                "%(a)i",
+                bad("%i format: a real number is required, not str"),
+            ),
             ("%(a)x", bad("%x format: an integer is required, not str")),
             ("%(a)f", bad("must be real number, not str")),
             ("%(a", bad("incomplete format key")),

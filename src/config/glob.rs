@@ -11,7 +11,10 @@ enum Tok {
     Lit(char),
     Any,
     One,
-    Class { negate: bool, ranges: Vec<(char, char)> },
+    Class {
+        negate: bool,
+        ranges: Vec<(char, char)>,
+    },
 }
 
 /// Whether `s` contains a wildcard character.
@@ -117,9 +120,7 @@ fn one(tok: &Tok, c: char) -> bool {
         Tok::Lit(l) => *l == c,
         Tok::One => true,
         Tok::Any => true,
-        Tok::Class { negate, ranges } => {
-            ranges.iter().any(|(a, b)| *a <= c && c <= *b) != *negate
-        }
+        Tok::Class { negate, ranges } => ranges.iter().any(|(a, b)| *a <= c && c <= *b) != *negate,
     }
 }
 
@@ -165,7 +166,11 @@ fn glob_inner(pattern: &str, dir_only: bool) -> Vec<String> {
         } else {
             lexists(pattern)
         };
-        return if found { vec![pattern.to_string()] } else { vec![] };
+        return if found {
+            vec![pattern.to_string()]
+        } else {
+            vec![]
+        };
     }
     let dirs: Vec<String> = if dirname.is_empty() {
         vec![String::new()]
@@ -245,7 +250,14 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("sub1")).unwrap();
         std::fs::create_dir_all(dir.join("sub2")).unwrap();
-        for f in ["a.conf", "b.conf", ".hidden.conf", "c.ini", "sub1/x.conf", "sub2/y.conf"] {
+        for f in [
+            "a.conf",
+            "b.conf",
+            ".hidden.conf",
+            "c.ini",
+            "sub1/x.conf",
+            "sub2/y.conf",
+        ] {
             std::fs::write(dir.join(f), "").unwrap();
         }
         let d = dir.to_string_lossy().to_string();
@@ -258,7 +270,10 @@ mod tests {
         };
         assert_eq!(sorted(&format!("{d}/*.conf")), vec!["/a.conf", "/b.conf"]);
         assert_eq!(sorted(&format!("{d}/.*.conf")), vec!["/.hidden.conf"]);
-        assert_eq!(sorted(&format!("{d}/*/*.conf")), vec!["/sub1/x.conf", "/sub2/y.conf"]);
+        assert_eq!(
+            sorted(&format!("{d}/*/*.conf")),
+            vec!["/sub1/x.conf", "/sub2/y.conf"]
+        );
         assert_eq!(sorted(&format!("{d}/c.ini")), vec!["/c.ini"]);
         assert_eq!(sorted(&format!("{d}/./c.ini")), vec!["/./c.ini"]);
         assert!(sorted(&format!("{d}/none-*.conf")).is_empty());

@@ -145,7 +145,11 @@ pub fn report(r: &LoadReport) -> Json {
         ),
         (
             "exit_status",
-            if r.result.is_ok() { Json::Null } else { Json::Int(2) },
+            if r.result.is_ok() {
+                Json::Null
+            } else {
+                Json::Int(2)
+            },
         ),
         ("warnings", strs(&r.warnings)),
         ("infos", strs(&r.infos)),
@@ -165,7 +169,13 @@ pub fn report(r: &LoadReport) -> Json {
             items.push(("snippet", Json::Bool(false)));
         }
         Err(e) => {
-            for k in ["supervisord", "servers", "serverurl", "rpcinterfaces", "groups"] {
+            for k in [
+                "supervisord",
+                "servers",
+                "serverurl",
+                "rpcinterfaces",
+                "groups",
+            ] {
                 items.push((k, Json::Null));
             }
             let snippet = e.message == ".ini file does not include supervisord section";
@@ -260,7 +270,11 @@ fn group(c: &Config, g: &GroupConfig, users: &UserDb) -> Json {
         ));
         items.push((
             "socket_mode",
-            if unix { octal(f.socket_mode) } else { Json::Null },
+            if unix {
+                octal(f.socket_mode)
+            } else {
+                Json::Null
+            },
         ));
     }
     items.push((
@@ -308,13 +322,19 @@ fn process(p: &ProcessConfig, users: &UserDb) -> Json {
             "exitcodes".to_string(),
             Json::Arr(p.exitcodes.iter().map(|c| Json::Int(*c as i64)).collect()),
         ),
-        ("stopsignal".to_string(), s(&crate::signames::short_name(p.stopsignal))),
+        (
+            "stopsignal".to_string(),
+            s(&crate::signames::short_name(p.stopsignal)),
+        ),
         ("stopsignal_num".to_string(), Json::Int(p.stopsignal as i64)),
         ("stopwaitsecs".to_string(), Json::Int(p.stopwaitsecs as i64)),
         ("stopasgroup".to_string(), Json::Bool(p.stopasgroup)),
         ("killasgroup".to_string(), Json::Bool(p.killasgroup)),
         ("user".to_string(), opt_s(user.as_deref())),
-        ("uid".to_string(), p.uid.map_or(Json::Null, |u| Json::Int(u as i64))),
+        (
+            "uid".to_string(),
+            p.uid.map_or(Json::Null, |u| Json::Int(u as i64)),
+        ),
         ("redirect_stderr".to_string(), Json::Bool(p.redirect_stderr)),
     ];
     for (name, ch) in [("stdout", &p.stdout), ("stderr", &p.stderr)] {
@@ -333,9 +353,15 @@ fn channel(items: &mut Vec<(String, Json)>, name: &str, ch: &ChannelConfig) {
     };
     let key = |k: &str| format!("{name}_{k}");
     items.push((key("logfile"), logfile));
-    items.push((key("logfile_maxbytes"), Json::Int(ch.logfile_maxbytes as i64)));
+    items.push((
+        key("logfile_maxbytes"),
+        Json::Int(ch.logfile_maxbytes as i64),
+    ));
     items.push((key("logfile_backups"), Json::Int(ch.logfile_backups as i64)));
-    items.push((key("capture_maxbytes"), Json::Int(ch.capture_maxbytes as i64)));
+    items.push((
+        key("capture_maxbytes"),
+        Json::Int(ch.capture_maxbytes as i64),
+    ));
     items.push((key("events_enabled"), Json::Bool(ch.events_enabled)));
     items.push((key("syslog"), Json::Bool(ch.syslog)));
 }

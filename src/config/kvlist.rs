@@ -85,9 +85,7 @@ pub fn key_value_pairs(s: &str) -> Result<Vec<(String, String)>, String> {
     let mut i = 0;
     while i < toks.len() {
         if i + 2 >= toks.len() || toks[i + 1] != "=" {
-            return Err(format!(
-                "Unexpected end of key/value pairs in value '{s}'"
-            ));
+            return Err(format!("Unexpected end of key/value pairs in value '{s}'"));
         }
         let value = toks[i + 2].trim_matches(['\'', '"']).to_string();
         set_pair(&mut out, &toks[i], value);
@@ -156,7 +154,13 @@ mod tests {
 
     #[test]
     fn errors_like_the_reference() {
-        for s in ["A=1,B", "A=x\"y z\",B=1", "A=$HOME,B=2", "A=b c d e f", "A=1,,B=2"] {
+        for s in [
+            "A=1,B",
+            "A=x\"y z\",B=1",
+            "A=$HOME,B=2",
+            "A=b c d e f",
+            "A=1,,B=2",
+        ] {
             assert_eq!(
                 kv(s).unwrap_err(),
                 format!("Unexpected end of key/value pairs in value '{s}'")

@@ -185,7 +185,10 @@ impl<'s> Got<'s> {
     }
 
     /// Parses the value with `f`, locating its error here.
-    pub(crate) fn parse<T>(&self, f: impl FnOnce(&str) -> Result<T, String>) -> Result<T, ConfigError> {
+    pub(crate) fn parse<T>(
+        &self,
+        f: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
         f(&self.value).map_err(|m| self.err(m))
     }
 }
@@ -258,17 +261,24 @@ impl<'a> Loader<'a> {
         let shown = file.display().to_string();
         let abs = self.ctx.cwd.join(&file);
         if !abs.exists() {
-            return Err(ConfigError::new(format!("could not find config file {shown}")));
+            return Err(ConfigError::new(format!(
+                "could not find config file {shown}"
+            )));
         }
         let text = match std::fs::read(&abs) {
             Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
-                ConfigError::new(format!("could not read config file {shown}: not valid UTF-8"))
+                ConfigError::new(format!(
+                    "could not read config file {shown}: not valid UTF-8"
+                ))
             })?,
             Err(_) => {
-                return Err(ConfigError::new(format!("could not read config file {shown}")))
+                return Err(ConfigError::new(format!(
+                    "could not read config file {shown}"
+                )))
             }
         };
-        self.files_read.push(PathBuf::from(values::normpath(&abs.to_string_lossy())));
+        self.files_read
+            .push(PathBuf::from(values::normpath(&abs.to_string_lossy())));
         self.ini.read(&text, &file)?;
         self.read_includes()?;
         self.ini.apply_defaults();
@@ -282,8 +292,18 @@ impl<'a> Loader<'a> {
         let here = self.here.clone();
         self.ini.expand_here(&here);
         // `[include]` after expand_here, with [DEFAULT] visible as the reference's has_option.
-        let entry = self.ini.section("include").and_then(|s| s.get("files")).cloned();
-        let entry = entry.or_else(|| self.ini.defaults().iter().find(|e| e.key == "files").cloned());
+        let entry = self
+            .ini
+            .section("include")
+            .and_then(|s| s.get("files"))
+            .cloned();
+        let entry = entry.or_else(|| {
+            self.ini
+                .defaults()
+                .iter()
+                .find(|e| e.key == "files")
+                .cloned()
+        });
         let Some(entry) = entry else {
             return Err(ConfigError::at(
                 ".ini file has [include] section, but no files setting",
@@ -325,7 +345,9 @@ impl<'a> Loader<'a> {
             return Ok(());
         };
         let text = String::from_utf8(bytes).map_err(|_| {
-            ConfigError::new(format!("could not read config file {name}: not valid UTF-8"))
+            ConfigError::new(format!(
+                "could not read config file {name}: not valid UTF-8"
+            ))
         })?;
         self.files_read.push(PathBuf::from(values::normpath(name)));
         self.ini.read(&text, Path::new(name))?;
@@ -383,16 +405,21 @@ impl<'a> Loader<'a> {
         let minfds = self.number(s, "minfds", &names, 1024, values::integer)?;
         let minprocs = self.number(s, "minprocs", &names, 200, values::integer)?;
         let directory = match self.get(s, "directory", &names)? {
-            Some(g) => Some(PathBuf::from(g.parse(|v| values::existing_directory(v, &paths))?)),
+            Some(g) => Some(PathBuf::from(
+                g.parse(|v| values::existing_directory(v, &paths))?,
+            )),
             None => None,
         };
         let user = self.get(s, "user", &names)?.map(|g| g.value);
-        let umask = self.parsed(s, "umask", &names, values::octal)?.unwrap_or(0o22);
+        let umask = self
+            .parsed(s, "umask", &names, values::octal)?
+            .unwrap_or(0o22);
         let logfile = match self.get(s, "logfile", &names)? {
             Some(g) => g.parse(|v| values::existing_dirpath(v, &paths))?,
             None => "supervisord.log".into(),
         };
-        let logfile_maxbytes = self.number(s, "logfile_maxbytes", &names, 50 << 20, values::byte_size)?;
+        let logfile_maxbytes =
+            self.number(s, "logfile_maxbytes", &names, 50 << 20, values::byte_size)?;
         let logfile_backups = self.number(s, "logfile_backups", &names, 10, values::integer)?;
         let loglevel = self
             .parsed(s, "loglevel", &names, values::log_level)?
@@ -471,7 +498,9 @@ impl<'a> Loader<'a> {
 
     /// A boolean defaulting to false.
     pub(crate) fn flag(&self, s: &Section, key: &str, names: &Names) -> Result<bool, ConfigError> {
-        Ok(self.parsed(s, key, names, values::boolean)?.unwrap_or(false))
+        Ok(self
+            .parsed(s, key, names, values::boolean)?
+            .unwrap_or(false))
     }
 
     /// A count the daemon cannot use negative: the reference accepts it, we clamp it to 0

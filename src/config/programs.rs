@@ -117,11 +117,17 @@ pub(crate) fn groups(l: &mut Loader, ini: &Ini) -> Result<Vec<GroupConfig>, Conf
         groups.push(group(name, GroupKind::Program, priority, processes));
     }
 
-    for s in ini.sections().filter(|s| s.name.starts_with("eventlistener:")) {
+    for s in ini
+        .sections()
+        .filter(|s| s.name.starts_with("eventlistener:"))
+    {
         groups.push(listener(l, s, &here)?);
     }
 
-    for s in ini.sections().filter(|s| s.name.starts_with("fcgi-program:")) {
+    for s in ini
+        .sections()
+        .filter(|s| s.name.starts_with("fcgi-program:"))
+    {
         if grouped.contains(&s.name) {
             continue;
         }
@@ -133,7 +139,12 @@ pub(crate) fn groups(l: &mut Loader, ini: &Ini) -> Result<Vec<GroupConfig>, Conf
     Ok(groups)
 }
 
-fn group(name: String, kind: GroupKind, priority: i64, processes: Vec<ProcessConfig>) -> GroupConfig {
+fn group(
+    name: String,
+    kind: GroupKind,
+    priority: i64,
+    processes: Vec<ProcessConfig>,
+) -> GroupConfig {
     GroupConfig {
         name,
         kind,
@@ -154,7 +165,10 @@ fn listener(l: &mut Loader, s: &Section, here: &Names) -> Result<GroupConfig, Co
     let priority = l.number(s, "priority", here, -1, values::integer)?;
     let buffer_size = l.number(s, "buffer_size", here, 10, values::integer)?;
     if buffer_size < 1 {
-        let msg = format!("[{}] section sets invalid buffer_size ({buffer_size})", s.name);
+        let msg = format!(
+            "[{}] section sets invalid buffer_size ({buffer_size})",
+            s.name
+        );
         return Err(match s.get("buffer_size") {
             Some(e) => ConfigError::at(msg, &e.file, e.line),
             None => at_section(msg, s),
@@ -163,7 +177,10 @@ fn listener(l: &mut Loader, s: &Section, here: &Names) -> Result<GroupConfig, Co
     let handler = l.get(s, "result_handler", here)?;
     if let Some(g) = &handler {
         if !importable(&g.value, DEFAULT_RESULT_HANDLER) {
-            return Err(g.err(format!("{} cannot be resolved within [{}]", g.value, s.name)));
+            return Err(g.err(format!(
+                "{} cannot be resolved within [{}]",
+                g.value, s.name
+            )));
         }
     }
     let events_got = l.get(s, "events", here)?;
@@ -230,12 +247,13 @@ fn fcgi(l: &mut Loader, s: &Section, here: &Names) -> Result<GroupConfig, Config
         })?),
         None => None,
     };
-    let mode = match l.get(s, "socket_mode", here)? {
-        Some(g) => Some(g.parse(|v| {
-            values::octal(v).map_err(|_| format!("Invalid socket_mode value {v}"))
-        })?),
-        None => None,
-    };
+    let mode =
+        match l.get(s, "socket_mode", here)? {
+            Some(g) => Some(g.parse(|v| {
+                values::octal(v).map_err(|_| format!("Invalid socket_mode value {v}"))
+            })?),
+            None => None,
+        };
     let mut names = here.clone();
     names.set_str("program_name", &name);
     let socket = l.get(s, "socket", &names)?;
@@ -278,9 +296,8 @@ fn parse_socket(
         let path = l.paths().normalize(path);
         let owner = owner.or_else(|| {
             let uid = proc_uid?;
-            (uid != current_uid()).then(|| {
-                (uid, values::gid_for_uid(uid, &l.users).unwrap_or(u32::MAX))
-            })
+            (uid != current_uid())
+                .then(|| (uid, values::gid_for_uid(uid, &l.users).unwrap_or(u32::MAX)))
         });
         return Ok(FcgiConfig {
             socket: format!("unix://{}", path.display()),
@@ -363,13 +380,17 @@ fn shared(l: &Loader, s: &Section, names: &Names) -> Result<Shared, ConfigError>
     let int = |key: &str, default: i64| l.number(s, key, names, default, values::integer);
     let flag = |key: &str| l.flag(s, key, names);
     let priority = int("priority", 999)?;
-    let autostart = l.parsed(s, "autostart", names, values::boolean)?.unwrap_or(true);
+    let autostart = l
+        .parsed(s, "autostart", names, values::boolean)?
+        .unwrap_or(true);
     let autorestart = l
         .parsed(s, "autorestart", names, values::autorestart)?
         .unwrap_or(AutoRestart::Unexpected);
     let startsecs = int("startsecs", 1)?;
     let startretries = int("startretries", 3)?;
-    let stopsignal = l.parsed(s, "stopsignal", names, values::signal)?.unwrap_or(15);
+    let stopsignal = l
+        .parsed(s, "stopsignal", names, values::signal)?
+        .unwrap_or(15);
     let stopwaitsecs = int("stopwaitsecs", 10)?;
     let stopasgroup = flag("stopasgroup")?;
     let killasgroup = l
@@ -447,7 +468,8 @@ fn section_processes(
     s: &Section,
     group_name: &str,
 ) -> Result<Vec<ProcessConfig>, ConfigError> {
-    let program_name = values::process_or_group_name(suffix(&s.name)).map_err(|m| at_section(m, s))?;
+    let program_name =
+        values::process_or_group_name(suffix(&s.name)).map_err(|m| at_section(m, s))?;
     let mut names = Names::new();
     names.set_str("here", &l.here);
     names.set_str("program_name", &program_name);
@@ -473,7 +495,9 @@ fn section_processes(
         for (k, v) in &environment {
             names.set_str(&format!("ENV_{k}"), v);
         }
-        let directory = l.get(s, "directory", &names)?.map(|g| PathBuf::from(g.value));
+        let directory = l
+            .get(s, "directory", &names)?
+            .map(|g| PathBuf::from(g.value));
         let mut channels = Vec::new();
         for (i, ch) in ["stdout", "stderr"].iter().enumerate() {
             channels.push(channel(l, s, ch, &names, &sh, i)?);
@@ -499,11 +523,11 @@ fn section_processes(
                 ))
             }
         };
-        let name = expand(&sh.process_name, &names, "process_name").map_err(|m| match s
-            .get("process_name")
-        {
-            Some(e) => ConfigError::at(m, &e.file, e.line),
-            None => at_section(m, s),
+        let name = expand(&sh.process_name, &names, "process_name").map_err(|m| {
+            match s.get("process_name") {
+                Some(e) => ConfigError::at(m, &e.file, e.line),
+                None => at_section(m, s),
+            }
         })?;
         out.push(ProcessConfig {
             name,
@@ -517,7 +541,9 @@ fn section_processes(
             autostart: sh.autostart,
             autorestart: sh.autorestart,
             startsecs: l.unsigned(sh.startsecs, "startsecs"),
-            startretries: l.unsigned(sh.startretries, "startretries").min(u32::MAX as u64) as u32,
+            startretries: l
+                .unsigned(sh.startretries, "startretries")
+                .min(u32::MAX as u64) as u32,
             exitcodes: sh.exitcodes.clone(),
             stopsignal: sh.stopsignal,
             stopwaitsecs: l.unsigned(sh.stopwaitsecs, "stopwaitsecs"),
@@ -560,8 +586,20 @@ fn channel(
         }
         None => LogName::Auto,
     };
-    let backups = l.number(s, &format!("{ch}_logfile_backups"), names, 10, values::integer)?;
-    let maxbytes = l.number(s, &format!("{ch}_logfile_maxbytes"), names, 50 << 20, values::byte_size)?;
+    let backups = l.number(
+        s,
+        &format!("{ch}_logfile_backups"),
+        names,
+        10,
+        values::integer,
+    )?;
+    let maxbytes = l.number(
+        s,
+        &format!("{ch}_logfile_maxbytes"),
+        names,
+        50 << 20,
+        values::byte_size,
+    )?;
     let mut syslog = l.flag(s, &format!("{ch}_syslog"), names)?;
     let logfile = match name {
         LogName::None => LogTarget::None,

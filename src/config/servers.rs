@@ -18,7 +18,10 @@ const FACTORY_KEY: &str = "supervisor.rpcinterface_factory";
 pub(crate) fn rpcinterfaces(l: &Loader, ini: &Ini) -> Result<Vec<String>, ConfigError> {
     let none = Names::new();
     let mut out = Vec::new();
-    for s in ini.sections().filter(|s| s.name.starts_with("rpcinterface:")) {
+    for s in ini
+        .sections()
+        .filter(|s| s.name.starts_with("rpcinterface:"))
+    {
         let name = s.name.split_once(':').map_or("", |(_, n)| n).to_string();
         let Some(factory) = l.get(s, FACTORY_KEY, &none)? else {
             return Err(ConfigError::at(
@@ -79,7 +82,9 @@ pub(crate) fn servers(l: &Loader, ini: &Ini) -> Result<Vec<ServerConfig>, Config
             None => None,
         };
         let chmod = match l.get(s, "chmod", &none)? {
-            Some(g) => g.parse(|v| values::octal(v).map_err(|_| format!("Invalid chmod value {v}")))?,
+            Some(g) => {
+                g.parse(|v| values::octal(v).map_err(|_| format!("Invalid chmod value {v}")))?
+            }
             None => 0o700,
         };
         out.push(ServerConfig {

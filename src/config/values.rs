@@ -12,7 +12,8 @@ use crate::pyrepr::str_repr;
 /// Python `int(s)` (base 10): surrounding whitespace, a sign and `_` between digits are
 /// allowed. Values beyond 64 bits are refused (Python would take them).
 pub fn integer(s: &str) -> Result<i64, String> {
-    parse_int(s, 10).ok_or_else(|| format!("invalid literal for int() with base 10: {}", str_repr(s)))
+    parse_int(s, 10)
+        .ok_or_else(|| format!("invalid literal for int() with base 10: {}", str_repr(s)))
 }
 
 /// Python `int(s, base)` for base 8 or 10 (base 8 also takes a `0o` prefix).
@@ -73,9 +74,9 @@ pub fn byte_size(s: &str) -> Result<i64, String> {
     for (suffix, mult) in [("kb", 1i64 << 10), ("mb", 1 << 20), ("gb", 1 << 30)] {
         if let Some(num) = l.strip_suffix(suffix) {
             let n = integer(num)?;
-            return n
-                .checked_mul(mult)
-                .ok_or_else(|| format!("invalid literal for int() with base 10: {}", str_repr(num)));
+            return n.checked_mul(mult).ok_or_else(|| {
+                format!("invalid literal for int() with base 10: {}", str_repr(num))
+            });
         }
     }
     integer(&l)
@@ -182,8 +183,8 @@ pub fn inet_address(s: &str) -> Result<(String, u16), String> {
             (host.to_lowercase(), port_number(port)?)
         }
         None => {
-            let port = port_number(s)
-                .map_err(|_| format!("not a valid port number: {} ", str_repr(s)))?;
+            let port =
+                port_number(s).map_err(|_| format!("not a valid port number: {} ", str_repr(s)))?;
             (String::new(), port)
         }
     };
@@ -417,7 +418,9 @@ mod tests {
         for (s, n) in ok {
             assert_eq!(integer(s), Ok(*n), "{s:?}");
         }
-        for s in ["10s", "1.5", "", " ", "_1", "1_", "1__0", "0x10", "${X}", "- 1"] {
+        for s in [
+            "10s", "1.5", "", " ", "_1", "1_", "1__0", "0x10", "${X}", "- 1",
+        ] {
             assert_eq!(
                 integer(s).unwrap_err(),
                 format!("invalid literal for int() with base 10: {}", str_repr(s))
@@ -522,7 +525,10 @@ mod tests {
         assert_eq!(list_of_strings("a, b ,c"), vec!["a", "b", "c"]);
         assert_eq!(list_of_strings(""), Vec::<String>::new());
         assert_eq!(list_of_strings("a,"), vec!["a", ""]);
-        assert_eq!(inet_address("127.0.0.1:9001"), Ok(("127.0.0.1".into(), 9001)));
+        assert_eq!(
+            inet_address("127.0.0.1:9001"),
+            Ok(("127.0.0.1".into(), 9001))
+        );
         assert_eq!(inet_address("*:9001"), Ok(("".into(), 9001)));
         assert_eq!(inet_address(":9001"), Ok(("".into(), 9001)));
         assert_eq!(inet_address("9001"), Ok(("".into(), 9001)));
@@ -535,7 +541,10 @@ mod tests {
             inet_address("h:70000").unwrap_err(),
             "70000 is above upper bound (65535)"
         );
-        assert_eq!(inet_address("h:0").unwrap_err(), "0 is below lower bound (1)");
+        assert_eq!(
+            inet_address("h:0").unwrap_err(),
+            "0 is below lower bound (1)"
+        );
         assert_eq!(
             inet_address("h:").unwrap_err(),
             "no port number specified in ''"
@@ -562,8 +571,14 @@ mod tests {
         let db = db();
         assert_eq!(name_to_uid("root", &db), Ok(0));
         assert_eq!(name_to_uid("65534", &db), Ok(65534));
-        assert_eq!(name_to_uid("ghost", &db).unwrap_err(), "Invalid user name ghost");
-        assert_eq!(name_to_uid("4242", &db).unwrap_err(), "Invalid user id 4242");
+        assert_eq!(
+            name_to_uid("ghost", &db).unwrap_err(),
+            "Invalid user name ghost"
+        );
+        assert_eq!(
+            name_to_uid("4242", &db).unwrap_err(),
+            "Invalid user id 4242"
+        );
         assert_eq!(user_group("nobody:nogroup", &db), Ok((65534, 65534)));
         assert_eq!(user_group("root", &db), Ok((0, u32::MAX)));
         assert_eq!(
