@@ -69,74 +69,86 @@ pub(crate) fn groups(l: &mut Loader, ini: &Ini) -> Result<Vec<GroupConfig>, Conf
     here.set_str("here", &l.here);
     let mut groups = Vec::new();
     let mut grouped: Vec<String> = Vec::new();
+    let of_kind = |prefix: &'static str| ini.sections().filter(move |s| s.name.starts_with(prefix));
 
-    for s in ini.sections().filter(|s| s.name.starts_with("group:")) {
-        let name = values::process_or_group_name(suffix(&s.name)).map_err(|m| at_section(m, s))?;
-        let programs = l
-            .get(s, "programs", &here)?
-            .map(|g| values::list_of_strings(&g.value))
-            .unwrap_or_default();
-        let priority = l.number(s, "priority", &here, 999, values::integer)?;
-        // The reference names the previous member's section in these messages (a quirk we
-        // keep, since scripts match on it): `current` starts as the group's own section.
-        let mut current = s.name.clone();
-        let mut processes = Vec::new();
-        for program in &programs {
-            let p = format!("program:{program}");
-            let f = format!("fcgi-program:{program}");
-            let (has_p, has_f) = (ini.section(&p).is_some(), ini.section(&f).is_some());
-            if !has_p && !has_f {
-                return Err(at_section(
-                    format!("[{current}] names unknown program or fcgi-program {program}"),
-                    s,
-                ));
-            }
-            if has_p && has_f {
-                return Err(at_section(
-                    format!(
-                        "[{current}] name {program} is ambiguous (exists as program and fcgi-program)"
-                    ),
-                    s,
-                ));
-            }
-            current = if has_p { p } else { f };
-            grouped.push(current.clone());
-            let member = ini.section(&current).expect("checked above");
-            processes.extend(processes_from_section(l, member, &name)?);
-        }
-        groups.push(group(name, GroupKind::Group, priority, processes));
+    for s in of_kind("group:") {
+        let g = hetero_group(l, ini, s, &here, &mut grouped);
+        groups.extend(l.keep(g)?);
     }
-
-    for s in ini.sections().filter(|s| s.name.starts_with("program:")) {
+    for s in of_kind("program:") {
         if grouped.contains(&s.name) {
             continue;
         }
-        let name = values::process_or_group_name(suffix(&s.name)).map_err(|m| at_section(m, s))?;
-        let priority = l.number(s, "priority", &here, 999, values::integer)?;
-        let processes = processes_from_section(l, s, &name)?;
-        groups.push(group(name, GroupKind::Program, priority, processes));
+        let g = program(l, s, &here);
+        groups.extend(l.keep(g)?);
     }
-
-    for s in ini
-        .sections()
-        .filter(|s| s.name.starts_with("eventlistener:"))
-    {
-        groups.push(listener(l, s, &here)?);
+    for s in of_kind("eventlistener:") {
+        let g = listener(l, s, &here);
+        groups.extend(l.keep(g)?);
     }
-
-    for s in ini
-        .sections()
-        .filter(|s| s.name.starts_with("fcgi-program:"))
-    {
+    for s in of_kind("fcgi-program:") {
         if grouped.contains(&s.name) {
             continue;
         }
-        groups.push(fcgi(l, s, &here)?);
+        let g = fcgi(l, s, &here);
+        groups.extend(l.keep(g)?);
     }
-
     // Stable, like Python's list.sort().
     groups.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
     Ok(groups)
+}
+
+/// A `[group:x]`: its member programs' processes, in member order. Members are recorded in
+/// `grouped` so that they do not also become groups of their own.
+fn hetero_group(
+    l: &mut Loader,
+    ini: &Ini,
+    s: &Section,
+    here: &Names,
+    grouped: &mut Vec<String>,
+) -> Result<GroupConfig, ConfigError> {
+    let name = values::process_or_group_name(suffix(&s.name)).map_err(|m| at_section(m, s))?;
+    let programs = l
+        .get(s, "programs", here)?
+        .map(|g| values::list_of_strings(&g.value))
+        .unwrap_or_default();
+    let priority = l.number(s, "priority", here, 999, values::integer)?;
+    // The reference names the previous member's section in these messages (a quirk we
+    // keep, since scripts match on it): `current` starts as the group's own section.
+    let mut current = s.name.clone();
+    let mut processes = Vec::new();
+    for program in &programs {
+        let p = format!("program:{program}");
+        let f = format!("fcgi-program:{program}");
+        let (has_p, has_f) = (ini.section(&p).is_some(), ini.section(&f).is_some());
+        if !has_p && !has_f {
+            return Err(at_section(
+                format!("[{current}] names unknown program or fcgi-program {program}"),
+                s,
+            ));
+        }
+        if has_p && has_f {
+            return Err(at_section(
+                format!(
+                    "[{current}] name {program} is ambiguous (exists as program and fcgi-program)"
+                ),
+                s,
+            ));
+        }
+        current = if has_p { p } else { f };
+        grouped.push(current.clone());
+        let member = ini.section(&current).expect("checked above");
+        processes.extend(processes_from_section(l, member, &name)?);
+    }
+    Ok(group(name, GroupKind::Group, priority, processes))
+}
+
+/// A `[program:x]` that is not a member of a `[group:]`.
+fn program(l: &mut Loader, s: &Section, here: &Names) -> Result<GroupConfig, ConfigError> {
+    let name = values::process_or_group_name(suffix(&s.name)).map_err(|m| at_section(m, s))?;
+    let priority = l.number(s, "priority", here, 999, values::integer)?;
+    let processes = processes_from_section(l, s, &name)?;
+    Ok(group(name, GroupKind::Program, priority, processes))
 }
 
 fn group(
