@@ -12,6 +12,8 @@ pub mod ini;
 pub mod json;
 pub mod kvlist;
 pub mod load;
+#[cfg(test)]
+mod load_tests;
 pub mod model;
 mod programs;
 mod servers;
