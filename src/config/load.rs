@@ -482,8 +482,8 @@ impl<'a> Loader<'a> {
         };
         let nocleanup = self.flag(s, "nocleanup", &names)?;
         let strip_ansi = self.flag(s, "strip_ansi", &names)?;
-        // Expanded once, with `host_node_name` as well (the reference expands it twice).
-        names.set_str("host_node_name", &self.ctx.hostname);
+        // Expanded once, with the same names as every [supervisord] option. (The reference
+        // expands it a second time, adding `host_node_name`, so that `%%` cannot be written.)
         let environment = match self.get(s, "environment", &names)? {
             Some(g) => g.parse(key_value_pairs)?,
             None => Vec::new(),
