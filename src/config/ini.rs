@@ -529,7 +529,10 @@ mod tests {
         assert!(ini
             .read("[a]\nk=v\nbad\n  more\n\n  end\n", Path::new("/x.conf"))
             .is_err());
-        assert_eq!(ini.section("a").unwrap().get("k").unwrap().value, "v\nmore\n\nend");
+        assert_eq!(
+            ini.section("a").unwrap().get("k").unwrap().value,
+            "v\nmore\n\nend"
+        );
         assert_eq!(
             err("[a]\nk=v\n[]\n\tmore\n=x\n  cont\n").message,
             "Source contains parsing errors: '/x.conf'\n\t[line  3]: '[]\\n'\n\t[line  5]: '=x\\n'\n\t[line  6]: '  cont\\n'"
