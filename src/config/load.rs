@@ -141,10 +141,9 @@ its configuration file in default locations (including its current working direc
 probably want to specify a \"-c\" argument specifying an absolute path to a configuration file \
 for improved security.";
 
-/// Whether this process runs with effective uid 0 (the owner of `/proc/self`).
+/// Whether this process runs with effective uid 0.
 pub fn running_as_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+    super::users::effective_uid() == 0
 }
 
 /// Loads `path` and applies `opts` overrides, keeping warnings and infos also on failure.
@@ -181,6 +180,7 @@ fn report(mut loader: Loader, opts: &Options) -> LoadReport {
 pub(crate) struct Loader<'a> {
     pub(crate) ctx: &'a LoadContext,
     pub(crate) users: UserDb,
+    /// The merged files (moved out while sections are evaluated).
     pub(crate) ini: Ini,
     /// The main file as given (the reference names it so in messages).
     pub(crate) configfile: PathBuf,
@@ -188,8 +188,11 @@ pub(crate) struct Loader<'a> {
     pub(crate) here: String,
     /// `ENV_*` names: the environment, then `[supervisord] environment`.
     pub(crate) env: Names,
+    /// Parse-time warnings so far.
     pub(crate) warnings: Vec<String>,
+    /// Parse-time infos so far.
     pub(crate) infos: Vec<String>,
+    /// Files read so far.
     pub(crate) files_read: Vec<PathBuf>,
     /// Keep going after a section fails (see [`check_report`]).
     collect: bool,
@@ -280,11 +283,6 @@ impl<'a> Loader<'a> {
         let value = expand(&entry.value, &names, &what)
             .map_err(|m| ConfigError::at(m, &entry.file, entry.line))?;
         Ok(Some(Got { value, entry }))
-    }
-
-    /// The raw (unexpanded) entry of `key`.
-    pub(crate) fn raw<'s>(&self, section: &'s Section, key: &str) -> Option<&'s Entry> {
-        section.get(key)
     }
 
     fn run(&mut self, opts: &Options) -> Result<Config, ConfigError> {

@@ -308,7 +308,7 @@ fn parse_socket(
         let path = l.paths().normalize(path);
         let owner = owner.or_else(|| {
             let uid = proc_uid?;
-            (uid != current_uid())
+            (uid != super::users::effective_uid())
                 .then(|| (uid, values::gid_for_uid(uid, &l.users).unwrap_or(u32::MAX)))
         });
         return Ok(FcgiConfig {
@@ -327,7 +327,8 @@ fn parse_socket(
     let bad = || tuple("Bad socket format %s", sock);
     let rest = sock.strip_prefix("tcp://").ok_or_else(bad)?;
     let (host, port) = rest.rsplit_once(':').ok_or_else(bad)?;
-    let host_ok = !host.is_empty() && !host.contains(':') && !host.chars().any(char::is_whitespace);
+    let host_ok =
+        !host.is_empty() && !host.contains(':') && !host.chars().any(super::ini::py_space);
     let port_ok = !port.is_empty() && port.chars().all(|c| c.is_ascii_digit());
     if !host_ok || !port_ok {
         return Err(bad());
@@ -339,12 +340,6 @@ fn parse_socket(
         socket_owner: None,
         socket_mode: 0o700,
     })
-}
-
-/// The effective uid of this process (owner of `/proc/self`).
-fn current_uid() -> u32 {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").map_or(0, |m| m.uid())
 }
 
 /// The processes of one program-like section. Errors get the reference's
@@ -431,7 +426,7 @@ fn shared(l: &Loader, s: &Section, names: &Names) -> Result<Shared, ConfigError>
         None => None,
     };
     let umask = l.parsed(s, "umask", names, values::octal)?;
-    let (process_name, pn_entry) = match l.raw(s, "process_name") {
+    let (process_name, pn_entry) = match s.get("process_name") {
         Some(e) => (e.value.clone(), Some(e)),
         None => ("%(program_name)s".to_string(), None),
     };
@@ -488,7 +483,7 @@ fn section_processes(
     names.set_str("host_node_name", &l.ctx.hostname);
     names.set_str("group_name", group_name);
     let sh = shared(l, s, &names)?;
-    let env_entry = l.raw(s, "environment").cloned();
+    let env_entry = s.get("environment").cloned();
     let mut out = Vec::new();
     let start = sh.numprocs_start;
     for num in start..start.saturating_add(sh.numprocs) {

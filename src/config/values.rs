@@ -219,7 +219,7 @@ impl PathCtx<'_> {
         let home = if name.is_empty() {
             match self.home {
                 Some(h) => h.to_string(),
-                None => match self.users.by_uid(0) {
+                None => match self.users.by_uid(super::users::effective_uid()) {
                     Some(u) => u.home.clone(),
                     None => return path.to_string(),
                 },
