@@ -438,7 +438,7 @@ fn occurrences(args: &[String]) -> Vec<(&'static Spec, String)> {
 fn apply(opts: &mut Options, spec: &Spec, spelled: &str, v: &str) -> Result<(), String> {
     let invalid = |msg: String| format!("invalid value for {spelled} {}: {msg}", str_repr(v));
     let conflict = || format!("conflicting command line option {}", str_repr(spelled));
-    let users = UserDb::default();
+    let users = UserDb::system();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let home = std::env::var("HOME").ok();
     let paths = PathCtx {

@@ -28,10 +28,11 @@ fn check(json_out: bool, opts: &Options, ctx: &LoadContext) -> i32 {
         Err(e) => {
             if json_out {
                 let report = config::LoadReport {
-                    result: Err(e),
+                    result: Err(e.clone()),
                     warnings: vec![],
                     infos: vec![],
                     files_read: vec![],
+                    errors: vec![e],
                 };
                 println!("{}", json::report(&report).render());
                 return 2;
@@ -39,7 +40,7 @@ fn check(json_out: bool, opts: &Options, ctx: &LoadContext) -> i32 {
             return config_error(&opts.argv0, &e);
         }
     };
-    let report = config::load_report(&path, ctx, opts);
+    let report = config::check_report(&path, ctx, opts);
     if json_out {
         println!("{}", json::report(&report).render());
         return if report.result.is_ok() { 0 } else { 2 };
@@ -49,11 +50,15 @@ fn check(json_out: bool, opts: &Options, ctx: &LoadContext) -> i32 {
             print!("{}", summary::render(c));
             0
         }
-        Err(e) => {
+        Err(_) => {
             for w in &report.warnings {
                 eprintln!("warning: {w}");
             }
-            config_error(&opts.argv0, e)
+            for e in &report.errors {
+                eprintln!("Error: {}", e.located());
+            }
+            eprintln!("For help, use {} -h", opts.argv0);
+            2
         }
     }
 }

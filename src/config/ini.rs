@@ -206,7 +206,7 @@ impl Reader {
         if value.is_empty() {
             // A blank line belongs to the value being built; a comment-only line does not.
             if comment.is_none() {
-                if let Some((_, lines, _)) = &mut self.current {
+                if let Some(lines) = self.active() {
                     lines.push(String::new());
                 }
             }
@@ -217,11 +217,11 @@ impl Reader {
             .find(|(_, c)| !py_space(*c))
             .map(|(i, _)| raw[..i].chars().count())
             .unwrap_or(0);
-        if self.current.is_some() && indent > self.indent {
-            if let Some((_, lines, _)) = &mut self.current {
+        if indent > self.indent {
+            if let Some(lines) = self.active() {
                 lines.push(value.to_string());
+                return Ok(());
             }
-            return Ok(());
         }
         self.indent = indent;
         if let Some(name) = section_header(value) {
@@ -257,12 +257,21 @@ impl Reader {
                 self.current = Some((key.to_lowercase(), vec![val.to_string()], lineno));
             }
             None => {
-                // Python keeps going with the previous option closed.
-                self.flush(ini);
+                // Python keeps going, and the previous option stays open: deeper indented
+                // lines after this one still continue it.
                 self.errors.push((lineno, raw.to_string()));
             }
         }
         Ok(())
+    }
+
+    /// The lines of the option being built, unless there is none or its key is empty (an
+    /// empty key is an error that Python stores but never continues).
+    fn active(&mut self) -> Option<&mut Vec<String>> {
+        match &mut self.current {
+            Some((key, lines, _)) if !key.is_empty() => Some(lines),
+            _ => None,
+        }
     }
 
     /// Stores the option being built into its section.
@@ -515,5 +524,18 @@ mod tests {
             "Source contains parsing errors: '/x.conf'\n\t[line  2]: '[]\\n'"
         );
         assert!(err("\u{feff}[a]\n").message.starts_with("File contains no"));
+        // After a bad line the previous option stays open; after `=v` nothing continues.
+        let mut ini = Ini::new();
+        assert!(ini
+            .read("[a]\nk=v\nbad\n  more\n\n  end\n", Path::new("/x.conf"))
+            .is_err());
+        assert_eq!(
+            ini.section("a").unwrap().get("k").unwrap().value,
+            "v\nmore\n\nend"
+        );
+        assert_eq!(
+            err("[a]\nk=v\n[]\n\tmore\n=x\n  cont\n").message,
+            "Source contains parsing errors: '/x.conf'\n\t[line  3]: '[]\\n'\n\t[line  5]: '=x\\n'\n\t[line  6]: '  cont\\n'"
+        );
     }
 }

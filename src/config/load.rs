@@ -70,6 +70,9 @@ pub struct LoadReport {
     pub infos: Vec<String>,
     /// Files read, in order.
     pub files_read: Vec<PathBuf>,
+    /// Every error found: just the first one for [`load_report`], as many as could be found
+    /// for [`check_report`] (the first is always the one the reference reports).
+    pub errors: Vec<ConfigError>,
 }
 
 /// Loads the config at `path` with no command-line overrides.
@@ -138,21 +141,38 @@ its configuration file in default locations (including its current working direc
 probably want to specify a \"-c\" argument specifying an absolute path to a configuration file \
 for improved security.";
 
-/// Whether this process runs with effective uid 0 (the owner of `/proc/self`).
+/// Whether this process runs with effective uid 0.
 pub fn running_as_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+    super::users::effective_uid() == 0
 }
 
 /// Loads `path` and applies `opts` overrides, keeping warnings and infos also on failure.
+/// Stops at the first error, like the reference.
 pub fn load_report(path: &Path, ctx: &LoadContext, opts: &Options) -> LoadReport {
-    let mut loader = Loader::new(path, ctx);
+    report(Loader::new(path, ctx, false), opts)
+}
+
+/// Like [`load_report`], but once the files are read and `[supervisord]` is evaluated,
+/// keeps going after an error in a process group, server or rpcinterface section to find
+/// the errors of the other sections too.
+pub fn check_report(path: &Path, ctx: &LoadContext, opts: &Options) -> LoadReport {
+    report(Loader::new(path, ctx, true), opts)
+}
+
+fn report(mut loader: Loader, opts: &Options) -> LoadReport {
     let result = loader.run(opts);
+    let mut errors = loader.errors;
+    if let Err(e) = &result {
+        if errors.is_empty() {
+            errors.push(e.clone());
+        }
+    }
     LoadReport {
         result,
         warnings: loader.warnings,
         infos: loader.infos,
         files_read: loader.files_read,
+        errors,
     }
 }
 
@@ -160,6 +180,7 @@ pub fn load_report(path: &Path, ctx: &LoadContext, opts: &Options) -> LoadReport
 pub(crate) struct Loader<'a> {
     pub(crate) ctx: &'a LoadContext,
     pub(crate) users: UserDb,
+    /// The merged files (moved out while sections are evaluated).
     pub(crate) ini: Ini,
     /// The main file as given (the reference names it so in messages).
     pub(crate) configfile: PathBuf,
@@ -167,9 +188,16 @@ pub(crate) struct Loader<'a> {
     pub(crate) here: String,
     /// `ENV_*` names: the environment, then `[supervisord] environment`.
     pub(crate) env: Names,
+    /// Parse-time warnings so far.
     pub(crate) warnings: Vec<String>,
+    /// Parse-time infos so far.
     pub(crate) infos: Vec<String>,
+    /// Files read so far.
     pub(crate) files_read: Vec<PathBuf>,
+    /// Keep going after a section fails (see [`check_report`]).
+    collect: bool,
+    /// Errors kept in collect mode.
+    errors: Vec<ConfigError>,
 }
 
 /// An option's expanded value and the entry it came from.
@@ -194,7 +222,7 @@ impl<'s> Got<'s> {
 }
 
 impl<'a> Loader<'a> {
-    fn new(path: &Path, ctx: &'a LoadContext) -> Loader<'a> {
+    fn new(path: &Path, ctx: &'a LoadContext, collect: bool) -> Loader<'a> {
         let abs = ctx.cwd.join(path);
         let dir = abs.parent().unwrap_or(Path::new("/"));
         let here = values::normpath(&dir.to_string_lossy());
@@ -212,6 +240,21 @@ impl<'a> Loader<'a> {
             warnings: Vec::new(),
             infos: Vec::new(),
             files_read: Vec::new(),
+            collect,
+            errors: Vec::new(),
+        }
+    }
+
+    /// The value of a section's evaluation; in collect mode an error is kept and the section
+    /// skipped (`None`), otherwise it ends the load.
+    pub(crate) fn keep<T>(&mut self, r: Result<T, ConfigError>) -> Result<Option<T>, ConfigError> {
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if self.collect => {
+                self.errors.push(e);
+                Ok(None)
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -240,11 +283,6 @@ impl<'a> Loader<'a> {
         let value = expand(&entry.value, &names, &what)
             .map_err(|m| ConfigError::at(m, &entry.file, entry.line))?;
         Ok(Some(Got { value, entry }))
-    }
-
-    /// The raw (unexpanded) entry of `key`.
-    pub(crate) fn raw<'s>(&self, section: &'s Section, key: &str) -> Option<&'s Entry> {
-        section.get(key)
     }
 
     fn run(&mut self, opts: &Options) -> Result<Config, ConfigError> {
@@ -317,7 +355,7 @@ impl<'a> Loader<'a> {
         names.extend(&self.env);
         let files = expand(&entry.value, &names, "include.files")
             .map_err(|m| ConfigError::at(m, &entry.file, entry.line))?;
-        for pattern in files.split(char::is_whitespace).filter(|p| !p.is_empty()) {
+        for pattern in files.split(super::ini::py_space).filter(|p| !p.is_empty()) {
             let pattern = if pattern.starts_with('/') {
                 pattern.to_string()
             } else {
@@ -380,6 +418,9 @@ impl<'a> Loader<'a> {
             }
         }
         let servers = servers::servers(self, ini)?;
+        if let Some(first) = self.errors.first() {
+            return Err(first.clone());
+        }
         self.apply_options(&mut sup, section, opts)?;
         let serverurl = servers::fallback_serverurl(&servers);
         Ok(Config {
@@ -439,8 +480,8 @@ impl<'a> Loader<'a> {
         };
         let nocleanup = self.flag(s, "nocleanup", &names)?;
         let strip_ansi = self.flag(s, "strip_ansi", &names)?;
-        // Expanded once, with `host_node_name` as well (the reference expands it twice).
-        names.set_str("host_node_name", &self.ctx.hostname);
+        // Expanded once, with the same names as every [supervisord] option. (The reference
+        // expands it a second time, adding `host_node_name`, so that `%%` cannot be written.)
         let environment = match self.get(s, "environment", &names)? {
             Some(g) => g.parse(key_value_pairs)?,
             None => Vec::new(),

@@ -12,6 +12,8 @@ pub mod ini;
 pub mod json;
 pub mod kvlist;
 pub mod load;
+#[cfg(test)]
+mod load_tests;
 pub mod model;
 mod programs;
 mod servers;
@@ -23,8 +25,8 @@ pub mod values;
 pub use ctl::{load_ctl, CtlConfig};
 pub use error::ConfigError;
 pub use load::{
-    find_config, load, load_for_daemon, load_report, running_as_root, LoadContext, LoadReport,
-    ROOT_SEARCH_WARNING,
+    check_report, find_config, load, load_for_daemon, load_report, running_as_root, LoadContext,
+    LoadReport, ROOT_SEARCH_WARNING,
 };
 pub use programs::{DEFAULT_RESULT_HANDLER, EVENT_TYPES};
 pub use servers::{fallback_serverurl, MAIN_RPCINTERFACE};

@@ -69,74 +69,86 @@ pub(crate) fn groups(l: &mut Loader, ini: &Ini) -> Result<Vec<GroupConfig>, Conf
     here.set_str("here", &l.here);
     let mut groups = Vec::new();
     let mut grouped: Vec<String> = Vec::new();
+    let of_kind = |prefix: &'static str| ini.sections().filter(move |s| s.name.starts_with(prefix));
 
-    for s in ini.sections().filter(|s| s.name.starts_with("group:")) {
-        let name = values::process_or_group_name(suffix(&s.name)).map_err(|m| at_section(m, s))?;
-        let programs = l
-            .get(s, "programs", &here)?
-            .map(|g| values::list_of_strings(&g.value))
-            .unwrap_or_default();
-        let priority = l.number(s, "priority", &here, 999, values::integer)?;
-        // The reference names the previous member's section in these messages (a quirk we
-        // keep, since scripts match on it): `current` starts as the group's own section.
-        let mut current = s.name.clone();
-        let mut processes = Vec::new();
-        for program in &programs {
-            let p = format!("program:{program}");
-            let f = format!("fcgi-program:{program}");
-            let (has_p, has_f) = (ini.section(&p).is_some(), ini.section(&f).is_some());
-            if !has_p && !has_f {
-                return Err(at_section(
-                    format!("[{current}] names unknown program or fcgi-program {program}"),
-                    s,
-                ));
-            }
-            if has_p && has_f {
-                return Err(at_section(
-                    format!(
-                        "[{current}] name {program} is ambiguous (exists as program and fcgi-program)"
-                    ),
-                    s,
-                ));
-            }
-            current = if has_p { p } else { f };
-            grouped.push(current.clone());
-            let member = ini.section(&current).expect("checked above");
-            processes.extend(processes_from_section(l, member, &name)?);
-        }
-        groups.push(group(name, GroupKind::Group, priority, processes));
+    for s in of_kind("group:") {
+        let g = hetero_group(l, ini, s, &here, &mut grouped);
+        groups.extend(l.keep(g)?);
     }
-
-    for s in ini.sections().filter(|s| s.name.starts_with("program:")) {
+    for s in of_kind("program:") {
         if grouped.contains(&s.name) {
             continue;
         }
-        let name = values::process_or_group_name(suffix(&s.name)).map_err(|m| at_section(m, s))?;
-        let priority = l.number(s, "priority", &here, 999, values::integer)?;
-        let processes = processes_from_section(l, s, &name)?;
-        groups.push(group(name, GroupKind::Program, priority, processes));
+        let g = program(l, s, &here);
+        groups.extend(l.keep(g)?);
     }
-
-    for s in ini
-        .sections()
-        .filter(|s| s.name.starts_with("eventlistener:"))
-    {
-        groups.push(listener(l, s, &here)?);
+    for s in of_kind("eventlistener:") {
+        let g = listener(l, s, &here);
+        groups.extend(l.keep(g)?);
     }
-
-    for s in ini
-        .sections()
-        .filter(|s| s.name.starts_with("fcgi-program:"))
-    {
+    for s in of_kind("fcgi-program:") {
         if grouped.contains(&s.name) {
             continue;
         }
-        groups.push(fcgi(l, s, &here)?);
+        let g = fcgi(l, s, &here);
+        groups.extend(l.keep(g)?);
     }
-
     // Stable, like Python's list.sort().
     groups.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
     Ok(groups)
+}
+
+/// A `[group:x]`: its member programs' processes, in member order. Members are recorded in
+/// `grouped` so that they do not also become groups of their own.
+fn hetero_group(
+    l: &mut Loader,
+    ini: &Ini,
+    s: &Section,
+    here: &Names,
+    grouped: &mut Vec<String>,
+) -> Result<GroupConfig, ConfigError> {
+    let name = values::process_or_group_name(suffix(&s.name)).map_err(|m| at_section(m, s))?;
+    let programs = l
+        .get(s, "programs", here)?
+        .map(|g| values::list_of_strings(&g.value))
+        .unwrap_or_default();
+    let priority = l.number(s, "priority", here, 999, values::integer)?;
+    // The reference names the previous member's section in these messages (a quirk we
+    // keep, since scripts match on it): `current` starts as the group's own section.
+    let mut current = s.name.clone();
+    let mut processes = Vec::new();
+    for program in &programs {
+        let p = format!("program:{program}");
+        let f = format!("fcgi-program:{program}");
+        let (has_p, has_f) = (ini.section(&p).is_some(), ini.section(&f).is_some());
+        if !has_p && !has_f {
+            return Err(at_section(
+                format!("[{current}] names unknown program or fcgi-program {program}"),
+                s,
+            ));
+        }
+        if has_p && has_f {
+            return Err(at_section(
+                format!(
+                    "[{current}] name {program} is ambiguous (exists as program and fcgi-program)"
+                ),
+                s,
+            ));
+        }
+        current = if has_p { p } else { f };
+        grouped.push(current.clone());
+        let member = ini.section(&current).expect("checked above");
+        processes.extend(processes_from_section(l, member, &name)?);
+    }
+    Ok(group(name, GroupKind::Group, priority, processes))
+}
+
+/// A `[program:x]` that is not a member of a `[group:]`.
+fn program(l: &mut Loader, s: &Section, here: &Names) -> Result<GroupConfig, ConfigError> {
+    let name = values::process_or_group_name(suffix(&s.name)).map_err(|m| at_section(m, s))?;
+    let priority = l.number(s, "priority", here, 999, values::integer)?;
+    let processes = processes_from_section(l, s, &name)?;
+    Ok(group(name, GroupKind::Program, priority, processes))
 }
 
 fn group(
@@ -296,7 +308,7 @@ fn parse_socket(
         let path = l.paths().normalize(path);
         let owner = owner.or_else(|| {
             let uid = proc_uid?;
-            (uid != current_uid())
+            (uid != super::users::effective_uid())
                 .then(|| (uid, values::gid_for_uid(uid, &l.users).unwrap_or(u32::MAX)))
         });
         return Ok(FcgiConfig {
@@ -315,7 +327,8 @@ fn parse_socket(
     let bad = || tuple("Bad socket format %s", sock);
     let rest = sock.strip_prefix("tcp://").ok_or_else(bad)?;
     let (host, port) = rest.rsplit_once(':').ok_or_else(bad)?;
-    let host_ok = !host.is_empty() && !host.contains(':') && !host.chars().any(char::is_whitespace);
+    let host_ok =
+        !host.is_empty() && !host.contains(':') && !host.chars().any(super::ini::py_space);
     let port_ok = !port.is_empty() && port.chars().all(|c| c.is_ascii_digit());
     if !host_ok || !port_ok {
         return Err(bad());
@@ -327,12 +340,6 @@ fn parse_socket(
         socket_owner: None,
         socket_mode: 0o700,
     })
-}
-
-/// The effective uid of this process (owner of `/proc/self`).
-fn current_uid() -> u32 {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").map_or(0, |m| m.uid())
 }
 
 /// The processes of one program-like section. Errors get the reference's
@@ -419,7 +426,7 @@ fn shared(l: &Loader, s: &Section, names: &Names) -> Result<Shared, ConfigError>
         None => None,
     };
     let umask = l.parsed(s, "umask", names, values::octal)?;
-    let (process_name, pn_entry) = match l.raw(s, "process_name") {
+    let (process_name, pn_entry) = match s.get("process_name") {
         Some(e) => (e.value.clone(), Some(e)),
         None => ("%(program_name)s".to_string(), None),
     };
@@ -476,7 +483,7 @@ fn section_processes(
     names.set_str("host_node_name", &l.ctx.hostname);
     names.set_str("group_name", group_name);
     let sh = shared(l, s, &names)?;
-    let env_entry = l.raw(s, "environment").cloned();
+    let env_entry = s.get("environment").cloned();
     let mut out = Vec::new();
     let start = sh.numprocs_start;
     for num in start..start.saturating_add(sh.numprocs) {

@@ -50,56 +50,61 @@ fn named<'a>(ini: &'a Ini, prefix: &'a str) -> impl Iterator<Item = &'a Section>
 }
 
 /// Inet servers first, then unix servers, each in section order (as the reference lists them).
-pub(crate) fn servers(l: &Loader, ini: &Ini) -> Result<Vec<ServerConfig>, ConfigError> {
-    let none = Names::new();
+pub(crate) fn servers(l: &mut Loader, ini: &Ini) -> Result<Vec<ServerConfig>, ConfigError> {
     let mut out = Vec::new();
     for s in named(ini, "inet_http_server") {
-        let (username, password) = credentials(l, s)?;
-        let Some(port) = l.get(s, "port", &none)? else {
-            return Err(missing(s, "port"));
-        };
-        let (host, port) = port.parse(values::inet_address)?;
-        out.push(ServerConfig {
-            section: s.name.clone(),
-            name: s.name.clone(),
-            address: ServerAddress::Inet { host, port },
-            username,
-            password,
-        });
+        let r = inet(l, s);
+        out.extend(l.keep(r)?);
     }
     for s in named(ini, "unix_http_server") {
-        let mut here = Names::new();
-        here.set_str("here", &l.here);
-        let Some(file) = l.get(s, "file", &here)? else {
-            return Err(missing(s, "file"));
-        };
-        let file = l.paths().normalize(values_strip(&file.value));
-        let (username, password) = credentials(l, s)?;
-        let chown = match l.get(s, "chown", &none)? {
-            Some(g) => Some(g.parse(|v| {
-                values::user_group(v, &l.users).map_err(|_| format!("Invalid sockchown value {v}"))
-            })?),
-            None => None,
-        };
-        let chmod = match l.get(s, "chmod", &none)? {
-            Some(g) => {
-                g.parse(|v| values::octal(v).map_err(|_| format!("Invalid chmod value {v}")))?
-            }
-            None => 0o700,
-        };
-        out.push(ServerConfig {
-            section: s.name.clone(),
-            name: s.name.clone(),
-            address: ServerAddress::Unix { file, chmod, chown },
-            username,
-            password,
-        });
+        let r = unix(l, s);
+        out.extend(l.keep(r)?);
     }
     Ok(out)
 }
 
-fn values_strip(s: &str) -> &str {
-    super::ini::py_strip(s)
+fn inet(l: &Loader, s: &Section) -> Result<ServerConfig, ConfigError> {
+    let none = Names::new();
+    let (username, password) = credentials(l, s)?;
+    let Some(port) = l.get(s, "port", &none)? else {
+        return Err(missing(s, "port"));
+    };
+    let (host, port) = port.parse(values::inet_address)?;
+    Ok(ServerConfig {
+        section: s.name.clone(),
+        name: s.name.clone(),
+        address: ServerAddress::Inet { host, port },
+        username,
+        password,
+    })
+}
+
+fn unix(l: &Loader, s: &Section) -> Result<ServerConfig, ConfigError> {
+    let none = Names::new();
+    let mut here = Names::new();
+    here.set_str("here", &l.here);
+    let Some(file) = l.get(s, "file", &here)? else {
+        return Err(missing(s, "file"));
+    };
+    let file = l.paths().normalize(super::ini::py_strip(&file.value));
+    let (username, password) = credentials(l, s)?;
+    let chown = match l.get(s, "chown", &none)? {
+        Some(g) => Some(g.parse(|v| {
+            values::user_group(v, &l.users).map_err(|_| format!("Invalid sockchown value {v}"))
+        })?),
+        None => None,
+    };
+    let chmod = match l.get(s, "chmod", &none)? {
+        Some(g) => g.parse(|v| values::octal(v).map_err(|_| format!("Invalid chmod value {v}")))?,
+        None => 0o700,
+    };
+    Ok(ServerConfig {
+        section: s.name.clone(),
+        name: s.name.clone(),
+        address: ServerAddress::Unix { file, chmod, chown },
+        username,
+        password,
+    })
 }
 
 fn missing(s: &Section, key: &str) -> ConfigError {

@@ -124,6 +124,12 @@ impl UserDb {
     }
 }
 
+/// The effective uid of this process: the owner of `/proc/self` (no libc call needed).
+pub fn effective_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map_or(0, |m| m.uid())
+}
+
 /// Looks a user up by name or uid in the system tables.
 pub fn lookup_user(name_or_uid: &str) -> Option<User> {
     UserDb::system().lookup(name_or_uid).cloned()
@@ -164,6 +170,7 @@ mod tests {
     #[test]
     fn system_has_root() {
         assert_eq!(lookup_user("root").map(|u| u.uid), Some(0));
+        assert!(lookup_user(&effective_uid().to_string()).is_some());
         assert_eq!(supplementary_groups("root", 0)[0], 0);
     }
 }

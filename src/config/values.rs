@@ -90,9 +90,13 @@ pub fn octal(s: &str) -> Result<u32, String> {
         .ok_or_else(|| format!("{s} can not be converted to an octal type"))
 }
 
-/// A signal name (`TERM`, `sigterm`) or number.
+/// A signal name (`TERM`, `sigterm`) or number (any Python `int()` spelling, `1_0` too).
 pub fn signal(s: &str) -> Result<i32, String> {
-    crate::signames::parse(s)
+    match parse_int(s, 10) {
+        Some(n) => crate::signames::parse(&n.to_string())
+            .map_err(|_| format!("value {} is not a valid signal number", str_repr(s))),
+        None => crate::signames::parse(s),
+    }
 }
 
 /// A comma list of exit codes in 0..=255; empty gives an empty list.
@@ -215,7 +219,7 @@ impl PathCtx<'_> {
         let home = if name.is_empty() {
             match self.home {
                 Some(h) => h.to_string(),
-                None => match self.users.by_uid(0) {
+                None => match self.users.by_uid(super::users::effective_uid()) {
                     Some(u) => u.home.clone(),
                     None => return path.to_string(),
                 },
@@ -505,6 +509,12 @@ mod tests {
             "bad logging level name 'warning'"
         );
         assert_eq!(signal("sigusr1"), Ok(10));
+        assert_eq!(signal(" 1_0 "), Ok(10));
+        assert_eq!(signal("+9"), Ok(9));
+        assert_eq!(
+            signal("1_00").unwrap_err(),
+            "value '1_00' is not a valid signal number"
+        );
         assert_eq!(
             signal("SIGFOO").unwrap_err(),
             "value 'SIGFOO' is not a valid signal name"

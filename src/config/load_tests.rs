@@ -1,0 +1,230 @@
+//! Table-driven tests of the whole loader (`load`), on small configs written to a temp dir.
+
+use std::path::{Path, PathBuf};
+
+use super::load::{load, load_report, LoadContext};
+use super::model::{AutoRestart, Config, GroupKind, LogTarget};
+use crate::options::Options;
+
+/// A unique temp dir for one test, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let p = std::env::temp_dir().join(format!("sv-load-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.0.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn ctx(dir: &Path) -> LoadContext {
+    LoadContext {
+        env: vec![
+            ("HOME".into(), "/root".into()),
+            ("PATH".into(), "/bin".into()),
+        ],
+        hostname: "box".into(),
+        cwd: dir.to_path_buf(),
+    }
+}
+
+const HEAD: &str = "[supervisord]\nlogfile=/tmp/sv-t.log\npidfile=/tmp/sv-t.pid\n";
+
+fn load_text(tag: &str, body: &str) -> Result<Config, String> {
+    let d = TempDir::new(tag);
+    let p = d.write("s.conf", &format!("{HEAD}{body}"));
+    load(&p, &ctx(&d.0)).map_err(|e| e.message.replace(&d.0.display().to_string(), "{dir}"))
+}
+
+/// (group name, process name, command) of every process, in order.
+fn processes(c: &Config) -> Vec<(String, String, String)> {
+    c.groups
+        .iter()
+        .flat_map(|g| {
+            g.processes
+                .iter()
+                .map(|p| (g.name.clone(), p.name.clone(), p.command.clone()))
+        })
+        .collect()
+}
+
+#[test]
+fn process_names_and_commands() {
+    // (config body, expected (group, process, command) triples)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str, &'a str)]);
+    let cases: &[Case] = &[
+        (
+            "[program:w]\ncommand=/w --slot %(process_num)d/%(numprocs)d\n\
+             process_name=%(program_name)s_%(process_num)02d\nnumprocs=3\nnumprocs_start=8\n",
+            &[
+                ("w", "w_08", "/w --slot 8/3"),
+                ("w", "w_09", "/w --slot 9/3"),
+                ("w", "w_10", "/w --slot 10/3"),
+            ],
+        ),
+        (
+            "[program:p]\ncommand=/bin/sh -c\n    \"echo a;\n     echo b\"\n",
+            &[("p", "p", "/bin/sh -c\n\"echo a;\necho b\"")],
+        ),
+        (
+            "[program:p]\ncommand=/bin/echo 100%% ; cut\n",
+            &[("p", "p", "/bin/echo 100%")],
+        ),
+        (
+            "[program:p]\ncommand=/bin/echo a;b #c\n",
+            &[("p", "p", "/bin/echo a;b")],
+        ),
+        (
+            "[program:p]\ncommand=%(here)s/run %(host_node_name)s %(ENV_HOME)s\n",
+            &[("p", "p", "{dir}/run box /root")],
+        ),
+        (
+            "[group:g]\nprograms=b,a\npriority=1\n[program:a]\ncommand=a\npriority=2\n\
+             [program:b]\ncommand=b %(group_name)s\npriority=3\n[program:c]\ncommand=c\n\
+             priority=0\n",
+            &[("c", "c", "c"), ("g", "b", "b g"), ("g", "a", "a")],
+        ),
+        (
+            "[DEFAULT]\ncommand=/bin/%(program_name)s\n[program:x]\n[program:y]\ncommand=/y\n",
+            &[("x", "x", "/bin/x"), ("y", "y", "/y")],
+        ),
+        ("[program:z]\ncommand=z\nnumprocs=0\n", &[]),
+    ];
+    for (i, (body, want)) in cases.iter().enumerate() {
+        let c = load_text(&format!("names{i}"), body).unwrap_or_else(|e| panic!("{body}: {e}"));
+        let d = std::env::temp_dir().join(format!("sv-load-names{i}-{}", std::process::id()));
+        let got: Vec<(String, String, String)> = processes(&c)
+            .into_iter()
+            .map(|(g, p, cmd)| (g, p, cmd.replace(&d.display().to_string(), "{dir}")))
+            .collect();
+        let want: Vec<(String, String, String)> = want
+            .iter()
+            .map(|(g, p, c)| (g.to_string(), p.to_string(), c.to_string()))
+            .collect();
+        assert_eq!(got, want, "case {i}: {body}");
+    }
+}
+
+#[test]
+fn errors_and_their_precedence() {
+    let cases: &[(&str, &str)] = &[
+        ("[program:a]\n", "program section program:a does not specify a command in section 'program:a' (file: '{dir}/s.conf')"),
+        (
+            "[program:a]\ncommand=x\nnumprocs=2\n",
+            "%(process_num) must be present within process_name when numprocs > 1 in section 'program:a' (file: '{dir}/s.conf')",
+        ),
+        ("[program:a]\ncommand=x\npriority=high\n", "invalid literal for int() with base 10: 'high'"),
+        (
+            "[program:b]\ncommand=x\nstartsecs=s\n[group:g]\nprograms=zz\n",
+            "[group:g] names unknown program or fcgi-program zz",
+        ),
+        (
+            "[program:a]\ncommand=%(nope)s\n",
+            "Format string '%(nope)s' for 'program:a.command' contains names ('nope') which cannot be expanded. Available names: ENV_HOME, ENV_PATH, group_name, here, host_node_name, numprocs, process_num, program_name in section 'program:a' (file: '{dir}/s.conf')",
+        ),
+        ("[inet_http_server]\nport=:0\n", "0 is below lower bound (1)"),
+        ("[unix_http_server]\nchmod=0700\n", "section [unix_http_server] has no file value"),
+        ("[include]\n", ".ini file has [include] section, but no files setting"),
+        ("[supervisord]\nuser=no-such-user-here\n", "Invalid user name no-such-user-here"),
+    ];
+    for (i, (body, want)) in cases.iter().enumerate() {
+        let err = load_text(&format!("err{i}"), body).expect_err(body);
+        assert_eq!(err, *want, "case {i}");
+    }
+}
+
+#[test]
+fn values_environment_and_servers() {
+    let c = load_text(
+        "values",
+        "environment=A=\"1\",B=2\n[program:p]\ncommand=x\nenvironment=B=\"b\",C=%(ENV_A)s\n\
+         autorestart=true\nstopsignal=int\nexitcodes=0,3\nstdout_logfile=NONE\n\
+         redirect_stderr=true\nuser=0\n[unix_http_server]\nfile=/tmp/sv-t.sock\n",
+    )
+    .unwrap();
+    let p = &c.groups[0].processes[0];
+    assert_eq!(
+        p.environment,
+        vec![
+            ("A".to_string(), "1".to_string()),
+            ("B".to_string(), "b".to_string()),
+            ("C".to_string(), "1".to_string())
+        ]
+    );
+    assert_eq!(p.autorestart, AutoRestart::Always);
+    assert_eq!(p.stopsignal, 2);
+    assert_eq!(p.exitcodes, vec![0, 3]);
+    assert_eq!(p.stdout.logfile, LogTarget::None);
+    assert_eq!(p.stderr.logfile, LogTarget::None);
+    assert_eq!((p.uid, p.gid), (Some(0), Some(0)));
+    assert_eq!(c.groups[0].kind, GroupKind::Program);
+    assert_eq!(c.serverurl.as_deref(), Some("unix:///tmp/sv-t.sock"));
+    assert_eq!(c.supervisord.loglevel.config_name(), "info");
+}
+
+#[test]
+fn includes_are_relative_to_the_main_file_and_here_is_per_file() {
+    let d = TempDir::new("inc");
+    d.write("conf.d/b.conf", "[program:b]\ncommand=%(here)s/b\n");
+    d.write("conf.d/a.conf", "[program:a]\ncommand=%(here)s/a\n");
+    let main = d.write(
+        "etc/s.conf",
+        &format!("{HEAD}[include]\nfiles=../conf.d/*.conf none-*.conf\n[program:m]\ncommand=%(here)s/m\n"),
+    );
+    let r = load_report(&main, &ctx(&d.0), &Options::default());
+    let c = r.result.unwrap();
+    let root = d.0.display().to_string();
+    let cmds: Vec<String> = processes(&c).into_iter().map(|p| p.2).collect();
+    assert_eq!(
+        cmds,
+        vec![
+            format!("{root}/conf.d/a"),
+            format!("{root}/conf.d/b"),
+            format!("{root}/etc/m")
+        ]
+    );
+    assert_eq!(
+        r.infos,
+        vec![
+            format!("Included extra file \"{root}/etc/../conf.d/a.conf\" during parsing"),
+            format!("Included extra file \"{root}/etc/../conf.d/b.conf\" during parsing"),
+        ]
+    );
+    assert_eq!(
+        r.warnings,
+        vec![format!(
+            "No file matches via include \"{root}/etc/none-*.conf\""
+        )]
+    );
+    assert_eq!(r.files_read.len(), 3);
+}
+
+#[test]
+fn command_line_overrides_win() {
+    let d = TempDir::new("opts");
+    let p = d.write("s.conf", &format!("{HEAD}loglevel=debug\nnodaemon=false\n"));
+    let opts = Options {
+        nodaemon: Some(true),
+        loglevel: Some(super::model::LogLevel::Warn),
+        logfile: Some(PathBuf::from("rel.log")),
+        ..Options::default()
+    };
+    let c = load_report(&p, &ctx(&d.0), &opts).result.unwrap();
+    assert!(c.supervisord.nodaemon);
+    assert_eq!(c.supervisord.loglevel.config_name(), "warn");
+    assert_eq!(c.supervisord.logfile, d.0.join("rel.log"));
+}
