@@ -10,9 +10,12 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::time::Duration;
 
 use crate::config::model::{Config, LogLevel};
+use crate::daemon::commands::{Wait, FOLLOW_POLL_MS};
+use crate::daemon::control::Control;
 use crate::daemon::output::{self, Channel, ReadResult, READ_CHUNK};
 use crate::daemon::procs::{Procs, SlotId, Stream};
 use crate::daemon::signals::SignalPipe;
+use crate::daemon::sockets::Server;
 use crate::logfile::activity::Logger;
 use crate::logfile::syslog::Syslog;
 use crate::messages;
@@ -76,7 +79,7 @@ pub struct Daemon {
     pub procs: Procs,
     /// What the daemon is doing.
     pub mood: DaemonMood,
-    reactor: Reactor,
+    pub(crate) reactor: Reactor,
     signals: SignalPipe,
     syslog: Syslog,
     channels: HashMap<usize, Channel>,
@@ -84,11 +87,19 @@ pub struct Daemon {
     stopper: Option<StopSequencer<SlotId>>,
     next_wait_log: Option<Mono>,
     pending_config: Option<Config>,
-    reloader: Reloader,
-    env: Vec<(String, String)>,
-    identity: Identity,
+    pub(crate) reloader: Reloader,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) identity: Identity,
     buf: Vec<u8>,
     ready: Vec<Ready>,
+    /// Control sockets and clients.
+    pub(crate) control: Control,
+    /// Requests waiting for processes.
+    pub(crate) waits: Vec<Wait>,
+    /// The config of the last `reread` (what `add` and `avail` see).
+    pub(crate) loaded: Option<Config>,
+    /// When followed log files are next checked.
+    next_follow: Option<Mono>,
 }
 
 impl std::fmt::Debug for Daemon {
@@ -104,11 +115,17 @@ impl Daemon {
         logger: Logger,
         procs: Procs,
         signals: SignalPipe,
+        servers: Vec<Server>,
         reloader: Reloader,
     ) -> std::io::Result<Daemon> {
         let reactor = Reactor::new()?;
         reactor.watch(signals.fd(), SIGNAL_KEY, Interest::READ)?;
+        let control = Control::new(servers, &reactor)?;
         Ok(Daemon {
+            control,
+            waits: Vec::new(),
+            loaded: None,
+            next_follow: None,
             config,
             logger,
             procs,
@@ -133,8 +150,10 @@ impl Daemon {
         })
     }
 
-    /// Gives the signal pipe back (it outlives a restart).
+    /// Gives the signal pipe back (it outlives a restart); closes the control sockets after a
+    /// last flush of pending replies.
     pub fn into_parts(mut self) -> (SignalPipe, Logger) {
+        self.control.close_all(&self.reactor);
         self.reactor.unwatch(self.signals.fd());
         for (_, ch) in self.channels.drain() {
             self.reactor.unwatch(ch.file.as_fd());
@@ -163,16 +182,83 @@ impl Daemon {
                 self.dispatch(*r);
             }
             self.ready = ready;
+            self.after_wake();
         }
     }
 
     fn dispatch(&mut self, r: Ready) {
+        let now = Mono::now();
         if r.key == SIGNAL_KEY {
             for sig in self.signals.pending() {
                 self.on_signal(sig);
             }
         } else if self.channels.contains_key(&r.key) {
             self.read_channel(r.key);
+        } else if let Some(idx) = self.control.listener_index(r.key) {
+            self.control
+                .accept(idx, &self.reactor, &mut self.next_key, now);
+        } else if self.control.clients.contains_key(&r.key) {
+            if r.readable {
+                self.control.read_client(r.key, now);
+            }
+            self.service_client(r.key, now);
+        }
+    }
+
+    /// Control work after each wake-up: waiting requests, client timers, followed logs, and
+    /// requests pipelined behind a finished one.
+    fn after_wake(&mut self) {
+        let now = Mono::now();
+        if !self.waits.is_empty() {
+            self.check_waits(now);
+        }
+        self.control.fire_timers(now, &self.reactor);
+        if self.following() {
+            if self.next_follow.is_none_or(|t| t <= now) {
+                self.pump_follows();
+                self.next_follow = Some(now.plus(Duration::from_millis(FOLLOW_POLL_MS)));
+            }
+        } else {
+            self.next_follow = None;
+        }
+        let idle: Vec<usize> = self
+            .control
+            .clients
+            .iter()
+            .filter(|(_, c)| !c.conn.in_flight())
+            .map(|(k, _)| *k)
+            .collect();
+        for key in idle {
+            self.service_client(key, now);
+        }
+    }
+
+    /// Takes the client's complete requests and runs them, then flushes its output.
+    fn service_client(&mut self, key: usize, now: Mono) {
+        loop {
+            let req = match self.control.clients.get_mut(&key) {
+                Some(c) => c.conn.next_request(now),
+                None => return,
+            };
+            match req {
+                Some(r) => self.handle_request(key, r, now),
+                None => break,
+            }
+        }
+        self.control.flush_client(key, &self.reactor);
+    }
+
+    /// Closes the output pipes of a slot that is being removed.
+    pub(crate) fn close_slot_channels(&mut self, slot: SlotId) {
+        self.drain_slot(slot);
+        let keys: Vec<usize> = self
+            .channels
+            .iter()
+            .filter(|(_, c)| c.slot == slot)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in keys {
+            self.close_channel(k);
         }
     }
 
@@ -209,7 +295,7 @@ impl Daemon {
         order::start_order(&entries)
     }
 
-    fn stop_levels(&self, only: Option<&[SlotId]>) -> Vec<Vec<SlotId>> {
+    pub(crate) fn stop_levels(&self, only: Option<&[SlotId]>) -> Vec<Vec<SlotId>> {
         let raw = self.entries();
         let entries: Vec<Entry<'_, SlotId>> = raw
             .iter()
@@ -444,6 +530,8 @@ impl Daemon {
             .iter()
             .filter_map(|(_, s)| s.machine.deadline())
             .chain(self.next_wait_log)
+            .chain(self.control.next_deadline())
+            .chain(self.next_follow)
             .min()
     }
 

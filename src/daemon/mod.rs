@@ -1,10 +1,13 @@
 //! The daemon: startup (privileges, rlimits, logs, detaching, pidfile), the poll loop, and
 //! restart/shutdown around it.
 
+pub mod commands;
+pub mod control;
 pub mod event_loop;
 pub mod output;
 pub mod procs;
 pub mod signals;
+pub mod sockets;
 pub mod startup;
 
 use crate::config::model::{Config, LogLevel};
@@ -141,9 +144,31 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
             }
             logger.info(&format!("supervisord started with pid {pid}"));
         }
+        let servers = match sockets::open_servers(&config.servers) {
+            Ok(s) => s,
+            Err(e) if first => {
+                ready.failed(&e);
+                return 2;
+            }
+            Err(e) => {
+                logger.critical(&format!("could not open the control sockets: {e}"));
+                Vec::new()
+            }
+        };
+        for name in &config.rpcinterfaces {
+            logger.info(&format!("RPC interface '{name}' initialized"));
+        }
+        for s in &servers {
+            if s.cfg.username.is_none() {
+                logger.critical(&format!(
+                    "Server '{}' running without any HTTP authentication checking",
+                    s.cfg.name
+                ));
+            }
+        }
         let reload_opts = options.clone();
         let reloader: event_loop::Reloader = Box::new(move || reload_config(&reload_opts));
-        let mut daemon = match Daemon::new(config, logger, procs, signals, reloader) {
+        let mut daemon = match Daemon::new(config, logger, procs, signals, servers, reloader) {
             Ok(d) => d,
             Err(e) => {
                 ready.failed(&format!("could not start the event loop: {e}"));

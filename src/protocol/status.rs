@@ -147,7 +147,7 @@ pub fn status_reply(all: &[ProcessStatus], names: &[String]) -> (Vec<String>, Ou
             let before = matched.len();
             matched.extend(
                 all.iter()
-                    .filter(|p| p.group == group && proc_name.map_or(true, |n| p.name == n)),
+                    .filter(|p| p.group == group && proc_name.is_none_or(|n| p.name == n)),
             );
             if matched.len() == before {
                 lines.push(match proc_name {
