@@ -33,7 +33,8 @@ pub const FOLLOW_POLL_MS: u64 = 200;
 /// One process a waiting request is watching.
 #[derive(Debug, Clone)]
 struct Item {
-    slot: SlotId,
+    /// None for a name that matched nothing (its error is already in `result`).
+    slot: Option<SlotId>,
     spec: String,
     result: Option<ResultLine>,
 }
@@ -49,13 +50,11 @@ pub struct Wait {
 enum WaitKind {
     /// Waiting for started processes to reach RUNNING (or fail).
     Start {
-        /// Lines already known (bad names), in request order, then the items.
-        early: Vec<ResultLine>,
+        /// One item per name, in request order.
         items: Vec<Item>,
     },
     /// Stopping processes level by level; `then_start` holds the names of a `restart`.
     Stop {
-        early: Vec<ResultLine>,
         items: Vec<Item>,
         seq: StopSequencer<SlotId>,
         then_start: Option<Vec<String>>,
@@ -113,7 +112,7 @@ impl Daemon {
                 let (lines, outcome) = status::status_reply(&self.status_rows(), &names);
                 self.reply_lines(key, lines, outcome);
             }
-            Request::Start { names } => self.begin_start(key, &names, Vec::new(), now),
+            Request::Start { names } => self.begin_start(key, &names, now),
             Request::Stop { names } => self.begin_stop_request(key, &names, None, now),
             Request::Restart { names } => {
                 self.begin_stop_request(key, &names, Some(names.clone()), now)
@@ -181,55 +180,49 @@ impl Daemon {
 
     // ----- names -----------------------------------------------------------------------
 
-    /// Resolves namespecs for `action`: the slots to act on (with their display names) and
-    /// the error lines for names that match nothing.
-    fn resolve(
-        &self,
-        names: &[String],
-        action: Action,
-    ) -> (Vec<(SlotId, String)>, Vec<ResultLine>) {
-        let mut found: Vec<(SlotId, String)> = Vec::new();
-        let mut errors = Vec::new();
-        let push = |id: SlotId, found: &mut Vec<(SlotId, String)>| {
-            if !found.iter().any(|(i, _)| *i == id) {
+    /// Resolves namespecs for `action`, in request order: one item per matched process
+    /// (duplicates dropped) and one finished item per name that matches nothing.
+    fn resolve(&self, names: &[String], action: Action) -> Vec<Item> {
+        let mut items: Vec<Item> = Vec::new();
+        let push = |id: SlotId, items: &mut Vec<Item>| {
+            if !items.iter().any(|it| it.slot == Some(id)) {
                 let s = self.procs.get(id).expect("resolved slot exists");
-                found.push((id, s.namespec()));
+                items.push(Item {
+                    slot: Some(id),
+                    spec: s.namespec(),
+                    result: None,
+                });
             }
         };
+        let order = self.start_order();
         for name in names {
-            if name == "all" {
-                for id in self.start_order() {
-                    push(id, &mut found);
-                }
-                continue;
-            }
-            match status::split_namespec(name) {
-                (g, None) => {
-                    if self.procs.group(g).is_none() {
-                        errors.push(results::no_such_group(action, g));
-                        continue;
+            let matched: Result<Vec<SlotId>, ResultLine> = if name == "all" {
+                Ok(order.clone())
+            } else {
+                match status::split_namespec(name) {
+                    (g, None) if self.procs.group(g).is_none() => {
+                        Err(results::no_such_group(action, g))
                     }
-                    let ids: Vec<SlotId> = self
-                        .start_order()
-                        .into_iter()
+                    (g, None) => Ok(order
+                        .iter()
+                        .copied()
                         .filter(|id| self.procs.get(*id).is_some_and(|s| s.group == g))
-                        .collect();
-                    for id in ids {
-                        push(id, &mut found);
-                    }
+                        .collect()),
+                    (g, Some(p)) => self.procs.find(g, p).map(|id| vec![id]).ok_or_else(|| {
+                        results::process_result(action, name, Some(Fault::BadName), "")
+                    }),
                 }
-                (g, Some(p)) => match self.procs.find(g, p) {
-                    Some(id) => push(id, &mut found),
-                    None => errors.push(results::process_result(
-                        action,
-                        name,
-                        Some(Fault::BadName),
-                        "",
-                    )),
-                },
+            };
+            match matched {
+                Ok(ids) => ids.into_iter().for_each(|id| push(id, &mut items)),
+                Err(line) => items.push(Item {
+                    slot: None,
+                    spec: name.clone(),
+                    result: Some(line),
+                }),
             }
         }
-        (found, errors)
+        items
     }
 
     /// The status rows of every process, sorted by group then name.
@@ -274,21 +267,22 @@ impl Daemon {
 
     // ----- start / stop / restart ------------------------------------------------------
 
-    fn begin_start(&mut self, key: usize, names: &[String], mut early: Vec<ResultLine>, now: Mono) {
-        let (targets, errors) = self.resolve(names, Action::Start);
-        early.extend(errors);
-        let mut items = Vec::new();
-        for (id, spec) in targets {
-            let fault = self.try_start(id, now);
-            items.push(Item {
-                slot: id,
-                spec: spec.clone(),
-                result: fault.map(|f| results::process_result(Action::Start, &spec, Some(f), "")),
-            });
+    fn begin_start(&mut self, key: usize, names: &[String], now: Mono) {
+        let mut items = self.resolve(names, Action::Start);
+        for it in items.iter_mut() {
+            let Some(id) = it.slot else { continue };
+            if let Some(f) = self.try_start(id, now) {
+                it.result = Some(results::process_result(
+                    Action::Start,
+                    &it.spec,
+                    Some(f),
+                    "",
+                ));
+            }
         }
         self.waits.push(Wait {
             key,
-            kind: WaitKind::Start { early, items },
+            kind: WaitKind::Start { items },
         });
         self.check_waits(now);
     }
@@ -335,36 +329,29 @@ impl Daemon {
         then_start: Option<Vec<String>>,
         now: Mono,
     ) {
-        let (targets, early) = self.resolve(names, Action::Stop);
-        let mut items = Vec::new();
+        let mut items = self.resolve(names, Action::Stop);
         let mut ids = Vec::new();
-        for (id, spec) in targets {
-            let running = self
+        for it in items.iter_mut() {
+            let Some(id) = it.slot else { continue };
+            if self
                 .procs
                 .get(id)
-                .is_some_and(|s| s.machine.state().is_running());
-            let result = if running {
+                .is_some_and(|s| s.machine.state().is_running())
+            {
                 ids.push(id);
-                None
             } else {
-                Some(results::process_result(
+                it.result = Some(results::process_result(
                     Action::Stop,
-                    &spec,
+                    &it.spec,
                     Some(Fault::NotRunning),
                     "",
-                ))
-            };
-            items.push(Item {
-                slot: id,
-                spec,
-                result,
-            });
+                ));
+            }
         }
         let seq = StopSequencer::new(self.stop_levels(Some(&ids)));
         self.waits.push(Wait {
             key,
             kind: WaitKind::Stop {
-                early,
                 items,
                 seq,
                 then_start,
@@ -394,9 +381,9 @@ impl Daemon {
     fn advance_wait(&mut self, wait: &mut Wait, now: Mono) -> bool {
         let key = wait.key;
         match &mut wait.kind {
-            WaitKind::Start { early, items } => {
+            WaitKind::Start { items } => {
                 for it in items.iter_mut().filter(|it| it.result.is_none()) {
-                    let Some(s) = self.procs.get(it.slot) else {
+                    let Some(s) = it.slot.and_then(|id| self.procs.get(id)) else {
                         it.result = Some(results::process_result(
                             Action::Start,
                             &it.spec,
@@ -417,13 +404,11 @@ impl Daemon {
                 if items.iter().any(|it| it.result.is_none()) {
                     return false;
                 }
-                let mut lines = std::mem::take(early);
-                lines.extend(items.iter_mut().filter_map(|it| it.result.take()));
+                let lines = items.iter_mut().filter_map(|it| it.result.take()).collect();
                 self.reply(key, lines);
                 true
             }
             WaitKind::Stop {
-                early,
                 items,
                 seq,
                 then_start,
@@ -431,12 +416,14 @@ impl Daemon {
                 if !self.step_stop(seq, items, now) {
                     return false;
                 }
-                let mut lines = std::mem::take(early);
-                lines.extend(items.iter_mut().map(|it| {
-                    it.result.take().unwrap_or_else(|| {
-                        results::process_result(Action::Stop, &it.spec, None, "")
+                let lines: Vec<ResultLine> = items
+                    .iter_mut()
+                    .map(|it| {
+                        it.result.take().unwrap_or_else(|| {
+                            results::process_result(Action::Stop, &it.spec, None, "")
+                        })
                     })
-                }));
+                    .collect();
                 match then_start.take() {
                     Some(names) => {
                         if let Some(c) = self.control.clients.get_mut(&key) {
@@ -444,7 +431,7 @@ impl Daemon {
                                 c.conn.push_result(l);
                             }
                         }
-                        self.begin_start(key, &names, Vec::new(), now);
+                        self.begin_start(key, &names, now);
                     }
                     None => self.reply(key, lines),
                 }
@@ -476,7 +463,7 @@ impl Daemon {
                 Step::Level { stop, .. } => {
                     for id in stop {
                         if let MOutcome::Failed(msg) = self.feed(id, Input::Stop, now) {
-                            if let Some(it) = items.iter_mut().find(|it| it.slot == id) {
+                            if let Some(it) = items.iter_mut().find(|it| it.slot == Some(id)) {
                                 it.result = Some(results::process_result(
                                     Action::Stop,
                                     &it.spec,
@@ -494,9 +481,13 @@ impl Daemon {
     // ----- signal, pid, tail, clear, sendstdin -------------------------------------------
 
     fn signal_request(&mut self, key: usize, signal: &str, names: &[String], now: Mono) {
-        let (targets, mut lines) = self.resolve(names, Action::Signal);
         let sig = crate::signames::parse(signal).ok();
-        for (id, spec) in targets {
+        let mut lines = Vec::new();
+        for it in self.resolve(names, Action::Signal) {
+            let (Some(id), spec) = (it.slot, it.spec) else {
+                lines.extend(it.result);
+                continue;
+            };
             let fault = match sig {
                 None => Some((Fault::BadSignal, String::new())),
                 Some(sig) => match self.feed(id, Input::Signal(sig), now) {
@@ -670,8 +661,12 @@ impl Daemon {
     }
 
     fn clear_request(&mut self, key: usize, names: &[String]) {
-        let (targets, mut lines) = self.resolve(names, Action::Clear);
-        for (id, spec) in targets {
+        let mut lines = Vec::new();
+        for it in self.resolve(names, Action::Clear) {
+            let (Some(id), spec) = (it.slot, it.spec) else {
+                lines.extend(it.result);
+                continue;
+            };
             let mut ok = true;
             if let Some(s) = self.procs.get_mut(id) {
                 for log in s.logs.iter_mut() {
@@ -824,7 +819,7 @@ impl Daemon {
                 let mut items: Vec<Item> = ids
                     .iter()
                     .map(|id| Item {
-                        slot: *id,
+                        slot: Some(*id),
                         spec: String::new(),
                         result: None,
                     })

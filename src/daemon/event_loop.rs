@@ -171,6 +171,7 @@ impl Daemon {
             if let Some(exit) = self.advance_stop(now) {
                 return exit;
             }
+            self.after_wake();
             let timeout = self.next_deadline().map(|d| d.since(Mono::now()));
             let mut ready = std::mem::take(&mut self.ready);
             ready.clear();
@@ -182,7 +183,6 @@ impl Daemon {
                 self.dispatch(*r);
             }
             self.ready = ready;
-            self.after_wake();
         }
     }
 

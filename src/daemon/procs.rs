@@ -90,7 +90,7 @@ pub fn namespec(group: &str, name: &str) -> String {
 #[derive(Debug, Default)]
 pub struct Procs {
     slots: Vec<Option<Slot>>,
-    /// Group configs (without their process list) in config order.
+    /// Group configs in config order (compared with a new config by `reread`).
     pub groups: Vec<GroupConfig>,
     by_pid: HashMap<i32, SlotId>,
 }
@@ -110,9 +110,7 @@ impl Procs {
 
     /// Adds one group's processes.
     pub fn add_group(&mut self, config: &Config, g: &GroupConfig, warnings: &mut Vec<String>) {
-        let mut gc = g.clone();
-        gc.processes.clear();
-        self.groups.push(gc);
+        self.groups.push(g.clone());
         for p in &g.processes {
             let mut logs: [ChannelLog; 2] = Default::default();
             for (i, target) in [&p.stdout.logfile, &p.stderr.logfile].iter().enumerate() {
