@@ -1,1 +1,66 @@
-//! supervisorctl: commands and output formatting.
+//! supervisorctl: the command line, the command interpreter, the shell and the client of
+//! the control protocol (`crate::protocol`).
+//!
+//! - [`opts`]: `-c -s -u -p -i -r -h`.
+//! - `cfg`: the `[supervisorctl]` section (a stand-in until the real loader lands).
+//! - [`url`]: `unix://` and `http://` server URLs.
+//! - [`client`]: one request over a socket, with timeouts.
+//! - [`commands`]: the interpreter; [`shell`]: the prompt; [`fg`]: foreground mode.
+//! - [`input`], [`interrupt`]: stdin lines and Ctrl-C, shared by everything that waits.
+
+pub mod cfg_stub;
+pub mod client;
+pub mod commands;
+pub mod fg;
+pub mod input;
+pub mod interrupt;
+pub mod opts;
+pub mod shell;
+pub mod url;
+
+// The one line to change when the real loader is merged: `use crate::config as cfg;`.
+use cfg_stub as cfg;
+
+use std::path::{Path, PathBuf};
+
+use commands::{Controller, Settings};
+
+/// Runs supervisorctl with `args` (argv without argv[0]) and returns the exit code.
+pub fn main(argv0: &str, args: &[String]) -> i32 {
+    let cli = match opts::parse(args) {
+        Ok(c) => c,
+        Err(msg) => return usage_failure(&msg, argv0),
+    };
+    if cli.help {
+        print!("{}", opts::usage(argv0));
+        return 0;
+    }
+    let ctx = cfg::LoadContext::from_process();
+    let conf = match cfg::load_ctl(cli.config.as_deref().map(Path::new), &ctx) {
+        Ok(c) => c,
+        Err(e) => return usage_failure(&e.message, argv0),
+    };
+    let interactive = cli.interactive || cli.args.is_empty();
+    let settings = Settings {
+        serverurl: cli.serverurl.unwrap_or(conf.serverurl),
+        username: cli.username.or(conf.username),
+        password: cli.password.or(conf.password),
+        prompt: conf.prompt,
+        history_file: cli.history_file.map(PathBuf::from).or(conf.history_file),
+        interactive,
+    };
+    interrupt::install();
+    let mut ctl = Controller::new(settings);
+    if !cli.args.is_empty() {
+        // One-shot mode (also with -i: the reference then exits without a shell).
+        ctl.onecmd(&cli.args.join(" "));
+        return ctl.exit_status;
+    }
+    shell::run(&mut ctl);
+    0
+}
+
+fn usage_failure(msg: &str, argv0: &str) -> i32 {
+    eprint!("{}", opts::usage_error(msg, argv0));
+    2
+}
