@@ -1,0 +1,89 @@
+//! The man pages must not drift from the code: every supervisord option and every
+//! supervisorctl command appears in its page.
+
+use std::fs;
+
+fn page(name: &str) -> String {
+    fs::read_to_string(format!("{}/man/{name}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap()
+        .replace("\\-", "-")
+}
+
+#[test]
+fn supervisord_page_lists_every_option() {
+    let man = page("supervisord.8");
+    for opt in [
+        "--configuration",
+        "--nodaemon",
+        "--silent",
+        "--help",
+        "--version",
+        "--user",
+        "--umask",
+        "--directory",
+        "--logfile",
+        "--logfile_maxbytes",
+        "--logfile_backups",
+        "--loglevel",
+        "--pidfile",
+        "--identifier",
+        "--childlogdir",
+        "--nocleanup",
+        "--minfds",
+        "--minprocs",
+        "--strip_ansi",
+        "--profile_options",
+        "--check-config",
+        "--json",
+    ] {
+        assert!(man.contains(opt), "supervisord.8 lacks {opt}");
+    }
+    // The usage text lists the same long options.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_supervisord"))
+        .arg("-h")
+        .output()
+        .unwrap();
+    let usage = String::from_utf8_lossy(&out.stdout);
+    for word in usage.split_whitespace().filter(|w| w.starts_with("--")) {
+        let opt = word
+            .trim_end_matches([',', ']', ')', ':'])
+            .split('=')
+            .next()
+            .unwrap();
+        assert!(man.contains(opt), "supervisord.8 lacks {opt} from -h");
+    }
+}
+
+#[test]
+fn supervisorctl_page_lists_every_command() {
+    let man = page("supervisorctl.1");
+    for cmd in [
+        "status", "start", "stop", "restart", "signal", "tail", "maintail", "fg", "pid", "clear",
+        "avail", "reread", "update", "add", "remove", "reload", "shutdown", "version", "help",
+        "open", "quit", "exit",
+    ] {
+        assert!(
+            man.contains(&format!("\\fB{cmd}\\fR")),
+            "supervisorctl.1 lacks {cmd}"
+        );
+    }
+    for opt in [
+        "--configuration",
+        "--serverurl",
+        "--username",
+        "--password",
+        "--interactive",
+        "--history_file",
+        "--help",
+    ] {
+        assert!(man.contains(opt), "supervisorctl.1 lacks {opt}");
+    }
+}
+
+#[test]
+fn supervisord_page_documents_the_protocol() {
+    let man = page("supervisord.8");
+    for word in ["PROTOCOL", ".OK 0", "auth", "nc -U"] {
+        assert!(man.contains(word), "supervisord.8 lacks {word}");
+    }
+}
