@@ -666,3 +666,37 @@ fn usage_and_config_errors() {
     assert_eq!(code, 2);
     assert!(err.starts_with("Error: could not find config file /nonexistent/x.conf\n"));
 }
+
+#[test]
+fn the_shell_asks_for_credentials() {
+    let server = Server::start(Some(Credentials::new("bob", "secret")), world_handler());
+    let url = server.url();
+    let mut c = Ctl::spawn(&["-s", &url], &[], Path::new("/"));
+    c.write_stdin("bob\nsecret\nversion\n");
+    let (out, _, code) = c.wait();
+    let want = "Server requires authentication\nUsername:Password:\n\
+                cat                              RUNNING   pid 42, uptime 0:01:00\n\
+                manual                           STOPPED   Not started\n\
+                supervisor> 4.3.0\nsupervisor> \n";
+    assert_eq!(out, want);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn history_file_gets_the_typed_lines() {
+    let server = Server::start(None, world_handler());
+    let hist = server.dir.0.join("hist");
+    let url = server.url();
+    let mut c = Ctl::spawn(
+        &["-s", &url, "-r", hist.to_str().unwrap()],
+        &[],
+        Path::new("/"),
+    );
+    c.write_stdin("version\n\nstatus cat\n");
+    let (_, _, code) = c.wait();
+    assert_eq!(code, 0);
+    assert_eq!(
+        std::fs::read_to_string(&hist).unwrap(),
+        "version\nstatus cat\n"
+    );
+}

@@ -73,6 +73,11 @@ pub fn output(line: &str) {
     write_out(line.as_bytes(), true);
 }
 
+/// Prints bytes as they are on stdout (same failure handling as [`output`]).
+pub fn write_raw(bytes: &[u8]) {
+    write_out(bytes, false);
+}
+
 fn write_out(bytes: &[u8], newline: bool) {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -32,7 +32,7 @@ pub fn main(argv0: &str, args: &[String]) -> i32 {
         Err(msg) => return usage_failure(&msg, argv0),
     };
     if cli.help {
-        print!("{}", opts::usage(argv0));
+        commands::write_raw(opts::usage(argv0).as_bytes());
         return 0;
     }
     let ctx = cfg::LoadContext::from_process();
