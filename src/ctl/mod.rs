@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use commands::{Controller, Settings};
 
-/// Runs supervisorctl with `args` (argv without argv[0]) and returns the exit code.
+/// Runs supervisorctl with `args` (the arguments after `argv[0]`) and returns the exit code.
 pub fn main(argv0: &str, args: &[String]) -> i32 {
     let cli = match opts::parse(args) {
         Ok(c) => c,
