@@ -52,7 +52,7 @@ pub fn parse_line(line: &str) -> Option<(String, String)> {
         None => line.to_string(),
     };
     let end = line
-        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(line.len());
     Some((line[..end].to_string(), line[end..].trim().to_string()))
 }
