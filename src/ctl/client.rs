@@ -191,6 +191,8 @@ impl Client {
         stream.write_all(&bytes).map_err(CallError::Io)?;
         let streaming = req.is_streaming();
         let mut reader = Reader::new(stream, streaming, ctrl_c);
+        // Log text may start with anything, so only other replies are checked for HTTP.
+        reader.first_bytes = !matches!(req, Request::Tail { .. } | Request::MainTail { .. });
         if self.username.is_some() {
             let o = reader.until_end(on_event)?;
             if !o.is_ok() {
@@ -208,6 +210,7 @@ struct Reader<'a> {
     pending: std::collections::VecDeque<ReplyEvent>,
     streaming: bool,
     ctrl_c: bool,
+    /// Check the first bytes for an HTTP status line (a server of another protocol).
     first_bytes: bool,
 }
 

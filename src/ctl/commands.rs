@@ -52,7 +52,7 @@ pub fn parse_line(line: &str) -> Option<(String, String)> {
         None => line.to_string(),
     };
     let end = line
-        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(line.len());
     Some((line[..end].to_string(), line[end..].trim().to_string()))
 }
@@ -71,6 +71,11 @@ pub struct Controller {
 /// Prints one line on stdout. A closed stdout (`| head`) ends the program quietly.
 pub fn output(line: &str) {
     write_out(line.as_bytes(), true);
+}
+
+/// Prints bytes as they are on stdout (same failure handling as [`output`]).
+pub fn write_raw(bytes: &[u8]) {
+    write_out(bytes, false);
 }
 
 fn write_out(bytes: &[u8], newline: bool) {

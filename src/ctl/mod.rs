@@ -25,14 +25,14 @@ use std::path::{Path, PathBuf};
 
 use commands::{Controller, Settings};
 
-/// Runs supervisorctl with `args` (argv without argv[0]) and returns the exit code.
+/// Runs supervisorctl with `args` (the arguments after `argv[0]`) and returns the exit code.
 pub fn main(argv0: &str, args: &[String]) -> i32 {
     let cli = match opts::parse(args) {
         Ok(c) => c,
         Err(msg) => return usage_failure(&msg, argv0),
     };
     if cli.help {
-        print!("{}", opts::usage(argv0));
+        commands::write_raw(opts::usage(argv0).as_bytes());
         return 0;
     }
     let ctx = cfg::LoadContext::from_process();

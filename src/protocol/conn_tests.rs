@@ -426,3 +426,55 @@ fn output_after_close_is_ignored() {
     c.finish();
     assert_eq!(c.output(), b"");
 }
+
+#[test]
+fn random_input_never_panics_and_stays_bounded() {
+    let limits = Limits {
+        max_line: 200,
+        high_water: 1000,
+        ..Limits::default()
+    };
+    let mut seed = 0x2545_f491_u32;
+    let mut rnd = move |n: u32| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed % n
+    };
+    for round in 0..200 {
+        let auth = (round % 3 == 0).then(|| Credentials::new("u", "p"));
+        let mut c = Conn::with_limits(auth, limits, t(0));
+        for step in 0..50u64 {
+            let len = rnd(300) as usize;
+            let chunk: Vec<u8> = (0..len)
+                .map(|_| match rnd(10) {
+                    0 => b'\n',
+                    1 => b' ',
+                    2 => b'"',
+                    3 => rnd(256) as u8,
+                    _ => b"statupidhelp-f"[rnd(14) as usize],
+                })
+                .collect();
+            if c.wants_read() {
+                c.feed(&chunk, t(step));
+            }
+            assert!(c.inbuf.len() <= limits.max_line + 2 + len, "round {round}");
+            while let Some(req) = c.next_request(t(step)) {
+                if req.is_streaming() {
+                    c.push_stream(&chunk);
+                }
+                c.push_line(b"x");
+                c.finish();
+            }
+            let n = rnd(2000) as usize;
+            c.consume(n.min(c.output().len()));
+            if rnd(20) == 0 {
+                c.feed_eof();
+            }
+            c.on_timer(t(step * 1000));
+            if c.should_close() {
+                break;
+            }
+        }
+    }
+}

@@ -9,10 +9,12 @@
 //! - [`help`]: supervisorctl's help texts.
 //! - [`auth`], [`sha1`]: credentials and their constant-time check.
 //! - [`conn`]: the server's per-connection state machine.
+//! - [`follow`]: which bytes of a log `tail` and `tail -f` send (pure planning).
 
 pub mod auth;
 pub mod conn;
 pub mod fault;
+pub mod follow;
 pub mod help;
 pub mod reply;
 pub mod request;

@@ -133,22 +133,6 @@ impl Request {
             }
         )
     }
-
-    /// True for commands whose reply may take long (they wait for processes), so the
-    /// server sends keepalive lines while they run.
-    pub fn may_wait(&self) -> bool {
-        matches!(
-            self,
-            Request::Start { .. }
-                | Request::Stop { .. }
-                | Request::Restart { .. }
-                | Request::Update { .. }
-                | Request::Add { .. }
-                | Request::Remove { .. }
-                | Request::Shutdown
-                | Request::Reload
-        )
-    }
 }
 
 /// Why a request could not be parsed.
