@@ -2,13 +2,11 @@
 //! the control protocol (`crate::protocol`).
 //!
 //! - [`opts`]: `-c -s -u -p -i -r -h`.
-//! - `cfg`: the `[supervisorctl]` section (a stand-in until the real loader lands).
 //! - [`url`]: `unix://` and `http://` server URLs.
 //! - [`client`]: one request over a socket, with timeouts.
 //! - [`commands`]: the interpreter; [`shell`]: the prompt; [`fg`]: foreground mode.
 //! - [`input`], [`interrupt`]: stdin lines and Ctrl-C, shared by everything that waits.
 
-pub mod cfg_stub;
 pub mod client;
 pub mod commands;
 pub mod fg;
@@ -18,8 +16,7 @@ pub mod opts;
 pub mod shell;
 pub mod url;
 
-// The one line to change when the real loader is merged: `use crate::config as cfg;`.
-use cfg_stub as cfg;
+use crate::config as cfg;
 
 use std::path::{Path, PathBuf};
 
