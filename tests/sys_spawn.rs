@@ -50,6 +50,7 @@ fn finish(child: Child) -> Done {
         stdout,
         stderr,
         exec_error,
+        ..
     } = child;
     drop(stdin);
     let out = read_all(stdout);
@@ -199,6 +200,7 @@ fn stdin_pipe_reaches_the_child() {
         stdout,
         stderr,
         exec_error,
+        ..
     } = child;
     assert_eq!(exec_error, None);
     File::from(stdin).write_all(b"to the child\n").unwrap();

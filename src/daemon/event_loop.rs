@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::io::Read;
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::Duration;
 
@@ -83,6 +84,8 @@ pub struct Daemon {
     signals: SignalPipe,
     syslog: Syslog,
     channels: HashMap<usize, Channel>,
+    /// Status pipes of children that have not exec'd yet.
+    exec_watch: HashMap<usize, (SlotId, File)>,
     next_key: usize,
     stopper: Option<StopSequencer<SlotId>>,
     next_wait_log: Option<Mono>,
@@ -134,6 +137,7 @@ impl Daemon {
             signals,
             syslog: Syslog::new(),
             channels: HashMap::new(),
+            exec_watch: HashMap::new(),
             next_key: FIRST_DYNAMIC_KEY,
             stopper: None,
             next_wait_log: None,
@@ -157,6 +161,9 @@ impl Daemon {
         self.reactor.unwatch(self.signals.fd());
         for (_, ch) in self.channels.drain() {
             self.reactor.unwatch(ch.file.as_fd());
+        }
+        for (_, (_, f)) in self.exec_watch.drain() {
+            self.reactor.unwatch(f.as_fd());
         }
         (self.signals, self.logger)
     }
@@ -194,6 +201,8 @@ impl Daemon {
             }
         } else if self.channels.contains_key(&r.key) {
             self.read_channel(r.key);
+        } else if self.exec_watch.contains_key(&r.key) {
+            self.read_exec_status(r.key);
         } else if let Some(idx) = self.control.listener_index(r.key) {
             self.control
                 .accept(idx, &self.reactor, &mut self.next_key, now);
@@ -388,7 +397,7 @@ impl Daemon {
         for (level, msg) in output::open_logs(slot) {
             self.logger.log(level, &msg);
         }
-        let child = match sys::spawn::spawn(&plan, &cfg.name) {
+        let child = match sys::spawn::spawn_nowait(&plan, &cfg.name) {
             Ok(c) => c,
             Err(e) => {
                 self.feed(
@@ -402,6 +411,9 @@ impl Daemon {
             }
         };
         let pid = child.pid;
+        if let Some(status) = child.exec_status {
+            self.watch_exec(status, id);
+        }
         self.watch_channel(child.stdout, id, Stream::Stdout);
         if let Some(err) = child.stderr {
             self.watch_channel(err, id, Stream::Stderr);
@@ -424,6 +436,48 @@ impl Daemon {
             return;
         }
         self.channels.insert(key, Channel { file, slot, stream });
+    }
+
+    /// Watches a child's close-on-exec status pipe: EOF means it exec'd; otherwise the child
+    /// reports the step that failed (it also wrote the reference's line to its stderr).
+    fn watch_exec(&mut self, fd: OwnedFd, slot: SlotId) {
+        let key = self.next_key;
+        self.next_key += 1;
+        let file = File::from(fd);
+        if self
+            .reactor
+            .watch(file.as_fd(), key, Interest::READ)
+            .is_ok()
+        {
+            self.exec_watch.insert(key, (slot, file));
+        }
+    }
+
+    fn read_exec_status(&mut self, key: usize) {
+        let Some((slot, file)) = self.exec_watch.get(&key) else {
+            return;
+        };
+        let mut buf = [0u8; 8];
+        let n = match (&*file).read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+            Ok(n) => n,
+            Err(_) => 0,
+        };
+        if let Some((stage, errno)) = sys::spawn::decode_status(&buf[..n]) {
+            let name = self
+                .procs
+                .get(*slot)
+                .map(|s| s.machine.name().to_string())
+                .unwrap_or_default();
+            self.logger.debug(&format!(
+                "'{name}' failed before exec at {}: {}",
+                stage.name(),
+                sys::errno_name(errno)
+            ));
+        }
+        if let Some((_, file)) = self.exec_watch.remove(&key) {
+            self.reactor.unwatch(file.as_fd());
+        }
     }
 
     fn read_channel(&mut self, key: usize) {

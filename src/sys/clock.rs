@@ -29,7 +29,9 @@ pub fn localtime(secs: i64) -> Tm {
     // SAFETY: tzset takes no arguments; Once serialises it against itself and it runs
     // before any localtime_r of ours.
     TZSET.call_once(|| unsafe { tzset() });
-    let t: libc::time_t = secs;
+    // `as _` takes whatever width time_t has on this libc (64-bit on glibc and musl >= 1.2).
+    #[allow(clippy::unnecessary_cast)]
+    let t = secs as _;
     // SAFETY: libc::tm is plain data; all-zero is a valid value that localtime_r fills.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     // SAFETY: both pointers are to live values on this frame; localtime_r is reentrant.

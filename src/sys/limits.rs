@@ -7,6 +7,12 @@ use super::cvt;
 /// "No limit", as returned by [`get_rlimit`] and accepted by [`set_rlimit`].
 pub const RLIM_INFINITY: u64 = libc::RLIM_INFINITY;
 
+/// glibc and musl spell the resource argument's type differently.
+#[cfg(target_env = "gnu")]
+type RawResource = libc::__rlimit_resource_t;
+#[cfg(not(target_env = "gnu"))]
+type RawResource = libc::c_int;
+
 /// The limits the daemon adjusts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource {
@@ -17,7 +23,7 @@ pub enum Resource {
 }
 
 impl Resource {
-    fn raw(self) -> libc::__rlimit_resource_t {
+    fn raw(self) -> RawResource {
         match self {
             Resource::NoFile => libc::RLIMIT_NOFILE,
             Resource::NProc => libc::RLIMIT_NPROC,

@@ -25,7 +25,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::ptr;
 
 use super::errno::{errno_code, errno_name_opt};
-use super::fd::{pipe, set_nonblocking};
+use super::fd::{pipe, set_blocking, set_nonblocking};
 use crate::process::plan::SpawnPlan;
 
 /// Where in the child a spawn failed.
@@ -105,8 +105,12 @@ pub struct Child {
     pub stdout: OwnedFd,
     /// Read end of the stderr pipe; `None` with `redirect_stderr`.
     pub stderr: Option<OwnedFd>,
-    /// The stage and errno at which the child failed before execve, if it did.
+    /// The stage and errno at which the child failed before execve, if it did (filled in by
+    /// [`spawn`]; [`spawn_nowait`] leaves it for the caller to read from `exec_status`).
     pub exec_error: Option<(Stage, i32)>,
+    /// With [`spawn_nowait`]: the read end of the close-on-exec status pipe (non-blocking).
+    /// EOF means execve succeeded; 8 bytes are a failure for [`decode_status`].
+    pub exec_status: Option<OwnedFd>,
 }
 
 /// A failure before the child exists (no process to reap).
@@ -186,10 +190,22 @@ struct Prepared<'a> {
 
 const NOT_SPAWNED: &[u8] = b"supervisor: child process was not spawned\n";
 
-/// Starts `plan` as a child process. `name` is the process name used in error texts.
-/// Returns `Err` only when no process was created (pipe or fork failure); a failure
-/// inside the child is reported through [`Child::exec_error`].
+/// Starts `plan` as a child process and waits until it has exec'd (or failed). `name` is the
+/// process name used in error texts. Returns `Err` only when no process was created (pipe or
+/// fork failure); a failure inside the child is reported through [`Child::exec_error`].
 pub fn spawn(plan: &SpawnPlan, name: &str) -> Result<Child, SpawnError> {
+    let mut child = spawn_nowait(plan, name)?;
+    if let Some(fd) = child.exec_status.take() {
+        let _ = set_blocking(&fd);
+        child.exec_error = read_status(fd);
+    }
+    Ok(child)
+}
+
+/// Like [`spawn`], but returns as soon as the child exists: the daemon watches
+/// [`Child::exec_status`] in its poll loop instead of waiting for each child to exec, so
+/// starting hundreds of programs is bounded by fork, not by scheduling each child in turn.
+pub fn spawn_nowait(plan: &SpawnPlan, name: &str) -> Result<Child, SpawnError> {
     let pipe_err = |e: std::io::Error| SpawnError {
         name: name.to_string(),
         kind: SpawnErrorKind::Pipe(e.raw_os_error().unwrap_or(libc::EIO)),
@@ -227,7 +243,7 @@ pub fn spawn(plan: &SpawnPlan, name: &str) -> Result<Child, SpawnError> {
         None => (None, None),
     };
     drop(err_w);
-    let exec_error = read_status(status_r);
+    let _ = set_nonblocking(&status_r);
     // Best effort: a failure here only means a read may block; the fds are still valid.
     let _ = set_nonblocking(&in_w);
     let _ = set_nonblocking(&out_r);
@@ -239,7 +255,8 @@ pub fn spawn(plan: &SpawnPlan, name: &str) -> Result<Child, SpawnError> {
         stdin: in_w,
         stdout: out_r,
         stderr: err_r,
-        exec_error,
+        exec_error: None,
+        exec_status: Some(status_r),
     })
 }
 
@@ -321,6 +338,12 @@ fn read_status(status_r: OwnedFd) -> Option<(Stage, i32)> {
     let mut buf = Vec::with_capacity(8);
     // read_to_end retries EINTR and stops at EOF, which comes at execve or _exit.
     let _ = File::from(status_r).read_to_end(&mut buf);
+    decode_status(&buf)
+}
+
+/// Decodes what the status pipe delivered before EOF: nothing (exec succeeded) or the
+/// failing stage and errno.
+pub fn decode_status(buf: &[u8]) -> Option<(Stage, i32)> {
     if buf.is_empty() {
         return None;
     }
