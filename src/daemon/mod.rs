@@ -121,6 +121,28 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         for w in warnings {
             logger.warn(&w);
         }
+        let servers = match sockets::open_servers(&config.servers) {
+            Ok(s) => s,
+            Err(e) if first => {
+                ready.failed(&e);
+                return 2;
+            }
+            Err(e) => {
+                logger.critical(&format!("could not open the control sockets: {e}"));
+                Vec::new()
+            }
+        };
+        for name in &config.rpcinterfaces {
+            logger.info(&format!("RPC interface '{name}' initialized"));
+        }
+        for s in &servers {
+            if s.cfg.username.is_none() {
+                logger.critical(&format!(
+                    "Server '{}' running without any HTTP authentication checking",
+                    s.cfg.name
+                ));
+            }
+        }
         if first {
             if !config.supervisord.nodaemon {
                 logger.info("daemonizing the supervisord process");
@@ -143,28 +165,6 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
                 logger.critical(&format!("could not write pidfile {}", pidfile.display()));
             }
             logger.info(&format!("supervisord started with pid {pid}"));
-        }
-        let servers = match sockets::open_servers(&config.servers) {
-            Ok(s) => s,
-            Err(e) if first => {
-                ready.failed(&e);
-                return 2;
-            }
-            Err(e) => {
-                logger.critical(&format!("could not open the control sockets: {e}"));
-                Vec::new()
-            }
-        };
-        for name in &config.rpcinterfaces {
-            logger.info(&format!("RPC interface '{name}' initialized"));
-        }
-        for s in &servers {
-            if s.cfg.username.is_none() {
-                logger.critical(&format!(
-                    "Server '{}' running without any HTTP authentication checking",
-                    s.cfg.name
-                ));
-            }
         }
         let reload_opts = options.clone();
         let reloader: event_loop::Reloader = Box::new(move || reload_config(&reload_opts));
