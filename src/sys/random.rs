@@ -8,8 +8,11 @@ pub fn random_bytes(buf: &mut [u8]) -> io::Result<()> {
     let mut filled = 0;
     while filled < buf.len() {
         let rest = &mut buf[filled..];
+        // The raw syscall, not libc's wrapper: some static musl links resolve the wrapper to a
+        // null weak symbol.
         // SAFETY: `rest` is a live, writable byte slice of the given length.
-        let n = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
+        let n = unsafe { libc::syscall(libc::SYS_getrandom, rest.as_mut_ptr(), rest.len(), 0) }
+            as isize;
         if n < 0 {
             let e = io::Error::last_os_error();
             match e.raw_os_error() {
