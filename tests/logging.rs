@@ -327,3 +327,42 @@ fn a_full_disk_drops_output_and_resumes() {
     let log = d.log();
     assert_eq!(log.matches("ENOSPC").count(), 1, "one CRIT line: {log}");
 }
+
+#[test]
+fn the_activity_log_rotates_too() {
+    let dir = TestDir::new();
+    let d = dir.s();
+    let daemon = Daemon::start(
+        &dir,
+        &format!(
+            "[supervisord]\nlogfile={d}/supervisord.log\npidfile={d}/supervisord.pid\nchildlogdir={d}\n\
+             logfile_maxbytes=2KB\nlogfile_backups=2\n\
+             [program:blip]\ncommand=/bin/true\nstartsecs=0\nautorestart=true\n"
+        ),
+    );
+    assert!(wait_until(T, || dir.join("supervisord.log.2").exists()));
+    assert!(!dir.join("supervisord.log.3").exists());
+    let len = fs::metadata(dir.join("supervisord.log.1")).unwrap().len();
+    assert!((2048..2048 + 512).contains(&len), "backup size {len}");
+    drop(daemon);
+}
+
+#[test]
+fn a_flooding_child_does_not_starve_the_others() {
+    let dir = TestDir::new();
+    let d = Daemon::start(
+        &dir,
+        &format!(
+            "{}[program:flood]\ncommand=sh -c 'exec cat /dev/zero'\nstartsecs=0\n\
+             stdout_logfile=/dev/null\n\
+             [program:calm]\ncommand=/bin/sleep 1000\nstartsecs=1\n",
+            base(&dir)
+        ),
+    );
+    // The timer of `calm` still fires while `flood` keeps the pipe full.
+    assert!(d.wait_log("success: calm", T), "{}", d.log());
+    // And SIGTERM is still handled promptly.
+    let mut d = d;
+    kill(d.pid(), "TERM");
+    assert_eq!(d.wait_exit(T), Some(0));
+}
