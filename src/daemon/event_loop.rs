@@ -21,7 +21,7 @@ use crate::logfile::activity::Logger;
 use crate::logfile::syslog::Syslog;
 use crate::messages;
 use crate::process::machine::{Action, Input, Mood, Outcome};
-use crate::process::order::{self, Entry, Step, StopSequencer};
+use crate::process::order::{self, Step, StopSequencer};
 use crate::process::spawn::{build_plan, SpawnContext};
 use crate::process::state::State;
 use crate::process::wait_status::WaitStatus;
@@ -273,51 +273,14 @@ impl Daemon {
 
     // ----- processes -------------------------------------------------------------------
 
-    fn entries(&self) -> Vec<(SlotId, i64, String, i64, String)> {
-        self.procs
-            .iter()
-            .map(|(id, s)| {
-                (
-                    id,
-                    s.group_priority,
-                    s.group.clone(),
-                    s.cfg().priority,
-                    s.machine.name().to_string(),
-                )
-            })
-            .collect()
-    }
-
     /// Ids in ascending start order.
     pub fn start_order(&self) -> Vec<SlotId> {
-        let raw = self.entries();
-        let entries: Vec<Entry<'_, SlotId>> = raw
-            .iter()
-            .map(|(id, gp, g, p, n)| Entry {
-                id: *id,
-                group_priority: *gp,
-                group: g,
-                priority: *p,
-                name: n,
-            })
-            .collect();
-        order::start_order(&entries)
+        order::start_order(&self.procs.order_entries(None))
     }
 
+    /// Stop levels (descending priority) of every process, or of `only`.
     pub(crate) fn stop_levels(&self, only: Option<&[SlotId]>) -> Vec<Vec<SlotId>> {
-        let raw = self.entries();
-        let entries: Vec<Entry<'_, SlotId>> = raw
-            .iter()
-            .filter(|(id, ..)| only.is_none_or(|o| o.contains(id)))
-            .map(|(id, gp, g, p, n)| Entry {
-                id: *id,
-                group_priority: *gp,
-                group: g,
-                priority: *p,
-                name: n,
-            })
-            .collect();
-        order::stop_levels(&entries)
+        order::stop_levels(&self.procs.order_entries(only))
     }
 
     fn autostart(&mut self, now: Mono) {
@@ -670,13 +633,7 @@ impl Daemon {
         let mut seq = self.stopper.take()?;
         for _ in 0..2 {
             let procs = &self.procs;
-            let step = seq.next(|id| {
-                procs
-                    .get(*id)
-                    .map(|s| s.machine.state())
-                    .unwrap_or(State::Stopped)
-            });
-            match step {
+            match seq.next(|id| procs.state_of(*id)) {
                 Step::Level { stop, .. } if !stop.is_empty() => {
                     for id in stop {
                         self.feed(id, Input::Shutdown, now);

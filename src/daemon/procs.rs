@@ -11,6 +11,8 @@ use crate::logfile::ansi::AnsiStripper;
 use crate::logfile::auto::create_auto_log;
 use crate::logfile::writer::LogFile;
 use crate::process::machine::Process;
+use crate::process::order::Entry;
+use crate::process::state::State;
 
 /// Index of a slot; stable for the slot's lifetime.
 pub type SlotId = usize;
@@ -213,6 +215,28 @@ impl Procs {
             .filter(|(_, s)| s.group == name)
             .map(|(i, _)| i)
             .collect()
+    }
+
+    /// The entries the ordering functions of `process::order` take, for every slot or only
+    /// for `only`.
+    pub fn order_entries(&self, only: Option<&[SlotId]>) -> Vec<Entry<'_, SlotId>> {
+        self.iter()
+            .filter(|(id, _)| only.is_none_or(|o| o.contains(id)))
+            .map(|(id, s)| Entry {
+                id,
+                group_priority: s.group_priority,
+                group: &s.group,
+                priority: s.cfg().priority,
+                name: s.machine.name(),
+            })
+            .collect()
+    }
+
+    /// The state of a slot; a removed slot counts as STOPPED.
+    pub fn state_of(&self, id: SlotId) -> State {
+        self.get(id)
+            .map(|s| s.machine.state())
+            .unwrap_or(State::Stopped)
     }
 
     /// Finds a process by group and process name.
