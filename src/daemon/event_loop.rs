@@ -24,7 +24,6 @@ use crate::process::machine::{Action, Input, Mood, Outcome};
 use crate::process::order::{self, Step, StopSequencer};
 use crate::process::spawn::{build_plan, SpawnContext};
 use crate::process::state::State;
-use crate::process::wait_status::WaitStatus;
 use crate::sys;
 use crate::sys::poller::{Interest, Reactor, Ready};
 use crate::time::Mono;
@@ -512,11 +511,7 @@ impl Daemon {
     }
 
     fn reap(&mut self, now: Mono) {
-        for (pid, st) in sys::proc::reap() {
-            let status = match st {
-                sys::proc::WaitStatus::Exited(c) => WaitStatus::Exited(c),
-                sys::proc::WaitStatus::Signaled { sig, core } => WaitStatus::Signaled { sig, core },
-            };
+        for (pid, status) in sys::proc::reap() {
             match self.procs.take_pid(pid) {
                 Some(id) => {
                     self.drain_slot(id);

@@ -7,33 +7,15 @@ use std::path::Path;
 
 use super::{cvt, last_errno};
 
-/// How a child ended (stopped/continued children are never reported: no WUNTRACED).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum WaitStatus {
-    /// Normal exit with this code.
-    Exited(i32),
-    /// Killed by a signal.
-    Signaled {
-        /// The signal number.
-        sig: i32,
-        /// A core file was written.
-        core: bool,
-    },
-}
+/// How a child ended: the state machine's own type (stopped/continued children are never
+/// reported, as no WUNTRACED is passed).
+pub use crate::process::wait_status::WaitStatus;
 
-impl WaitStatus {
-    /// Decodes a raw `waitpid` status; `None` for stopped/continued reports.
-    pub fn from_raw(status: libc::c_int) -> Option<WaitStatus> {
-        if libc::WIFEXITED(status) {
-            Some(WaitStatus::Exited(libc::WEXITSTATUS(status)))
-        } else if libc::WIFSIGNALED(status) {
-            Some(WaitStatus::Signaled {
-                sig: libc::WTERMSIG(status),
-                core: libc::WCOREDUMP(status),
-            })
-        } else {
-            None
-        }
+/// Decodes a raw `waitpid` status; `None` for stopped/continued reports.
+fn decode(status: libc::c_int) -> Option<WaitStatus> {
+    match WaitStatus::from_raw(status) {
+        WaitStatus::Other(_) => None,
+        ws => Some(ws),
     }
 }
 
@@ -52,7 +34,7 @@ fn waitpid(pid: i32, flags: libc::c_int) -> io::Result<Option<(i32, WaitStatus)>
         if r == 0 {
             return Ok(None);
         }
-        match WaitStatus::from_raw(status) {
+        match decode(status) {
             Some(ws) => return Ok(Some((r, ws))),
             None if flags & libc::WNOHANG != 0 => return Ok(None),
             None => continue,
@@ -258,7 +240,7 @@ mod tests {
             (0xffff, None), // continued
         ];
         for (raw, want) in cases {
-            assert_eq!(WaitStatus::from_raw(raw), want, "{raw:#x}");
+            assert_eq!(decode(raw), want, "{raw:#x}");
         }
     }
 
