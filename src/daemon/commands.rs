@@ -85,31 +85,34 @@ fn start_verdict(state: State, spawnerr: Option<&str>) -> Option<Option<Fault>> 
     None
 }
 
+/// The reply to `req` while supervisord shuts down or restarts. Every RPC of the reference
+/// then fails with SHUTDOWN_STATE, reads included; these are supervisorctl's messages for it
+/// (where it has none and shows a Python exception, ours is `ERROR: supervisor shutting
+/// down`). All exit 1, except `shutdown`, which keeps 0.
+fn refusal_while_stopping(req: &Request) -> Vec<ResultLine> {
+    let f = Fault::ShutdownState;
+    match req {
+        Request::Shutdown => vec![results::shutdown_result(Some(f))],
+        Request::Reload => vec![results::reload_result(Some(f))],
+        Request::Reread => vec![results::reread_error(f, "", false)],
+        Request::Update { .. } => vec![results::reread_error(f, "", true)],
+        Request::Avail => vec![results::avail_shutting_down()],
+        Request::Add { names } => names
+            .iter()
+            .map(|n| results::add_result(n, Some(f)))
+            .collect(),
+        _ => vec![ResultLine {
+            text: "ERROR: supervisor shutting down".into(),
+            effect: Some(Outcome::failed(f, 1)),
+        }],
+    }
+}
+
 impl Daemon {
     /// Runs one request for the client at `key`.
     pub(crate) fn handle_request(&mut self, key: usize, req: Request, now: Mono) {
-        let shutting_down = self.mood != DaemonMood::Running;
-        let mutating = !matches!(
-            req,
-            Request::Status { .. }
-                | Request::Tail { .. }
-                | Request::MainTail { .. }
-                | Request::Pid { .. }
-                | Request::Avail
-                | Request::Version
-                | Request::Shutdown
-                | Request::Auth { .. }
-                | Request::Help { .. }
-        );
-        if shutting_down && mutating {
-            let line = match req {
-                Request::Reload => results::reload_result(Some(Fault::ShutdownState)),
-                _ => ResultLine {
-                    text: "ERROR: supervisor shutting down".into(),
-                    effect: Some(Outcome::failed(Fault::ShutdownState, 1)),
-                },
-            };
-            return self.reply(key, vec![line]);
+        if self.mood != DaemonMood::Running {
+            return self.reply(key, refusal_while_stopping(&req));
         }
         match req {
             Request::Status { names } => {
@@ -143,12 +146,7 @@ impl Daemon {
                 self.reply(key, vec![line]);
             }
             Request::Shutdown => {
-                let line = if self.mood == DaemonMood::Shutdown {
-                    results::shutdown_result(Some(Fault::ShutdownState))
-                } else {
-                    results::shutdown_result(None)
-                };
-                self.reply(key, vec![line]);
+                self.reply(key, vec![results::shutdown_result(None)]);
                 self.begin_stop(DaemonMood::Shutdown, now);
             }
             Request::Version => {
