@@ -180,6 +180,32 @@ impl Client {
         on_event: &mut dyn FnMut(ReplyEvent),
         ctrl_c: bool,
     ) -> Result<Outcome, CallError> {
+        self.exchange(stream, req, None, on_event, ctrl_c)
+    }
+
+    /// [`Client::call`] for a stream (`tail -f`, `maintail -f`): a `version` request goes
+    /// first, in the same write, as the reference's upcheck, and `on_ready` runs once it is
+    /// answered. So the caller's banner appears only when the server has accepted the client
+    /// (not before `Server requires authentication`), even though a quiet stream sends
+    /// nothing.
+    pub fn call_stream(
+        &self,
+        stream: &mut Stream,
+        req: &Request,
+        on_ready: &mut dyn FnMut(),
+        on_event: &mut dyn FnMut(ReplyEvent),
+    ) -> Result<Outcome, CallError> {
+        self.exchange(stream, req, Some(on_ready), on_event, true)
+    }
+
+    fn exchange(
+        &self,
+        stream: &mut Stream,
+        req: &Request,
+        on_ready: Option<&mut dyn FnMut()>,
+        on_event: &mut dyn FnMut(ReplyEvent),
+        ctrl_c: bool,
+    ) -> Result<Outcome, CallError> {
         let mut bytes = Vec::new();
         if let Some(user) = &self.username {
             bytes.extend(render_request(&Request::Auth {
@@ -187,18 +213,32 @@ impl Client {
                 password: self.password.clone().unwrap_or_default(),
             }));
         }
+        if on_ready.is_some() {
+            bytes.extend(render_request(&Request::Version));
+        }
         bytes.extend(render_request(req));
         stream.write_all(&bytes).map_err(CallError::Io)?;
-        let streaming = req.is_streaming();
-        let mut reader = Reader::new(stream, streaming, ctrl_c);
-        // Log text may start with anything, so only other replies are checked for HTTP.
-        reader.first_bytes = !matches!(req, Request::Tail { .. } | Request::MainTail { .. });
+        let mut reader = Reader::new(stream, false, ctrl_c);
+        // Log text may start with anything, so a stream is only checked for HTTP when a
+        // reply of ours comes first.
+        let log_first = matches!(req, Request::Tail { .. } | Request::MainTail { .. });
+        reader.first_bytes = !log_first || self.username.is_some() || on_ready.is_some();
         if self.username.is_some() {
             let o = reader.until_end(on_event)?;
             if !o.is_ok() {
                 return Ok(o);
             }
         }
+        if let Some(ready) = on_ready {
+            let mut body = Vec::new();
+            let o = reader.until_end(&mut |ev| body.push(ev))?;
+            if !o.is_ok() {
+                body.into_iter().for_each(&mut *on_event);
+                return Ok(o);
+            }
+            ready();
+        }
+        reader.streaming = req.is_streaming();
         reader.until_end(on_event)
     }
 }

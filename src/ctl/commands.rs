@@ -325,10 +325,13 @@ impl Controller {
     /// Sends `req` and prints the reply. Returns true when the shell should end.
     pub fn run(&mut self, mut stream: Stream, req: &Request) -> bool {
         let follow = req.is_streaming();
-        if follow {
-            output("==> Press Ctrl-C to exit <==");
-        }
-        let r = self.client().call(&mut stream, req, &mut print_event, true);
+        let client = self.client();
+        let r = if follow {
+            let mut banner = || output("==> Press Ctrl-C to exit <==");
+            client.call_stream(&mut stream, req, &mut banner, &mut print_event)
+        } else {
+            client.call(&mut stream, req, &mut print_event, true)
+        };
         match r {
             Ok(o) => {
                 self.absorb(&o);

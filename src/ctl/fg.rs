@@ -76,6 +76,15 @@ fn state_of(ctl: &mut Controller, stream: Stream, name: &str) -> Option<Result<S
         names: vec![name.to_string()],
     };
     let (lines, outcome) = ctl.capture(stream, &req)?;
+    if !matches!(
+        outcome.fault,
+        None | Some(Fault::BadName | Fault::NotRunning)
+    ) {
+        // Refused (supervisord is shutting down): show why.
+        lines.iter().for_each(|l| output(l));
+        ctl.exit_status = outcome.exit_code;
+        return None;
+    }
     if outcome.fault == Some(Fault::BadName) || lines.len() != 1 {
         return Some(Err(()));
     }

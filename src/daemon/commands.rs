@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 
-use crate::config::model::{Config, GroupConfig};
+use crate::config::model::Config;
 use crate::daemon::control::Follow;
 use crate::daemon::event_loop::{Daemon, DaemonMood};
 use crate::daemon::procs::SlotId;
@@ -19,7 +19,7 @@ use crate::process::state::State;
 use crate::protocol::fault::{Fault, Outcome};
 use crate::protocol::request::{Channel, Request, TailMode};
 use crate::protocol::results::{self, Action, ResultLine, UpdateStep};
-use crate::protocol::status::{self, AvailInfo, DescribeInput, ProcessStatus};
+use crate::protocol::status::{self, DescribeInput, ProcessStatus};
 use crate::sys;
 use crate::time::Mono;
 
@@ -27,27 +27,31 @@ use crate::time::Mono;
 const FOLLOW_START: u64 = 1024;
 /// Bytes read from a followed file per check.
 const FOLLOW_CHUNK: u64 = 64 * 1024;
+/// How often a waiting stop request logs `waiting for NAME to stop`, as the reference.
+const STOP_REPORT: std::time::Duration = std::time::Duration::from_secs(2);
 /// How often followed files are checked while someone follows one.
 pub const FOLLOW_POLL_MS: u64 = 200;
 
 /// One process a waiting request is watching.
 #[derive(Debug, Clone)]
-struct Item {
+pub(super) struct Item {
     /// None for a name that matched nothing (its error is already in `result`).
-    slot: Option<SlotId>,
-    spec: String,
-    result: Option<ResultLine>,
+    pub(super) slot: Option<SlotId>,
+    pub(super) spec: String,
+    pub(super) result: Option<ResultLine>,
+    /// When `waiting for NAME to stop` was last logged for it.
+    pub(super) reported: Option<Mono>,
 }
 
 /// A request whose reply waits for processes.
 #[derive(Debug)]
 pub struct Wait {
-    key: usize,
-    kind: WaitKind,
+    pub(super) key: usize,
+    pub(super) kind: WaitKind,
 }
 
 #[derive(Debug)]
-enum WaitKind {
+pub(super) enum WaitKind {
     /// Waiting for started processes to reach RUNNING (or fail).
     Start {
         /// One item per name, in request order.
@@ -63,7 +67,7 @@ enum WaitKind {
     Update {
         config: Box<Config>,
         steps: VecDeque<UpdateStep>,
-        stopping: Option<(UpdateStep, StopSequencer<SlotId>, Vec<SlotId>)>,
+        stopping: Option<(UpdateStep, StopSequencer<SlotId>, Vec<Item>)>,
     },
 }
 
@@ -81,31 +85,34 @@ fn start_verdict(state: State, spawnerr: Option<&str>) -> Option<Option<Fault>> 
     None
 }
 
+/// The reply to `req` while supervisord shuts down or restarts. Every RPC of the reference
+/// then fails with SHUTDOWN_STATE, reads included; these are supervisorctl's messages for it
+/// (where it has none and shows a Python exception, ours is `ERROR: supervisor shutting
+/// down`). All exit 1, except `shutdown`, which keeps 0.
+fn refusal_while_stopping(req: &Request) -> Vec<ResultLine> {
+    let f = Fault::ShutdownState;
+    match req {
+        Request::Shutdown => vec![results::shutdown_result(Some(f))],
+        Request::Reload => vec![results::reload_result(Some(f))],
+        Request::Reread => vec![results::reread_error(f, "", false)],
+        Request::Update { .. } => vec![results::reread_error(f, "", true)],
+        Request::Avail => vec![results::avail_shutting_down()],
+        Request::Add { names } => names
+            .iter()
+            .map(|n| results::add_result(n, Some(f)))
+            .collect(),
+        _ => vec![ResultLine {
+            text: "ERROR: supervisor shutting down".into(),
+            effect: Some(Outcome::failed(f, 1)),
+        }],
+    }
+}
+
 impl Daemon {
     /// Runs one request for the client at `key`.
     pub(crate) fn handle_request(&mut self, key: usize, req: Request, now: Mono) {
-        let shutting_down = self.mood != DaemonMood::Running;
-        let mutating = !matches!(
-            req,
-            Request::Status { .. }
-                | Request::Tail { .. }
-                | Request::MainTail { .. }
-                | Request::Pid { .. }
-                | Request::Avail
-                | Request::Version
-                | Request::Shutdown
-                | Request::Auth { .. }
-                | Request::Help { .. }
-        );
-        if shutting_down && mutating {
-            let line = match req {
-                Request::Reload => results::reload_result(Some(Fault::ShutdownState)),
-                _ => ResultLine {
-                    text: "ERROR: supervisor shutting down".into(),
-                    effect: Some(Outcome::failed(Fault::ShutdownState, 1)),
-                },
-            };
-            return self.reply(key, vec![line]);
+        if self.mood != DaemonMood::Running {
+            return self.reply(key, refusal_while_stopping(&req));
         }
         match req {
             Request::Status { names } => {
@@ -139,12 +146,7 @@ impl Daemon {
                 self.reply(key, vec![line]);
             }
             Request::Shutdown => {
-                let line = if self.mood == DaemonMood::Shutdown {
-                    results::shutdown_result(Some(Fault::ShutdownState))
-                } else {
-                    results::shutdown_result(None)
-                };
-                self.reply(key, vec![line]);
+                self.reply(key, vec![results::shutdown_result(None)]);
                 self.begin_stop(DaemonMood::Shutdown, now);
             }
             Request::Version => {
@@ -158,7 +160,7 @@ impl Daemon {
 
     // ----- replies ---------------------------------------------------------------------
 
-    fn reply(&mut self, key: usize, lines: Vec<ResultLine>) {
+    pub(super) fn reply(&mut self, key: usize, lines: Vec<ResultLine>) {
         if let Some(c) = self.control.clients.get_mut(&key) {
             for l in &lines {
                 c.conn.push_result(l);
@@ -168,7 +170,7 @@ impl Daemon {
         self.control.flush_client(key, &self.reactor);
     }
 
-    fn reply_lines(&mut self, key: usize, lines: Vec<String>, outcome: Outcome) {
+    pub(super) fn reply_lines(&mut self, key: usize, lines: Vec<String>, outcome: Outcome) {
         if let Some(c) = self.control.clients.get_mut(&key) {
             for l in &lines {
                 c.conn.push_line(l.as_bytes());
@@ -180,46 +182,79 @@ impl Daemon {
 
     // ----- names -----------------------------------------------------------------------
 
-    /// Resolves namespecs for `action`, in request order: one item per matched process
-    /// (duplicates dropped) and one finished item per name that matches nothing.
+    /// Resolves namespecs for `action` the way supervisorctl walks them, in request order:
+    /// one item per named process and one finished item per name that matches nothing.
+    /// As in the reference, `all` anywhere means `all` alone, and `all` or `g:*` take only
+    /// the processes the action applies to (start: not running; stop: running; signal:
+    /// signallable), so they never report `already started` / `not running`. Names are not
+    /// deduplicated (supervisorctl acts on each in turn); a process an earlier name already
+    /// starts or stops counts as started or stopped for the later `all` / `g:*`.
     fn resolve(&self, names: &[String], action: Action) -> Vec<Item> {
         let mut items: Vec<Item> = Vec::new();
-        let push = |id: SlotId, items: &mut Vec<Item>| {
-            if !items.iter().any(|it| it.slot == Some(id)) {
-                let s = self.procs.get(id).expect("resolved slot exists");
-                items.push(Item {
-                    slot: Some(id),
-                    spec: s.namespec(),
-                    result: None,
-                });
+        let item = |id: SlotId| Item {
+            slot: Some(id),
+            spec: self.procs.get(id).expect("resolved slot exists").namespec(),
+            result: None,
+            reported: None,
+        };
+        let applies = |id: SlotId, items: &[Item]| {
+            let claimed = items.iter().any(|it| it.slot == Some(id));
+            let state = self.procs.get(id).map(|s| s.machine.state());
+            match (action, state) {
+                (_, None) => false,
+                (Action::Start, Some(st)) => !st.is_running() && !claimed,
+                (Action::Stop, Some(st)) => st.is_running() && !claimed,
+                (Action::Signal, Some(st)) => st.is_signallable(),
+                (Action::Clear, Some(_)) => true,
             }
         };
         let order = self.start_order();
+        let all = [String::from("all")];
+        let names = if names.iter().any(|n| n == "all") {
+            &all[..]
+        } else {
+            names
+        };
         for name in names {
-            let matched: Result<Vec<SlotId>, ResultLine> = if name == "all" {
-                Ok(order.clone())
-            } else {
-                match status::split_namespec(name) {
-                    (g, None) if self.procs.group(g).is_none() => {
-                        Err(results::no_such_group(action, g))
-                    }
-                    (g, None) => Ok(order
-                        .iter()
-                        .copied()
-                        .filter(|id| self.procs.get(*id).is_some_and(|s| s.group == g))
-                        .collect()),
-                    (g, Some(p)) => self.procs.find(g, p).map(|id| vec![id]).ok_or_else(|| {
-                        results::process_result(action, name, Some(Fault::BadName), "")
-                    }),
-                }
+            let failed = |line: ResultLine| Item {
+                slot: None,
+                spec: name.clone(),
+                result: Some(line),
+                reported: None,
             };
-            match matched {
-                Ok(ids) => ids.into_iter().for_each(|id| push(id, &mut items)),
-                Err(line) => items.push(Item {
-                    slot: None,
-                    spec: name.clone(),
-                    result: Some(line),
-                }),
+            if name == "all" {
+                for id in order.iter().copied() {
+                    if applies(id, &items) {
+                        items.push(item(id));
+                    }
+                }
+                continue;
+            }
+            match status::split_namespec(name) {
+                // clearProcessLogs takes no group; supervisorctl then shows `g:None`.
+                (g, None) if action == Action::Clear => items.push(failed(
+                    results::process_result(action, &format!("{g}:None"), Some(Fault::BadName), ""),
+                )),
+                (g, None) if self.procs.group(g).is_none() => {
+                    items.push(failed(results::no_such_group(action, g)))
+                }
+                (g, None) => {
+                    for id in order.iter().copied() {
+                        let in_group = self.procs.get(id).is_some_and(|s| s.group == g);
+                        if in_group && applies(id, &items) {
+                            items.push(item(id));
+                        }
+                    }
+                }
+                (g, Some(p)) => match self.procs.find(g, p) {
+                    Some(id) => items.push(item(id)),
+                    None => items.push(failed(results::process_result(
+                        action,
+                        name,
+                        Some(Fault::BadName),
+                        "",
+                    ))),
+                },
             }
         }
         items
@@ -333,11 +368,12 @@ impl Daemon {
         let mut ids = Vec::new();
         for it in items.iter_mut() {
             let Some(id) = it.slot else { continue };
-            if self
+            // A repeated name finds the process already stopped by the earlier one.
+            let running = self
                 .procs
                 .get(id)
-                .is_some_and(|s| s.machine.state().is_running())
-            {
+                .is_some_and(|s| s.machine.state().is_running());
+            if running && !ids.contains(&id) {
                 ids.push(id);
             } else {
                 it.result = Some(results::process_result(
@@ -443,7 +479,64 @@ impl Daemon {
 
     /// Drives a stop sequencer over `items`; true when every level is stopped. Failures to
     /// signal are recorded as FAILED results.
-    fn step_stop(
+    pub(super) fn step_stop(
+        &mut self,
+        seq: &mut StopSequencer<SlotId>,
+        items: &mut [Item],
+        now: Mono,
+    ) -> bool {
+        let done = self.step_stop_levels(seq, items, now);
+        if !done {
+            self.report_stopping(items, now);
+        }
+        done
+    }
+
+    /// Logs `waiting for NAME to stop` for each item still STOPPING, at once and then every
+    /// [`STOP_REPORT`], as the reference's stop request does while it waits.
+    fn report_stopping(&mut self, items: &mut [Item], now: Mono) {
+        for it in items.iter_mut() {
+            let Some(s) = it.slot.and_then(|id| self.procs.get(id)) else {
+                continue;
+            };
+            if s.machine.state() != State::Stopping {
+                continue;
+            }
+            if it.reported.is_none_or(|t| now >= t.plus(STOP_REPORT)) {
+                self.logger
+                    .info(&crate::messages::waiting_for_stop(s.machine.name()));
+                it.reported = Some(now);
+            }
+        }
+    }
+
+    /// When the next `waiting for NAME to stop` is due (the loop wakes for it).
+    pub(crate) fn next_stop_report(&self) -> Option<Mono> {
+        let stopping = |it: &Item| {
+            it.slot
+                .and_then(|id| self.procs.get(id))
+                .is_some_and(|s| s.machine.state() == State::Stopping)
+        };
+        let mut next: Option<Mono> = None;
+        for w in &self.waits {
+            let items = match &w.kind {
+                WaitKind::Stop { items, .. } => items,
+                WaitKind::Update {
+                    stopping: Some((_, _, items)),
+                    ..
+                } => items,
+                _ => continue,
+            };
+            for it in items.iter().filter(|it| stopping(it)) {
+                if let Some(t) = it.reported.map(|t| t.plus(STOP_REPORT)) {
+                    next = Some(next.map_or(t, |n| n.min(t)));
+                }
+            }
+        }
+        next
+    }
+
+    fn step_stop_levels(
         &mut self,
         seq: &mut StopSequencer<SlotId>,
         items: &mut [Item],
@@ -510,6 +603,13 @@ impl Daemon {
             let pid = sys::proc::getpid() as u32;
             return self.reply(key, vec![results::pid_result(pid)]);
         }
+        // As supervisorctl: `all` anywhere means `all` alone.
+        let all = [String::from("all")];
+        let names = if names.iter().any(|n| n == "all") {
+            &all[..]
+        } else {
+            names
+        };
         let mut lines = Vec::new();
         for name in names {
             if name == "all" {
@@ -579,11 +679,12 @@ impl Daemon {
 
     fn tail_path(&mut self, key: usize, name: &str, path: std::path::PathBuf, mode: TailMode) {
         match mode {
-            TailMode::Last(n) => {
-                let res = if n == 0 {
-                    read_log(&path, 0, 0)
-                } else {
-                    read_log(&path, -(n as i64), 0)
+            TailMode::Last(_) | TailMode::From(_) => {
+                let clamp = |n: u64| n.min(i64::MAX as u64) as i64;
+                let res = match mode {
+                    TailMode::Last(n) => read_log(&path, -clamp(n), 0),
+                    TailMode::From(n) => read_log(&path, clamp(n), 0),
+                    TailMode::Follow => unreachable!("handled below"),
                 };
                 match res {
                     Ok(data) => {
@@ -705,235 +806,5 @@ impl Daemon {
         } else {
             self.reply(key, vec![results::sendstdin_error(name, Fault::NoFile)]);
         }
-    }
-
-    // ----- config: avail, reread, update, add, remove ----------------------------------
-
-    fn avail_request(&mut self, key: usize) {
-        let config = self.loaded.clone().unwrap_or_else(|| self.config.clone());
-        let mut infos = Vec::new();
-        for g in &config.groups {
-            let in_use = self.procs.group(&g.name).is_some();
-            for p in &g.processes {
-                infos.push(AvailInfo {
-                    group: g.name.clone(),
-                    name: p.name.clone(),
-                    in_use,
-                    autostart: p.autostart,
-                    group_prio: g.priority,
-                    process_prio: p.priority,
-                });
-            }
-        }
-        self.reply_lines(key, status::avail_lines(&infos), Outcome::ok());
-    }
-
-    /// Group names added, changed and removed between the running groups and `new`.
-    fn diff_groups(&self, new: &Config) -> (Vec<String>, Vec<String>, Vec<String>) {
-        let mut added = Vec::new();
-        let mut changed = Vec::new();
-        for g in &new.groups {
-            match self.procs.group(&g.name) {
-                None => added.push(g.name.clone()),
-                Some(old) if old != g => changed.push(g.name.clone()),
-                Some(_) => {}
-            }
-        }
-        let removed: Vec<String> = self
-            .procs
-            .groups
-            .iter()
-            .filter(|g| !new.groups.iter().any(|n| n.name == g.name))
-            .map(|g| g.name.clone())
-            .collect();
-        let sort = |mut v: Vec<String>| {
-            v.sort();
-            v
-        };
-        (sort(added), sort(changed), sort(removed))
-    }
-
-    fn reread_request(&mut self, key: usize) {
-        match (self.reloader)() {
-            Ok(new) => {
-                let (a, c, r) = self.diff_groups(&new);
-                self.loaded = Some(new);
-                let lines = results::reread_lines(&a, &c, &r);
-                self.reply_lines(key, lines, Outcome::ok());
-            }
-            Err(e) => self.reply(
-                key,
-                vec![results::reread_error(Fault::CantReread, &e, false)],
-            ),
-        }
-    }
-
-    fn update_request(&mut self, key: usize, names: &[String], now: Mono) {
-        let new = match (self.reloader)() {
-            Ok(c) => c,
-            Err(e) => {
-                return self.reply(
-                    key,
-                    vec![results::reread_error(Fault::CantReread, &e, true)],
-                )
-            }
-        };
-        let (a, c, r) = self.diff_groups(&new);
-        let active: Vec<String> = self.procs.groups.iter().map(|g| g.name.clone()).collect();
-        let plan = results::update_plan(&a, &c, &r, &active, names);
-        self.loaded = Some(new.clone());
-        if let Some(client) = self.control.clients.get_mut(&key) {
-            for l in &plan.errors {
-                client.conn.push_result(l);
-            }
-        }
-        self.waits.push(Wait {
-            key,
-            kind: WaitKind::Update {
-                config: Box::new(new),
-                steps: plan.steps.into(),
-                stopping: None,
-            },
-        });
-        self.check_waits(now);
-    }
-
-    fn push_line(&mut self, key: usize, line: &ResultLine) {
-        if let Some(c) = self.control.clients.get_mut(&key) {
-            c.conn.push_result(line);
-        }
-    }
-
-    fn advance_update(&mut self, wait: &mut Wait, now: Mono) -> bool {
-        let key = wait.key;
-        let WaitKind::Update {
-            config,
-            steps,
-            stopping,
-        } = &mut wait.kind
-        else {
-            return true;
-        };
-        loop {
-            if let Some((step, seq, ids)) = stopping.as_mut() {
-                let mut items: Vec<Item> = ids
-                    .iter()
-                    .map(|id| Item {
-                        slot: Some(*id),
-                        spec: String::new(),
-                        result: None,
-                    })
-                    .collect();
-                if !self.step_stop(seq, &mut items, now) {
-                    return false;
-                }
-                let failed = items.iter().any(|it| it.result.is_some());
-                let step = step.clone();
-                *stopping = None;
-                match step {
-                    UpdateStep::Remove(g) => {
-                        self.push_line(key, &results::update_line(&g, "stopped"));
-                        if failed {
-                            self.push_line(key, &results::update_has_problems(&g));
-                        } else {
-                            self.remove_group(&g);
-                            self.push_line(key, &results::update_line(&g, "removed process group"));
-                        }
-                    }
-                    UpdateStep::Replace(g) => {
-                        self.push_line(key, &results::update_line(&g, "stopped"));
-                        self.remove_group(&g);
-                        if let Some(gc) = config.groups.iter().find(|x| x.name == g).cloned() {
-                            self.add_group(&config.clone(), &gc, now);
-                        }
-                        self.push_line(key, &results::update_line(&g, "updated process group"));
-                    }
-                    UpdateStep::Add(_) => {}
-                }
-                continue;
-            }
-            let Some(step) = steps.pop_front() else {
-                if let Some(c) = self.control.clients.get_mut(&key) {
-                    c.conn.finish();
-                }
-                self.control.flush_client(key, &self.reactor);
-                return true;
-            };
-            match &step {
-                UpdateStep::Add(g) => {
-                    if let Some(gc) = config.groups.iter().find(|x| &x.name == g).cloned() {
-                        self.add_group(&config.clone(), &gc, now);
-                    }
-                    self.push_line(key, &results::update_line(g, "added process group"));
-                }
-                UpdateStep::Remove(g) | UpdateStep::Replace(g) => {
-                    let ids = self.procs.group_ids(g);
-                    let seq = StopSequencer::new(self.stop_levels(Some(&ids)));
-                    *stopping = Some((step.clone(), seq, ids));
-                }
-            }
-        }
-    }
-
-    fn add_group(&mut self, config: &Config, g: &GroupConfig, now: Mono) {
-        let mut warnings = Vec::new();
-        self.procs.add_group(config, g, &mut warnings);
-        for w in warnings {
-            self.logger.warn(&w);
-        }
-        let ids = self.procs.group_ids(&g.name);
-        for id in self.start_order() {
-            if ids.contains(&id) {
-                self.feed(id, Input::AutoStart, now);
-            }
-        }
-    }
-
-    fn remove_group(&mut self, name: &str) {
-        let ids = self.procs.group_ids(name);
-        for id in ids {
-            self.close_slot_channels(id);
-        }
-        self.procs.remove_group(name);
-    }
-
-    fn add_request(&mut self, key: usize, names: &[String], now: Mono) {
-        let config = self.loaded.clone().unwrap_or_else(|| self.config.clone());
-        let mut lines = Vec::new();
-        for name in names {
-            let fault = if self.procs.group(name).is_some() {
-                Some(Fault::AlreadyAdded)
-            } else {
-                match config.groups.iter().find(|g| &g.name == name).cloned() {
-                    Some(g) => {
-                        self.add_group(&config, &g, now);
-                        None
-                    }
-                    None => Some(Fault::BadName),
-                }
-            };
-            lines.push(results::add_result(name, fault));
-        }
-        self.reply(key, lines);
-    }
-
-    fn remove_request(&mut self, key: usize, names: &[String]) {
-        let mut lines = Vec::new();
-        for name in names {
-            let fault = if self.procs.group(name).is_none() {
-                Some(Fault::BadName)
-            } else if self.procs.group_ids(name).iter().any(|id| {
-                self.procs
-                    .get(*id)
-                    .is_some_and(|s| !s.machine.state().is_stopped())
-            }) {
-                Some(Fault::StillRunning)
-            } else {
-                self.remove_group(name);
-                None
-            };
-            lines.push(results::remove_result(name, fault));
-        }
-        self.reply(key, lines);
     }
 }

@@ -542,6 +542,7 @@ impl Daemon {
             .iter()
             .filter_map(|(_, s)| s.machine.deadline())
             .chain(self.next_wait_log)
+            .chain(self.next_stop_report())
             .chain(self.control.next_deadline())
             .chain(self.next_follow)
             .min()

@@ -6,6 +6,7 @@ pub mod control;
 pub mod event_loop;
 pub mod output;
 pub mod procs;
+pub mod reconfig;
 pub mod signals;
 pub mod sockets;
 pub mod startup;

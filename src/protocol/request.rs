@@ -39,6 +39,9 @@ impl Channel {
 pub enum TailMode {
     /// The last N bytes (`-N`). 0 means the whole file, as in the reference.
     Last(u64),
+    /// From byte N to the end (`--N`: supervisorctl reads the count with Python's `int()`,
+    /// so `-N` makes a negative count and it asks for `readLog(N, 0)`).
+    From(u64),
     /// Follow the file (`-f`) until the client goes away.
     Follow,
 }
@@ -296,18 +299,37 @@ fn bad(msg: String, topic: Option<&str>) -> ProtoError {
     ProtoError::Usage(UsageError::new(msg, topic, exit::GENERIC))
 }
 
-/// `-f` → follow; `-N` (decimal digits) → last N bytes; anything else is refused.
+/// `-f` → follow; `-N` → last N bytes; anything else is refused. N is read as Python's
+/// `int()` reads it, as supervisorctl does: an optional sign, then ASCII digits with single
+/// underscores between them (`-+5` is 5; `--5` is -5, meaning from byte 5; huge counts
+/// saturate).
 fn parse_modifier(m: &str) -> Result<TailMode, ProtoError> {
     let what = &m[1..];
     if what == "f" {
         return Ok(TailMode::Follow);
     }
-    if !what.is_empty() && what.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(n) = what.parse::<u64>() {
-            return Ok(TailMode::Last(n));
-        }
+    let (negative, digits) = match what.as_bytes().first() {
+        Some(b'-') => (true, &what[1..]),
+        Some(b'+') => (false, &what[1..]),
+        _ => (false, what),
+    };
+    let well_formed = digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits.ends_with(|c: char| c.is_ascii_digit())
+        && !digits.contains("__")
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_');
+    if !well_formed {
+        return Err(bad(format!("Error: bad argument {m}"), None));
     }
-    Err(bad(format!("Error: bad argument {m}"), None))
+    let n = digits
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .fold(0u64, |n, d| {
+            n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+        });
+    Ok(match (negative, n) {
+        (true, n) if n > 0 => TailMode::From(n),
+        (_, n) => TailMode::Last(n),
+    })
 }
 
 /// supervisorctl's `tail` argument rules, including their order: count, modifier, channel,
@@ -367,6 +389,7 @@ fn mode_word(mode: TailMode) -> String {
     match mode {
         TailMode::Follow => "-f".into(),
         TailMode::Last(n) => format!("-{n}"),
+        TailMode::From(n) => format!("--{n}"),
     }
 }
 
@@ -491,6 +514,36 @@ mod tests {
                 },
             ),
             (
+                "tail --5 web",
+                Request::Tail {
+                    name: "web".into(),
+                    channel: Channel::Stdout,
+                    mode: TailMode::From(5),
+                },
+            ),
+            (
+                "tail -+1_000 web",
+                Request::Tail {
+                    name: "web".into(),
+                    channel: Channel::Stdout,
+                    mode: TailMode::Last(1000),
+                },
+            ),
+            (
+                "tail --0 web",
+                Request::Tail {
+                    name: "web".into(),
+                    channel: Channel::Stdout,
+                    mode: TailMode::Last(0),
+                },
+            ),
+            (
+                "maintail --7",
+                Request::MainTail {
+                    mode: TailMode::From(7),
+                },
+            ),
+            (
                 "maintail -f",
                 Request::MainTail {
                     mode: TailMode::Follow,
@@ -587,7 +640,11 @@ mod tests {
             ("tail -x web", "Error: bad argument -x", 1),
             ("tail -abc web", "Error: bad argument -abc", 1),
             ("tail -- web", "Error: bad argument --", 1),
-            ("tail --5 web", "Error: bad argument --5", 1),
+            ("tail ---5 web", "Error: bad argument ---5", 1),
+            ("tail -5_ web", "Error: bad argument -5_", 1),
+            ("tail -_5 web", "Error: bad argument -_5", 1),
+            ("tail -5__0 web", "Error: bad argument -5__0", 1),
+            ("tail -+ web", "Error: bad argument -+", 1),
             ("tail web foo", "Error: bad channel 'foo'", 1),
             ("tail web FOO", "Error: bad channel 'foo'", 1),
             ("tail a b c", "Error: bad channel 'c'", 1),
@@ -660,6 +717,9 @@ mod tests {
             },
             Request::MainTail {
                 mode: TailMode::Last(99),
+            },
+            Request::MainTail {
+                mode: TailMode::From(3),
             },
             Request::SendStdin {
                 name: "web".into(),
