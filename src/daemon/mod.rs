@@ -77,9 +77,6 @@ fn open_logger(logger: &mut Logger, config: &Config) -> Result<(), String> {
 /// Everything after detaching: logs, the loop, restarts.
 fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut Readiness) -> i32 {
     let mut logger = Logger::new(config.supervisord.loglevel);
-    for c in &notes.criticals {
-        logger.critical(c);
-    }
     for i in &notes.infos {
         logger.info(i);
     }
@@ -94,11 +91,15 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         }
     };
     let pid = sys::proc::getpid();
-    let pidfile = config.supervisord.pidfile.clone();
+    let mut pidfile = config.supervisord.pidfile.clone();
     let mut first = true;
     loop {
         if !first {
             logger.close();
+        }
+        // As the reference, every (re)start repeats the running-as-root warning.
+        for c in &notes.criticals {
+            logger.critical(c);
         }
         for w in &config.warnings {
             logger.warn(w);
@@ -144,29 +145,32 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
                 ));
             }
         }
-        if first {
-            if !config.supervisord.nodaemon {
-                logger.info("daemonizing the supervisord process");
-                if let Some(dir) = &config.supervisord.directory {
-                    match sys::proc::chdir(dir) {
-                        Ok(()) => logger.info(&format!(
-                            "set current directory: {}",
-                            crate::pyrepr::str_repr(&dir.display().to_string())
-                        )),
-                        Err(e) => logger.critical(&format!(
-                            "can't chdir into {}: {e}",
-                            crate::pyrepr::str_repr(&dir.display().to_string())
-                        )),
-                    }
+        if first && !config.supervisord.nodaemon {
+            logger.info("daemonizing the supervisord process");
+            if let Some(dir) = &config.supervisord.directory {
+                match sys::proc::chdir(dir) {
+                    Ok(()) => logger.info(&format!(
+                        "set current directory: {}",
+                        crate::pyrepr::str_repr(&dir.display().to_string())
+                    )),
+                    Err(e) => logger.critical(&format!(
+                        "can't chdir into {}: {e}",
+                        crate::pyrepr::str_repr(&dir.display().to_string())
+                    )),
                 }
-                let _ = sys::fd::redirect_stdio_to_devnull();
-                sys::proc::umask(config.supervisord.umask);
             }
-            if startup::write_pidfile(&pidfile, pid).is_err() {
-                logger.critical(&format!("could not write pidfile {}", pidfile.display()));
-            }
-            logger.info(&format!("supervisord started with pid {pid}"));
+            let _ = sys::fd::redirect_stdio_to_devnull();
+            sys::proc::umask(config.supervisord.umask);
         }
+        // Every (re)start writes the pidfile of the config in force, as the reference does.
+        if config.supervisord.pidfile != pidfile {
+            let _ = std::fs::remove_file(&pidfile);
+            pidfile = config.supervisord.pidfile.clone();
+        }
+        if startup::write_pidfile(&pidfile, pid).is_err() {
+            logger.critical(&format!("could not write pidfile {}", pidfile.display()));
+        }
+        logger.info(&format!("supervisord started with pid {pid}"));
         let reload_opts = options.clone();
         let reloader: event_loop::Reloader = Box::new(move || reload_config(&reload_opts));
         let mut daemon = match Daemon::new(config, logger, procs, signals, servers, reloader) {

@@ -172,7 +172,9 @@ impl LogFile {
         };
         let (written, err) = write_some(file, data);
         if !self.special {
-            self.size = file.stream_position().unwrap_or(self.size + written as u64);
+            // Kept in memory rather than asked with lseek after every write: we are the file's
+            // only writer, and a reopen or rotation re-reads the real size.
+            self.size += written as u64;
         }
         match err {
             Some(e) => self.drop_data((data.len() - written) as u64, errno_of(&e), &mut events),
