@@ -137,34 +137,6 @@ impl LogTail {
             .count()
     }
 
-    /// Polls until at least `n` lines from index `from` on contain `needle`.
-    pub fn wait_count(
-        &mut self,
-        from: usize,
-        needle: &str,
-        n: usize,
-        timeout: Duration,
-    ) -> Result<(), String> {
-        let deadline = Instant::now() + timeout;
-        let mut scanned = from;
-        let mut seen = 0;
-        loop {
-            self.poll();
-            seen += self.count(scanned, needle);
-            scanned = self.lines.len().max(scanned);
-            if seen >= n {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "timeout: {seen}/{n} '{needle}' lines in {}",
-                    self.path.display()
-                ));
-            }
-            sleep(POLL);
-        }
-    }
-
     /// The pid in the last `spawned: 'NAME' with pid N` line.
     pub fn last_pid(&self, name: &str) -> Option<u32> {
         let needle = format!("spawned: '{name}' with pid ");
@@ -218,8 +190,34 @@ impl Daemon {
 
     /// Waits for `n` `success: ... entered RUNNING` lines in the whole log.
     pub fn wait_running(&mut self, n: usize, timeout: Duration) -> Result<(), String> {
-        self.alive()?;
-        self.log.wait_count(0, "entered RUNNING state", n, timeout)
+        self.wait_log(0, "entered RUNNING state", n, timeout)
+    }
+
+    /// Polls the log until at least `n` lines from index `from` on contain `needle`; fails
+    /// early if the daemon exits.
+    pub fn wait_log(
+        &mut self,
+        from: usize,
+        needle: &str,
+        n: usize,
+        timeout: Duration,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let mut scanned = from;
+        let mut seen = 0;
+        loop {
+            self.log.poll();
+            seen += self.log.count(scanned, needle);
+            scanned = self.log.lines.len().max(scanned);
+            if seen >= n {
+                return Ok(());
+            }
+            self.alive()?;
+            if Instant::now() > deadline {
+                return Err(format!("timeout: {seen}/{n} '{needle}' lines in the log"));
+            }
+            sleep(POLL);
+        }
     }
 
     /// Errors with the daemon's stderr if it has exited.

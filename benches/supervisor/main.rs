@@ -139,15 +139,55 @@ fn bench(args: &[String]) -> Result<(), String> {
         }
     };
 
+    // The static build first: the size row, and the RSS rows again for the static daemon
+    // (shared glibc pages are a large part of the dynamic build's RSS).
+    let musl = if want("size") || want("rss0") || want("rss1000") {
+        build_musl(&base)
+    } else {
+        Err(String::new())
+    };
+    let musl_imp = musl.as_ref().ok().map(|(bin, _)| Impl {
+        label: "musl",
+        supervisord: bin.clone(),
+        supervisorctl: ours.supervisorctl.clone(),
+    });
+    let musl_rows =
+        |table: &mut Vec<Row>, spec: Spec, cell: Option<Cell>, reference: Option<Cell>| {
+            if let Some(cell) = cell {
+                let mut spec = spec;
+                spec.measure.push_str(", static musl build");
+                table.push(spec.row(cell, reference));
+            }
+        };
     if want("rss0") {
         let c = both(&mut ctx, &ours, r, "rss0", |c, i| one(rows::rss0(c, i)));
-        rows_for(&mut table, vec![spec_rss0()], split(c, 1));
+        let m = musl_imp.as_ref().map(|imp| {
+            eprintln!("[musl] rss0");
+            one(rows::rss0(&mut ctx, imp)).remove(0)
+        });
+        let pairs = split(c, 1);
+        let reference = pairs[0].1.clone();
+        rows_for(&mut table, vec![spec_rss0()], pairs);
+        musl_rows(&mut table, spec_rss0(), m, reference);
     }
     if want("rss1000") {
         let c = both(&mut ctx, &ours, r, "rss1000", |c, i| {
             many(rows::big1000(c, i), 2)
         });
-        rows_for(&mut table, vec![spec_rss1000(), spec_status()], split(c, 2));
+        let m = musl_imp.as_ref().map(|imp| {
+            eprintln!("[musl] rss1000");
+            many(rows::big1000(&mut ctx, imp), 2).remove(0)
+        });
+        let mut pairs = split(c, 2);
+        let status = pairs.pop();
+        let reference = pairs[0].1.clone();
+        rows_for(&mut table, vec![spec_rss1000()], pairs);
+        musl_rows(&mut table, spec_rss1000(), m, reference);
+        rows_for(
+            &mut table,
+            vec![spec_status()],
+            status.into_iter().collect(),
+        );
     }
     if want("idle") {
         let c = both(&mut ctx, &ours, r, "idle", |c, i| {
@@ -189,8 +229,8 @@ fn bench(args: &[String]) -> Result<(), String> {
             Cell::Text(_) => 0.0,
         };
         table.push(Row {
-            measure: "`producer > file`, 1 GiB (baseline)".into(),
-            metrics: vec![high(" MB/s", 0)],
+            measure: "`producer > file`, 1 GiB (baseline: rate, producer CPU per GB)".into(),
+            metrics: vec![high(" MB/s", 0), low(" s CPU/GB", 3)],
             ours: base_cell.clone(),
             reference: r.map(|_| Cell::Text("(same baseline)".into())),
             target: "—".into(),
@@ -212,8 +252,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         rows_for(&mut table, vec![spec_storm((secs / 2).max(1))], split(c, 1));
     }
     if want("size") {
-        eprintln!("[ours] size: cargo build --release --target {}", size::MUSL);
-        table.push(size_row(&base, r));
+        table.push(size_row(&musl, r));
         table.push(glibc_row());
     }
 
@@ -425,7 +464,12 @@ fn spec_storm(secs: u64) -> Spec {
     )
 }
 
-fn size_row(base: &Path, reference: Option<&Impl>) -> Row {
+/// Builds the static musl daemon unless `BENCH_NO_MUSL` is set: its path and size.
+fn build_musl(base: &Path) -> Result<(PathBuf, u64), String> {
+    if env::var_os("BENCH_NO_MUSL").is_some() {
+        return Err("n/a: BENCH_NO_MUSL set".into());
+    }
+    eprintln!("[musl] cargo build --release --target {}", size::MUSL);
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     // target/release/supervisord → target
     let target_dir = Path::new(env!("CARGO_BIN_EXE_supervisord"))
@@ -433,13 +477,13 @@ fn size_row(base: &Path, reference: Option<&Impl>) -> Row {
         .and_then(Path::parent)
         .map(Path::to_path_buf)
         .unwrap_or_else(|| manifest.join("target"));
-    let ours = if env::var_os("BENCH_NO_MUSL").is_some() {
-        Cell::Text("n/a: BENCH_NO_MUSL set".into())
-    } else {
-        match size::musl_daemon(&manifest, &target_dir, &base.join("musl.log")) {
-            Ok(bytes) => Cell::Values(vec![bytes as f64 / 1024.0]),
-            Err(e) => Cell::Text(e),
-        }
+    size::musl_daemon(&manifest, &target_dir, &base.join("musl.log"))
+}
+
+fn size_row(musl: &Result<(PathBuf, u64), String>, reference: Option<&Impl>) -> Row {
+    let ours = match musl {
+        Ok((_, bytes)) => Cell::Values(vec![*bytes as f64 / 1024.0]),
+        Err(e) => Cell::Text(e.clone()),
     };
     let reference = reference.map(|imp| {
         Cell::Text(size::reference_package(

@@ -64,15 +64,28 @@ pub fn cpu_ns(pid: u32) -> io::Result<u64> {
 
 /// `utime + stime` from `/proc/PID/stat`, assuming the usual 100 ticks per second.
 fn stat_cpu_ns(pid: u32) -> io::Result<u64> {
-    let text = fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    stat_ticks_ns(&format!("/proc/{pid}/stat"), 11)
+}
+
+/// CPU time of our reaped children (`cutime + cstime` of `/proc/self/stat`), ns, in 10 ms
+/// ticks.
+pub fn children_cpu_ns() -> io::Result<u64> {
+    stat_ticks_ns("/proc/self/stat", 13)
+}
+
+/// The sum of the two tick fields at `first` and `first + 1` (counted from the state
+/// field) of a stat file, in ns.
+fn stat_ticks_ns(path: &str, first: usize) -> io::Result<u64> {
+    let text = fs::read_to_string(path)?;
+    // Fields after the parenthesised command name: index 0 is field 3 (state), so utime
+    // and stime (fields 14, 15) are at 11 and 12, cutime and cstime at 13 and 14.
     let rest = text
         .rsplit_once(')')
         .map(|(_, r)| r)
         .ok_or_else(|| io::Error::other("bad stat"))?;
     let f: Vec<&str> = rest.split_whitespace().collect();
     let tick = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    Ok((tick(11) + tick(12)) * 10_000_000)
+    Ok((tick(first) + tick(first + 1)) * 10_000_000)
 }
 
 /// Whether the kernel gives nanosecond CPU times (`/proc/PID/schedstat`).

@@ -87,8 +87,7 @@ const LONG: Duration = Duration::from_secs(300);
 pub fn rss0(ctx: &mut Ctx, imp: &Impl) -> Result<Vec<f64>, String> {
     let dir = ctx.case(imp)?;
     let mut d = ctx.start(imp, &dir.0, &[])?;
-    d.log
-        .wait_count(0, "supervisord started", 1, Duration::from_secs(30))?;
+    d.wait_log(0, "supervisord started", 1, Duration::from_secs(30))?;
     sleep(Duration::from_secs(1));
     d.alive()?;
     let rss = procfs::rss_kib(d.pid).map_err(io_err)?;
@@ -146,8 +145,7 @@ pub fn idle100(ctx: &mut Ctx, imp: &Impl) -> Result<Vec<Cell>, String> {
             let from = d.log.lines.len();
             let (_, _, w) = d.ctl(&["start", "all"])?;
             start.push(w.as_secs_f64() * 1e3);
-            d.log
-                .wait_count(from, "entered RUNNING state", 100, Duration::from_secs(60))?;
+            d.wait_log(from, "entered RUNNING state", 100, Duration::from_secs(60))?;
         }
         Cell::Values(vec![median(stop), median(start)])
     } else {
@@ -190,7 +188,7 @@ pub fn kill9(ctx: &mut Ctx, imp: &Impl, kills: usize) -> Result<Vec<f64>, String
         let from = d.log.lines.len();
         let t0 = Instant::now();
         supervisor::sys::proc::kill(pid as i32, SIGKILL).map_err(io_err)?;
-        d.log.wait_count(
+        d.wait_log(
             from,
             "success: x entered RUNNING",
             1,
@@ -221,8 +219,7 @@ pub fn log_gib(ctx: &mut Ctx, imp: &Impl, rotate: bool, runs: usize) -> Result<V
             .with("stdout_logfile_backups=30")
             .with("stderr_logfile=NONE");
         let mut d = ctx.start(imp, &dir.0, &[prog])?;
-        d.log
-            .wait_count(0, "spawned: 'big'", 1, Duration::from_secs(60))?;
+        d.wait_log(0, "spawned: 'big'", 1, Duration::from_secs(60))?;
         let t0 = Instant::now();
         let c0 = d.cpu_ns()?;
         let deadline = t0 + Duration::from_secs(120);
@@ -252,17 +249,20 @@ pub fn log_gib(ctx: &mut Ctx, imp: &Impl, rotate: bool, runs: usize) -> Result<V
     Ok(vec![median(rate), median(cpu)])
 }
 
-/// The same producer straight into a file (`producer > file`): MB/s, median of `runs`.
+/// The same producer straight into a file (`producer > file`): MB/s and the producer's own
+/// CPU seconds per GB (the kernel's page-cache write cost: a floor for the daemon's), medians
+/// of `runs`.
 pub fn baseline(ctx: &mut Ctx, runs: usize) -> Result<Vec<f64>, String> {
     let imp = Impl {
         label: "base",
         supervisord: PathBuf::new(),
         supervisorctl: PathBuf::new(),
     };
-    let mut rate = Vec::new();
+    let (mut rate, mut cpu) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         let dir = ctx.case(&imp)?;
         let out = fs::File::create(dir.0.join("big.log")).map_err(io_err)?;
+        let c0 = procfs::children_cpu_ns().map_err(io_err)?;
         let t0 = Instant::now();
         let st = Command::new(&ctx.exe)
             .args(["__bytes", &GIB.to_string()])
@@ -272,12 +272,14 @@ pub fn baseline(ctx: &mut Ctx, runs: usize) -> Result<Vec<f64>, String> {
             .status()
             .map_err(io_err)?;
         let secs = t0.elapsed().as_secs_f64();
+        let c1 = procfs::children_cpu_ns().map_err(io_err)?;
         if !st.success() {
             return Err(format!("producer failed: {st}"));
         }
         rate.push(GIB as f64 / 1e6 / secs);
+        cpu.push((c1 - c0) as f64 / GIB as f64);
     }
-    Ok(vec![median(rate)])
+    Ok(vec![median(rate), median(cpu)])
 }
 
 /// 50 children writing 80-byte lines at 2000 lines/s each to AUTO stdout logs: daemon CPU as
@@ -313,8 +315,7 @@ pub fn storm(ctx: &mut Ctx, imp: &Impl) -> Result<Vec<f64>, String> {
         .with("stdout_logfile=NONE")
         .with("stderr_logfile=NONE");
     let mut d = ctx.start(imp, &dir.0, &[prog])?;
-    d.log
-        .wait_count(0, "spawned:", 2 * STORM_PROGS as usize, LONG)?;
+    d.wait_log(0, "spawned:", 2 * STORM_PROGS as usize, LONG)?;
     sleep(Duration::from_secs(1));
     d.log.poll();
     let from = d.log.lines.len();

@@ -9,8 +9,12 @@ use std::process::{Command, Stdio};
 pub const MUSL: &str = "x86_64-unknown-linux-musl";
 
 /// Builds `supervisord` for musl in release (the profile strips it) into `target_dir` and
-/// returns its size in bytes. The build log goes to `log`.
-pub fn musl_daemon(manifest_dir: &Path, target_dir: &Path, log: &Path) -> Result<u64, String> {
+/// returns its path and size in bytes. The build log goes to `log`.
+pub fn musl_daemon(
+    manifest_dir: &Path,
+    target_dir: &Path,
+    log: &Path,
+) -> Result<(PathBuf, u64), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = fs::File::create(log).map_err(|e| e.to_string())?;
     let err = out.try_clone().map_err(|e| e.to_string())?;
@@ -33,12 +37,8 @@ pub fn musl_daemon(manifest_dir: &Path, target_dir: &Path, log: &Path) -> Result
         .map_err(|e| format!("cargo: {e}"))?;
     if !st.success() {
         let text = fs::read_to_string(log).unwrap_or_default();
-        let last = text
-            .lines()
-            .rev()
-            .find(|l| l.contains("error"))
-            .unwrap_or("");
-        return Err(format!("n/a: musl build failed ({})", last.trim()));
+        let first = text.lines().find(|l| l.starts_with("error")).unwrap_or("");
+        return Err(format!("n/a: musl build failed: {}", first.trim()));
     }
     let bin = target_dir.join(MUSL).join("release").join("supervisord");
     let bytes = fs::read(&bin).map_err(|e| format!("{}: {e}", bin.display()))?;
@@ -48,7 +48,7 @@ pub fn musl_daemon(manifest_dir: &Path, target_dir: &Path, log: &Path) -> Result
     if has_symtab(&bytes) {
         return Err("n/a: musl build is not stripped".into());
     }
-    Ok(bytes.len() as u64)
+    Ok((bin, bytes.len() as u64))
 }
 
 fn u16_at(b: &[u8], o: usize) -> usize {
