@@ -236,6 +236,15 @@ fn bench(args: &[String]) -> Result<(), String> {
             target: "—".into(),
             check: None,
         });
+        eprintln!("[base] producer | copier > file");
+        table.push(Row {
+            measure: "`producer \\| copier > file`, 1 GiB (baseline: minimal read/write copier; rate, copier CPU per GB)".into(),
+            metrics: vec![high(" MB/s", 0), low(" s CPU/GB", 3)],
+            ours: one(rows::copier(&mut ctx, n)).remove(0),
+            reference: r.map(|_| Cell::Text("(same baseline)".into())),
+            target: "—".into(),
+            check: None,
+        });
         for rotate in [false, true] {
             let c = both(&mut ctx, &ours, r, "log", |c, i| {
                 one(rows::log_gib(c, i, rotate, n))

@@ -282,6 +282,52 @@ pub fn baseline(ctx: &mut Ctx, runs: usize) -> Result<Vec<f64>, String> {
     Ok(vec![median(rate), median(cpu)])
 }
 
+/// The producer piped into a minimal blocking copier (this harness: read 128 KiB from the
+/// pipe, write it to the file): what any pipe-reading supervisor could at best do. MB/s and
+/// the copier's CPU seconds per GB, medians of `runs`.
+pub fn copier(ctx: &mut Ctx, runs: usize) -> Result<Vec<f64>, String> {
+    let imp = Impl {
+        label: "copy",
+        supervisord: PathBuf::new(),
+        supervisorctl: PathBuf::new(),
+    };
+    let me = std::process::id();
+    let (mut rate, mut cpu) = (Vec::new(), Vec::new());
+    let mut buf = vec![0u8; 128 * 1024];
+    for _ in 0..runs {
+        let dir = ctx.case(&imp)?;
+        let mut out = fs::File::create(dir.0.join("big.log")).map_err(io_err)?;
+        let c0 = procfs::cpu_ns(me).map_err(io_err)?;
+        let t0 = Instant::now();
+        let mut child = Command::new(&ctx.exe)
+            .args(["__bytes", &GIB.to_string()])
+            .env(MARK_VAR, &ctx.mark)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(io_err)?;
+        let mut pipe = child.stdout.take().ok_or("no pipe")?;
+        let mut total = 0u64;
+        loop {
+            let n = io::Read::read(&mut pipe, &mut buf).map_err(io_err)?;
+            if n == 0 {
+                break;
+            }
+            io::Write::write_all(&mut out, &buf[..n]).map_err(io_err)?;
+            total += n as u64;
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        let c1 = procfs::cpu_ns(me).map_err(io_err)?;
+        let _ = child.wait();
+        if total != GIB {
+            return Err(format!("copied {total} bytes"));
+        }
+        rate.push(GIB as f64 / 1e6 / secs);
+        cpu.push((c1 - c0) as f64 / GIB as f64);
+    }
+    Ok(vec![median(rate), median(cpu)])
+}
+
 /// 50 children writing 80-byte lines at 2000 lines/s each to AUTO stdout logs: daemon CPU as
 /// % of one core over `secs`, and the line rate that reached the log files.
 pub fn lines50(ctx: &mut Ctx, imp: &Impl) -> Result<Vec<f64>, String> {
