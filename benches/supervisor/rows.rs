@@ -1,0 +1,382 @@
+//! The measurements. Each starts a fresh supervisord of one implementation on a generated
+//! config in its own directory, observes it through its activity log and `/proc`, and stops
+//! it (and everything it started) before returning, also on error.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use crate::daemon::{self, Daemon, Impl, Prog, POLL};
+use crate::procfs::{self, MARK_VAR, SIGKILL};
+use crate::produce::LINE_LEN;
+use crate::report::{median, Cell};
+
+/// Bytes written by the producer in the log rows.
+pub const GIB: u64 = 1 << 30;
+/// Programs in the restart storm.
+pub const STORM_PROGS: u32 = 10;
+/// Children and line rate of the line-logging row.
+pub const LINE_PROGS: u32 = 50;
+pub const LINE_RATE: u64 = 2000;
+
+/// Shared settings of one harness run.
+#[derive(Debug)]
+pub struct Ctx {
+    /// Parent directory of every case directory.
+    pub base: PathBuf,
+    /// Value of the cleanup marker in the children's environment.
+    pub mark: String,
+    /// This binary, used as the output producer.
+    pub exe: PathBuf,
+    /// Repetitions for the timed rows.
+    pub runs: usize,
+    /// Length of the idle and line-logging windows, seconds.
+    pub secs: u64,
+    seq: usize,
+}
+
+/// A case directory, removed (with its GiB log files) when dropped.
+struct CaseDir(PathBuf);
+
+impl Drop for CaseDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Ctx {
+    /// Settings for a run rooted at `base`.
+    pub fn new(base: PathBuf, mark: String, exe: PathBuf, runs: usize, secs: u64) -> Ctx {
+        Ctx {
+            base,
+            mark,
+            exe,
+            runs,
+            secs,
+            seq: 0,
+        }
+    }
+
+    fn case(&mut self, imp: &Impl) -> Result<CaseDir, String> {
+        self.seq += 1;
+        let dir = self.base.join(format!("{}{}", self.seq, &imp.label[..1]));
+        fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        Ok(CaseDir(dir))
+    }
+
+    fn start(&self, imp: &Impl, dir: &Path, progs: &[Prog]) -> Result<Daemon, String> {
+        let conf = daemon::write_conf(dir, progs).map_err(|e| e.to_string())?;
+        Daemon::start(imp, dir, &conf, &self.mark).map_err(|e| e.to_string())
+    }
+}
+
+fn io_err(e: io::Error) -> String {
+    e.to_string()
+}
+
+fn sleeper(name: &str, n: u32) -> Prog {
+    Prog::new(name, "sleep 100000", n)
+}
+
+const LONG: Duration = Duration::from_secs(300);
+
+/// Daemon RSS with no programs, MiB, one second after it logged that it started.
+pub fn rss0(ctx: &mut Ctx, imp: &Impl) -> Result<Vec<f64>, String> {
+    let dir = ctx.case(imp)?;
+    let mut d = ctx.start(imp, &dir.0, &[])?;
+    d.wait_log(0, "supervisord started", 1, Duration::from_secs(30))?;
+    sleep(Duration::from_secs(1));
+    d.alive()?;
+    let rss = procfs::rss_kib(d.pid).map_err(io_err)?;
+    d.stop();
+    Ok(vec![rss as f64 / 1024.0])
+}
+
+/// 1000 programs (numprocs): RSS once all are RUNNING, then `supervisorctl status` wall time
+/// and daemon CPU per call (medians), when control works.
+pub fn big1000(ctx: &mut Ctx, imp: &Impl) -> Result<Vec<Cell>, String> {
+    let dir = ctx.case(imp)?;
+    let mut d = ctx.start(imp, &dir.0, &[sleeper("p", 1000)])?;
+    d.wait_running(1000, LONG)?;
+    sleep(Duration::from_millis(500));
+    d.alive()?;
+    let rss = procfs::rss_kib(d.pid).map_err(io_err)? as f64 / 1024.0;
+    let status = if d.control_works() {
+        let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+        for _ in 0..ctx.runs {
+            let c0 = d.cpu_ns()?;
+            let (_, text, w) = d.ctl(&["status"])?;
+            let c1 = d.cpu_ns()?;
+            if text.lines().count() < 1000 {
+                return Err(format!("status printed {} lines", text.lines().count()));
+            }
+            wall.push(w.as_secs_f64() * 1e3);
+            cpu.push((c1 - c0) as f64 / 1e6);
+        }
+        Cell::Values(vec![median(wall), median(cpu)])
+    } else {
+        Cell::Text("n/a: needs control".into())
+    };
+    d.stop();
+    Ok(vec![Cell::Values(vec![rss]), status])
+}
+
+/// 100 sleeping programs: context switches and CPU ms of the daemon over `secs` of idleness;
+/// then `stop all` and `start all` wall times (medians), when control works.
+pub fn idle100(ctx: &mut Ctx, imp: &Impl) -> Result<Vec<Cell>, String> {
+    let dir = ctx.case(imp)?;
+    let mut d = ctx.start(imp, &dir.0, &[sleeper("p", 100)])?;
+    d.wait_running(100, LONG)?;
+    sleep(Duration::from_secs(1));
+    let (s0, c0) = (procfs::ctxt_switches(d.pid).map_err(io_err)?, d.cpu_ns()?);
+    sleep(Duration::from_secs(ctx.secs));
+    let (s1, c1) = (procfs::ctxt_switches(d.pid).map_err(io_err)?, d.cpu_ns()?);
+    d.alive()?;
+    let idle = Cell::Values(vec![(s1 - s0) as f64, (c1 - c0) as f64 / 1e6]);
+    let stopstart = if d.control_works() {
+        let (mut stop, mut start) = (Vec::new(), Vec::new());
+        for _ in 0..ctx.runs.min(3) {
+            let (_, _, w) = d.ctl(&["stop", "all"])?;
+            stop.push(w.as_secs_f64() * 1e3);
+            d.log.poll();
+            let from = d.log.lines.len();
+            let (_, _, w) = d.ctl(&["start", "all"])?;
+            start.push(w.as_secs_f64() * 1e3);
+            d.wait_log(from, "entered RUNNING state", 100, Duration::from_secs(60))?;
+        }
+        Cell::Values(vec![median(stop), median(start)])
+    } else {
+        Cell::Text("n/a: needs control".into())
+    };
+    d.stop();
+    Ok(vec![idle, stopstart])
+}
+
+/// Launch of supervisord to `n` programs (startsecs=0) logged RUNNING, ms, median of `runs`.
+pub fn start_n(ctx: &mut Ctx, imp: &Impl, n: u32, runs: usize) -> Result<Vec<f64>, String> {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let dir = ctx.case(imp)?;
+        let prog = if n == 1 {
+            sleeper("x", 1)
+        } else {
+            sleeper("p", n)
+        };
+        let conf = daemon::write_conf(&dir.0, &[prog]).map_err(io_err)?;
+        let t0 = Instant::now();
+        let mut d = Daemon::start(imp, &dir.0, &conf, &ctx.mark).map_err(io_err)?;
+        d.wait_running(n as usize, LONG)?;
+        times.push(t0.elapsed().as_secs_f64() * 1e3);
+        d.stop();
+    }
+    Ok(vec![median(times)])
+}
+
+/// `kill -9` of the child to its replacement logged RUNNING, ms, median of `kills`.
+pub fn kill9(ctx: &mut Ctx, imp: &Impl, kills: usize) -> Result<Vec<f64>, String> {
+    let dir = ctx.case(imp)?;
+    let mut d = ctx.start(imp, &dir.0, &[sleeper("x", 1).with("autorestart=true")])?;
+    d.wait_running(1, LONG)?;
+    let mut times = Vec::new();
+    for _ in 0..kills {
+        sleep(Duration::from_millis(50));
+        d.log.poll();
+        let pid = d.log.last_pid("x").ok_or("no pid for x in the log")?;
+        let from = d.log.lines.len();
+        let t0 = Instant::now();
+        supervisor::sys::proc::kill(pid as i32, SIGKILL).map_err(io_err)?;
+        d.wait_log(
+            from,
+            "success: x entered RUNNING",
+            1,
+            Duration::from_secs(30),
+        )?;
+        times.push(t0.elapsed().as_secs_f64() * 1e3);
+    }
+    d.stop();
+    Ok(vec![median(times)])
+}
+
+/// One child writes 1 GiB to its stdout log (optionally rotated at 50MB with enough backups
+/// to keep it all): MB/s from `spawned:` to all bytes in the log files, and daemon CPU
+/// seconds per GB. Medians of `runs`.
+pub fn log_gib(ctx: &mut Ctx, imp: &Impl, rotate: bool, runs: usize) -> Result<Vec<f64>, String> {
+    let (mut rate, mut cpu) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let dir = ctx.case(imp)?;
+        let log = dir.0.join("big.log");
+        let prog = Prog::new("big", &format!("{} __bytes {GIB}", ctx.exe.display()), 1)
+            .with("autorestart=false")
+            .with(&format!("stdout_logfile={}", log.display()))
+            .with(if rotate {
+                "stdout_logfile_maxbytes=50MB"
+            } else {
+                "stdout_logfile_maxbytes=0"
+            })
+            .with("stdout_logfile_backups=30")
+            .with("stderr_logfile=NONE");
+        let mut d = ctx.start(imp, &dir.0, &[prog])?;
+        d.wait_log(0, "spawned: 'big'", 1, Duration::from_secs(60))?;
+        let t0 = Instant::now();
+        let c0 = d.cpu_ns()?;
+        let deadline = t0 + Duration::from_secs(120);
+        let mut exited = false;
+        loop {
+            // Rotation renames files under our feet, so a sum taken while it runs can count
+            // one file twice: with rotation only trust the sum after the child exited.
+            if !exited {
+                d.log.poll();
+                exited = d.log.count(0, "exited: big") > 0;
+            }
+            let total = daemon::size_of(&dir.0, &|n| n.starts_with("big.log"));
+            if total >= GIB && (exited || !rotate) {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{total} of {GIB} bytes logged after 120 s"));
+            }
+            sleep(Duration::from_millis(1));
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        let c1 = d.cpu_ns()?;
+        rate.push(GIB as f64 / 1e6 / secs);
+        cpu.push((c1 - c0) as f64 / 1e9 * (1e9 / GIB as f64));
+        d.stop();
+    }
+    Ok(vec![median(rate), median(cpu)])
+}
+
+/// The same producer straight into a file (`producer > file`): MB/s and the producer's own
+/// CPU seconds per GB (the kernel's page-cache write cost: a floor for the daemon's), medians
+/// of `runs`.
+pub fn baseline(ctx: &mut Ctx, runs: usize) -> Result<Vec<f64>, String> {
+    let imp = Impl {
+        label: "base",
+        supervisord: PathBuf::new(),
+        supervisorctl: PathBuf::new(),
+    };
+    let (mut rate, mut cpu) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let dir = ctx.case(&imp)?;
+        let out = fs::File::create(dir.0.join("big.log")).map_err(io_err)?;
+        let c0 = procfs::children_cpu_ns().map_err(io_err)?;
+        let t0 = Instant::now();
+        let st = Command::new(&ctx.exe)
+            .args(["__bytes", &GIB.to_string()])
+            .env(MARK_VAR, &ctx.mark)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .status()
+            .map_err(io_err)?;
+        let secs = t0.elapsed().as_secs_f64();
+        let c1 = procfs::children_cpu_ns().map_err(io_err)?;
+        if !st.success() {
+            return Err(format!("producer failed: {st}"));
+        }
+        rate.push(GIB as f64 / 1e6 / secs);
+        cpu.push((c1 - c0) as f64 / GIB as f64);
+    }
+    Ok(vec![median(rate), median(cpu)])
+}
+
+/// The producer piped into a minimal blocking copier (this harness: read 128 KiB from the
+/// pipe, write it to the file): what any pipe-reading supervisor could at best do. MB/s and
+/// the copier's CPU seconds per GB, medians of `runs`.
+pub fn copier(ctx: &mut Ctx, runs: usize) -> Result<Vec<f64>, String> {
+    let imp = Impl {
+        label: "copy",
+        supervisord: PathBuf::new(),
+        supervisorctl: PathBuf::new(),
+    };
+    let me = std::process::id();
+    let (mut rate, mut cpu) = (Vec::new(), Vec::new());
+    let mut buf = vec![0u8; 128 * 1024];
+    for _ in 0..runs {
+        let dir = ctx.case(&imp)?;
+        let mut out = fs::File::create(dir.0.join("big.log")).map_err(io_err)?;
+        let c0 = procfs::cpu_ns(me).map_err(io_err)?;
+        let t0 = Instant::now();
+        let mut child = Command::new(&ctx.exe)
+            .args(["__bytes", &GIB.to_string()])
+            .env(MARK_VAR, &ctx.mark)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(io_err)?;
+        let mut pipe = child.stdout.take().ok_or("no pipe")?;
+        let mut total = 0u64;
+        loop {
+            let n = io::Read::read(&mut pipe, &mut buf).map_err(io_err)?;
+            if n == 0 {
+                break;
+            }
+            io::Write::write_all(&mut out, &buf[..n]).map_err(io_err)?;
+            total += n as u64;
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        let c1 = procfs::cpu_ns(me).map_err(io_err)?;
+        let _ = child.wait();
+        if total != GIB {
+            return Err(format!("copied {total} bytes"));
+        }
+        rate.push(GIB as f64 / 1e6 / secs);
+        cpu.push((c1 - c0) as f64 / GIB as f64);
+    }
+    Ok(vec![median(rate), median(cpu)])
+}
+
+/// 50 children writing 80-byte lines at 2000 lines/s each to AUTO stdout logs: daemon CPU as
+/// % of one core over `secs`, and the line rate that reached the log files.
+pub fn lines50(ctx: &mut Ctx, imp: &Impl) -> Result<Vec<f64>, String> {
+    let dir = ctx.case(imp)?;
+    let cmd = format!("{} __lines {LINE_RATE}", ctx.exe.display());
+    let mut d = ctx.start(imp, &dir.0, &[Prog::new("l", &cmd, LINE_PROGS)])?;
+    d.wait_running(LINE_PROGS as usize, LONG)?;
+    sleep(Duration::from_secs(1));
+    let logs = |n: &str| n.contains("-stdout---");
+    let (b0, c0, t0) = (daemon::size_of(&dir.0, &logs), d.cpu_ns()?, Instant::now());
+    sleep(Duration::from_secs(ctx.secs));
+    let (b1, c1, secs) = (
+        daemon::size_of(&dir.0, &logs),
+        d.cpu_ns()?,
+        t0.elapsed().as_secs_f64(),
+    );
+    d.alive()?;
+    d.stop();
+    let core = (c1 - c0) as f64 / 1e9 / secs * 100.0;
+    let lines = b1.saturating_sub(b0) as f64 / LINE_LEN as f64 / secs;
+    Ok(vec![core, lines])
+}
+
+/// 10 programs `/bin/true` with startsecs=0 and autorestart: restarts per second (`spawned:`
+/// lines) and daemon CPU ms per restart over `secs / 2` seconds after a 1 s warm-up.
+pub fn storm(ctx: &mut Ctx, imp: &Impl) -> Result<Vec<f64>, String> {
+    let dir = ctx.case(imp)?;
+    let prog = Prog::new("t", "/bin/true", STORM_PROGS)
+        .with("autorestart=true")
+        .with("startretries=1000000")
+        .with("stdout_logfile=NONE")
+        .with("stderr_logfile=NONE");
+    let mut d = ctx.start(imp, &dir.0, &[prog])?;
+    d.wait_log(0, "spawned:", 2 * STORM_PROGS as usize, LONG)?;
+    sleep(Duration::from_secs(1));
+    d.log.poll();
+    let from = d.log.lines.len();
+    let (c0, t0) = (d.cpu_ns()?, Instant::now());
+    sleep(Duration::from_secs((ctx.secs / 2).max(1)));
+    let c1 = d.cpu_ns()?;
+    let secs = t0.elapsed().as_secs_f64();
+    // Let the log catch up with what happened inside the window.
+    sleep(POLL);
+    d.log.poll();
+    let n = d.log.count(from, "spawned:");
+    d.alive()?;
+    d.stop();
+    if n == 0 {
+        return Err("no restart in the window".into());
+    }
+    Ok(vec![n as f64 / secs, (c1 - c0) as f64 / 1e6 / n as f64])
+}
