@@ -223,3 +223,39 @@ fn orphans_are_reaped_as_pid_one() {
     }
     assert!(ok, "{}", fs::read_to_string(&log).unwrap_or_default());
 }
+
+#[test]
+fn a_socket_in_use_is_a_startup_error() {
+    let dir = TestDir::new();
+    let conf = format!(
+        "{}[unix_http_server]\nfile={}/s.sock\n[program:x]\ncommand=/bin/sleep 1000\n",
+        base(&dir),
+        dir.s()
+    );
+    let first = Daemon::start(&dir, &conf);
+    assert!(
+        wait_until(T, || dir.join("s.sock").exists()),
+        "{}",
+        first.log()
+    );
+    // A second daemon on the same socket, in the foreground, reports and exits 2.
+    let out = Command::new(common::supervisord_bin())
+        .args(["-n", "-c"])
+        .arg(&first.conf)
+        .arg("-l")
+        .arg(dir.join("second.log"))
+        .arg("-j")
+        .arg(dir.join("second.pid"))
+        .env("SVTEST_ID", dir.s())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Error: Another program is already listening"),
+        "{err}"
+    );
+    // The first daemon's socket still works.
+    assert!(dir.join("s.sock").exists());
+    assert!(alive(first.pid()));
+}

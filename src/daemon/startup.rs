@@ -138,10 +138,17 @@ impl Readiness {
         }
     }
 
-    /// Tells the launcher that startup failed with `msg`; it prints it and exits 2.
+    /// Tells the launcher that startup failed with `msg`; it prints it and exits 2. In the
+    /// foreground there is no launcher: the error goes to stderr the same way.
     pub fn failed(&mut self, msg: &str) {
-        if let Some(mut w) = self.write.take() {
-            let _ = w.write_all(format!("E{msg}").as_bytes());
+        match self.write.take() {
+            Some(mut w) => {
+                let _ = w.write_all(format!("E{msg}").as_bytes());
+            }
+            None => {
+                eprintln!("Error: {msg}");
+                eprintln!("For help, use supervisord -h");
+            }
         }
     }
 
