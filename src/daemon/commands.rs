@@ -789,16 +789,17 @@ impl Daemon {
         let Some(id) = self.find_one(name) else {
             return self.reply(key, vec![results::sendstdin_error(name, Fault::BadName)]);
         };
-        let slot = self.procs.get_mut(id).expect("found");
+        let Some(slot) = self.procs.get_mut(id) else {
+            return self.reply(key, vec![results::sendstdin_error(name, Fault::BadName)]);
+        };
         let stopping = slot.machine.state() == State::Stopping;
         if slot.machine.pid().is_none() || stopping {
             return self.reply(key, vec![results::sendstdin_error(name, Fault::NotRunning)]);
         }
+        // The pipe is non-blocking: text that does not fit now is refused rather than
+        // allowed to stall the loop.
         let ok = match slot.stdin.as_ref() {
-            Some(fd) => {
-                let mut f = std::fs::File::from(fd.try_clone().expect("dup stdin"));
-                f.write_all(text.as_bytes()).is_ok()
-            }
+            Some(mut f) => f.write_all(text.as_bytes()).is_ok(),
             None => false,
         };
         if ok {

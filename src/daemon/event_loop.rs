@@ -381,7 +381,7 @@ impl Daemon {
             self.watch_channel(err, id, Stream::Stderr);
         }
         if let Some(slot) = self.procs.get_mut(id) {
-            slot.stdin = Some(child.stdin);
+            slot.stdin = Some(File::from(child.stdin));
             slot.start_wall_ms = Some(sys::wall_clock_ms());
         }
         self.procs.set_pid(id, pid);

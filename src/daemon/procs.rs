@@ -3,7 +3,7 @@
 //! pid and by name. No policy lives here.
 
 use std::collections::HashMap;
-use std::os::fd::OwnedFd;
+use std::fs::File;
 use std::path::PathBuf;
 
 use crate::config::model::{Config, GroupConfig, LogTarget, ProcessConfig};
@@ -60,7 +60,7 @@ pub struct Slot {
     /// stdout and stderr logs.
     pub logs: [ChannelLog; 2],
     /// Write end of the child's stdin while it runs.
-    pub stdin: Option<OwnedFd>,
+    pub stdin: Option<File>,
     /// Wall-clock ms of the last spawn (status uptime) and of the last stop (status date).
     pub start_wall_ms: Option<u64>,
     /// Wall-clock ms when it last stopped.
