@@ -1,34 +1,14 @@
 //! The activity `Logger` on real files: queueing before open, the line format, the
 //! threshold, rotation, reopen after logrotate, clearLog, special files.
 
+mod common;
+
+use common::TestDir;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
 use supervisor::config::model::LogLevel;
 use supervisor::logfile::{LogTarget, Logger, Opened};
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::SeqCst);
-        let p = std::env::temp_dir().join(format!("h3-la-{}-{n}", std::process::id()));
-        let _ = fs::remove_dir_all(&p);
-        fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 fn file_target(path: &Path, maxbytes: u64, backups: u32) -> LogTarget {
     LogTarget::File {
@@ -68,8 +48,8 @@ fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
 
 #[test]
 fn queued_messages_flush_in_order_through_the_threshold() {
-    let d = TempDir::new();
-    let f = d.path("main.log");
+    let d = TestDir::new();
+    let f = d.join("main.log");
     let mut log = Logger::new(LogLevel::Info);
     log.critical("Supervisor is running as root.");
     log.debug("not shown");
@@ -101,8 +81,8 @@ fn queued_messages_flush_in_order_through_the_threshold() {
 
 #[test]
 fn embedded_newlines_are_written_as_is_and_levels_change() {
-    let d = TempDir::new();
-    let f = d.path("m.log");
+    let d = TestDir::new();
+    let f = d.join("m.log");
     let mut log = Logger::new(LogLevel::Warn);
     log.open(&file_target(&f, 0, 0), false).unwrap();
     log.info("hidden");
@@ -120,8 +100,8 @@ fn embedded_newlines_are_written_as_is_and_levels_change() {
 
 #[test]
 fn time_is_local_with_milliseconds() {
-    let d = TempDir::new();
-    let f = d.path("t.log");
+    let d = TestDir::new();
+    let f = d.join("t.log");
     let mut log = Logger::new(LogLevel::Info);
     log.open(&file_target(&f, 0, 0), false).unwrap();
     let when_ms = 1_700_000_000_123;
@@ -133,19 +113,19 @@ fn time_is_local_with_milliseconds() {
 
 #[test]
 fn rotates_reopens_and_clears() {
-    let d = TempDir::new();
-    let f = d.path("r.log");
+    let d = TestDir::new();
+    let f = d.join("r.log");
     let mut log = Logger::new(LogLevel::Info);
     log.open(&file_target(&f, 100, 2), false).unwrap();
     for i in 0..10 {
         log.info(&format!("message number {i}"));
     }
-    assert!(d.path("r.log.1").exists());
-    assert!(d.path("r.log.2").exists());
-    assert!(!d.path("r.log.3").exists());
+    assert!(d.join("r.log.1").exists());
+    assert!(d.join("r.log.2").exists());
+    assert!(!d.join("r.log.3").exists());
 
     // logrotate (create mode): move the file away, then SIGUSR2.
-    fs::rename(&f, d.path("rotated")).unwrap();
+    fs::rename(&f, d.join("rotated")).unwrap();
     log.reopen();
     log.info("after reopen");
     assert_eq!(
@@ -160,19 +140,19 @@ fn rotates_reopens_and_clears() {
         parse(&fs::read_to_string(&f).unwrap()),
         pairs(&[("INFO", "after clear")])
     );
-    assert!(d.path("r.log.1").exists());
+    assert!(d.join("r.log.1").exists());
 }
 
 #[test]
 fn failed_open_keeps_queueing() {
-    let d = TempDir::new();
+    let d = TestDir::new();
     let mut log = Logger::new(LogLevel::Info);
     log.info("early");
-    let bad = d.path("missing-dir/x.log");
+    let bad = d.join("missing-dir/x.log");
     assert!(log.open(&file_target(&bad, 0, 0), false).is_err());
     assert!(!log.is_open());
     log.info("still queued");
-    let f = d.path("ok.log");
+    let f = d.join("ok.log");
     log.open(&file_target(&f, 0, 0), false).unwrap();
     assert_eq!(
         parse(&fs::read_to_string(&f).unwrap()),
@@ -181,7 +161,7 @@ fn failed_open_keeps_queueing() {
     // close() goes back to queueing; a new open flushes into the new target.
     log.close();
     log.info("between");
-    let g = d.path("new.log");
+    let g = d.join("new.log");
     log.open(&file_target(&g, 0, 0), false).unwrap();
     assert_eq!(
         parse(&fs::read_to_string(&g).unwrap()),

@@ -1,42 +1,22 @@
 //! `LogFile` on real files: rotation names and sizes, reopen after rename/delete,
 //! special files (never rotated, never blocking), dropped-data events, clear, modes.
 
+mod common;
+
+use common::TestDir;
 use std::fs::{self, OpenOptions};
 use std::io::Read;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
 use supervisor::logfile::{LogEvent, LogFile};
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::SeqCst);
-        let p = std::env::temp_dir().join(format!("h3-lw-{}-{n}", std::process::id()));
-        let _ = fs::remove_dir_all(&p);
-        fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 fn read(p: &Path) -> String {
     fs::read_to_string(p).unwrap_or_else(|_| "<missing>".into())
 }
 
-fn names(d: &TempDir) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(&d.0)
+fn names(d: &TestDir) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(&d.path)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -46,8 +26,8 @@ fn names(d: &TempDir) -> Vec<String> {
 
 #[test]
 fn rotation_shifts_backups_and_drops_the_oldest() {
-    let d = TempDir::new();
-    let f = d.path("a.log");
+    let d = TestDir::new();
+    let f = d.join("a.log");
     let mut log = LogFile::open(&f, 10, 3).unwrap();
     assert!(!log.is_special() && !log.maxbytes_ignored());
     for chunk in [
@@ -64,17 +44,17 @@ fn rotation_shifts_backups_and_drops_the_oldest() {
     }
     // Each write that reaches 10 bytes rotates; a file may exceed maxbytes by one write.
     assert_eq!(read(&f), "5");
-    assert_eq!(read(&d.path("a.log.1")), "4444444444");
-    assert_eq!(read(&d.path("a.log.2")), "333333333333");
-    assert_eq!(read(&d.path("a.log.3")), "2222222222");
+    assert_eq!(read(&d.join("a.log.1")), "4444444444");
+    assert_eq!(read(&d.join("a.log.2")), "333333333333");
+    assert_eq!(read(&d.join("a.log.3")), "2222222222");
     assert_eq!(names(&d), ["a.log", "a.log.1", "a.log.2", "a.log.3"]);
     assert_eq!(log.size(), 1);
 }
 
 #[test]
 fn backups_zero_truncates_and_maxbytes_zero_never_rotates() {
-    let d = TempDir::new();
-    let f = d.path("t.log");
+    let d = TestDir::new();
+    let f = d.join("t.log");
     let mut log = LogFile::open(&f, 10, 0).unwrap();
     log.write(b"123456789");
     assert_eq!(read(&f), "123456789");
@@ -82,7 +62,7 @@ fn backups_zero_truncates_and_maxbytes_zero_never_rotates() {
     assert_eq!(read(&f), "");
     assert_eq!(names(&d), ["t.log"]);
 
-    let g = d.path("n.log");
+    let g = d.join("n.log");
     let mut log = LogFile::open(&g, 0, 5).unwrap();
     for _ in 0..100 {
         log.write(b"0123456789");
@@ -93,29 +73,29 @@ fn backups_zero_truncates_and_maxbytes_zero_never_rotates() {
 
 #[test]
 fn opening_appends_and_size_counts_existing_bytes() {
-    let d = TempDir::new();
-    let f = d.path("e.log");
+    let d = TestDir::new();
+    let f = d.join("e.log");
     fs::write(&f, "12345678").unwrap();
     let mut log = LogFile::open(&f, 10, 1).unwrap();
     assert_eq!(log.size(), 8);
     log.write(b"9");
     assert_eq!(read(&f), "123456789");
     log.write(b"0");
-    assert_eq!(read(&d.path("e.log.1")), "1234567890");
+    assert_eq!(read(&d.join("e.log.1")), "1234567890");
     assert_eq!(read(&f), "");
 }
 
 #[test]
 fn reopen_recreates_a_renamed_or_deleted_file() {
-    let d = TempDir::new();
-    let f = d.path("r.log");
+    let d = TestDir::new();
+    let f = d.join("r.log");
     let mut log = LogFile::open(&f, 0, 0).unwrap();
     log.write(b"a");
-    fs::rename(&f, d.path("r.log.old")).unwrap();
+    fs::rename(&f, d.join("r.log.old")).unwrap();
     log.write(b"b"); // still the old file until reopened
     log.reopen().unwrap();
     log.write(b"c");
-    assert_eq!(read(&d.path("r.log.old")), "ab");
+    assert_eq!(read(&d.join("r.log.old")), "ab");
     assert_eq!(read(&f), "c");
 
     fs::remove_file(&f).unwrap();
@@ -126,14 +106,14 @@ fn reopen_recreates_a_renamed_or_deleted_file() {
 
 #[test]
 fn clear_deletes_current_file_and_keeps_backups() {
-    let d = TempDir::new();
-    let f = d.path("c.log");
+    let d = TestDir::new();
+    let f = d.join("c.log");
     let mut log = LogFile::open(&f, 4, 2).unwrap();
     log.write(b"1234");
     log.write(b"56");
     log.clear().unwrap();
     assert_eq!(read(&f), "");
-    assert_eq!(read(&d.path("c.log.1")), "1234");
+    assert_eq!(read(&d.join("c.log.1")), "1234");
     assert_eq!(log.size(), 0);
     log.write(b"x");
     assert_eq!(read(&f), "x");
@@ -141,13 +121,13 @@ fn clear_deletes_current_file_and_keeps_backups() {
 
 #[test]
 fn private_mode_survives_rotation() {
-    let d = TempDir::new();
-    let f = d.path("p.log");
+    let d = TestDir::new();
+    let f = d.join("p.log");
     let mut log = LogFile::open_with_mode(&f, 2, 1, 0o600).unwrap();
     let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&f), 0o600);
     log.write(b"12");
-    assert_eq!(mode(&d.path("p.log.1")), 0o600);
+    assert_eq!(mode(&d.join("p.log.1")), 0o600);
     assert_eq!(mode(&f), 0o600);
 }
 
@@ -196,8 +176,8 @@ fn drain(r: &mut fs::File) -> usize {
 
 #[test]
 fn fifo_is_special_never_rotated_and_never_blocks() {
-    let d = TempDir::new();
-    let p = d.path("fifo");
+    let d = TestDir::new();
+    let p = d.join("fifo");
     mkfifo(&p);
     // No reader: opening fails instead of blocking.
     let e = LogFile::open(&p, 0, 0).unwrap_err();
@@ -251,8 +231,8 @@ fn device_full_drops_and_counts() {
 
 #[test]
 fn missing_directory_fails_then_resumes() {
-    let d = TempDir::new();
-    let sub = d.path("sub");
+    let d = TestDir::new();
+    let sub = d.join("sub");
     fs::create_dir(&sub).unwrap();
     let f = sub.join("m.log");
     let mut log = LogFile::open(&f, 0, 0).unwrap();
@@ -272,18 +252,18 @@ fn missing_directory_fails_then_resumes() {
 
 #[test]
 fn failed_rename_reports_once_and_keeps_data() {
-    let d = TempDir::new();
-    let f = d.path("x.log");
+    let d = TestDir::new();
+    let f = d.join("x.log");
     // A non-empty directory where the backup must go: rename(x.log, x.log.1) fails.
-    fs::create_dir_all(d.path("x.log.1/inner")).unwrap();
+    fs::create_dir_all(d.join("x.log.1/inner")).unwrap();
     let mut log = LogFile::open(&f, 3, 1).unwrap();
     let ev = log.write(b"abc");
     assert_eq!(ev.len(), 1);
     assert!(matches!(ev[0], LogEvent::RotateFailed { .. }), "{ev:?}");
     assert_eq!(log.write(b"def"), vec![]);
     assert_eq!(read(&f), "abcdef");
-    fs::remove_dir_all(d.path("x.log.1")).unwrap();
+    fs::remove_dir_all(d.join("x.log.1")).unwrap();
     assert_eq!(log.write(b"g"), vec![]);
-    assert_eq!(read(&d.path("x.log.1")), "abcdefg");
+    assert_eq!(read(&d.join("x.log.1")), "abcdefg");
     assert_eq!(read(&f), "");
 }

@@ -12,38 +12,13 @@ fn page(name: &str) -> String {
 #[test]
 fn supervisord_page_lists_every_option() {
     let man = page("supervisord.8");
-    for opt in [
-        "--configuration",
-        "--nodaemon",
-        "--silent",
-        "--help",
-        "--version",
-        "--user",
-        "--umask",
-        "--directory",
-        "--logfile",
-        "--logfile_maxbytes",
-        "--logfile_backups",
-        "--loglevel",
-        "--pidfile",
-        "--identifier",
-        "--childlogdir",
-        "--nocleanup",
-        "--minfds",
-        "--minprocs",
-        "--strip_ansi",
-        "--profile_options",
-        "--check-config",
-        "--json",
-    ] {
-        assert!(man.contains(opt), "supervisord.8 lacks {opt}");
-    }
-    // The usage text lists the same long options.
+    // Every long option of the usage text (which the CLI tests check against the parser).
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_supervisord"))
         .arg("-h")
         .output()
         .unwrap();
     let usage = String::from_utf8_lossy(&out.stdout);
+    let mut checked = 0;
     for word in usage.split_whitespace().filter(|w| w.starts_with("--")) {
         let opt = word
             .trim_end_matches([',', ']', ')', ':'])
@@ -51,7 +26,12 @@ fn supervisord_page_lists_every_option() {
             .next()
             .unwrap();
         assert!(man.contains(opt), "supervisord.8 lacks {opt} from -h");
+        checked += 1;
     }
+    assert!(
+        checked >= 20,
+        "the usage text lists the options ({checked} found)"
+    );
 }
 
 #[test]
