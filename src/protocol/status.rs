@@ -51,36 +51,6 @@ pub fn split_namespec(spec: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Python's `str(timedelta(seconds=secs))` for whole seconds: `0:00:13`, `1 day, 2:03:04`,
-/// `3 days, 0:00:01`. Negative values (the clock was set back) read as `0:00:00`.
-pub fn uptime_text(secs: i64) -> String {
-    let secs = secs.max(0);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let hms = format!("{}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60);
-    match days {
-        0 => hms,
-        1 => format!("1 day, {hms}"),
-        d => format!("{d} days, {hms}"),
-    }
-}
-
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// The stop time as `%b %d %I:%M %p` (`Nov 23 06:59 PM`) from broken-down local time:
-/// `month` 1..=12, `day` 1..=31, `hour` 0..=23, `minute` 0..=59.
-pub fn stop_time_text(month: u32, day: u32, hour: u32, minute: u32) -> String {
-    let mon = MONTHS[(month.clamp(1, 12) - 1) as usize];
-    let (h12, ampm) = match hour % 24 {
-        0 => (12, "AM"),
-        h @ 1..=11 => (h, "AM"),
-        12 => (12, "PM"),
-        h => (h - 12, "PM"),
-    };
-    format!("{mon} {day:02} {h12:02}:{minute:02} {ampm}")
-}
-
 /// What the description column needs from a process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DescribeInput<'a> {
@@ -92,7 +62,7 @@ pub struct DescribeInput<'a> {
     pub pid: u32,
     /// Wall-clock seconds since the process started (RUNNING only).
     pub uptime_secs: i64,
-    /// The stop time already formatted with [`stop_time_text`], or `None` when the process
+    /// The stop time already formatted with [`crate::time::stop_time`], or `None` when the process
     /// was never started.
     pub stop_time: Option<&'a str>,
     /// The last spawn error, empty when none.
@@ -104,7 +74,12 @@ pub struct DescribeInput<'a> {
 /// BACKOFF/FATAL the spawn error or `unknown error (try "tail NAME")`; otherwise empty.
 pub fn describe(d: &DescribeInput<'_>) -> String {
     match d.state_name {
-        "RUNNING" => format!("pid {}, uptime {}", d.pid, uptime_text(d.uptime_secs)),
+        // A negative uptime (the clock was set back) reads as 0:00:00, as the reference.
+        "RUNNING" => format!(
+            "pid {}, uptime {}",
+            d.pid,
+            crate::time::uptime(d.uptime_secs.max(0) as u64)
+        ),
         "BACKOFF" | "FATAL" if d.spawnerr.is_empty() => {
             format!("unknown error (try \"tail {}\")", d.name)
         }
@@ -225,31 +200,6 @@ mod tests {
         assert_eq!(split_namespec("g:*"), ("g", None));
         assert_eq!(split_namespec("g:"), ("g", None));
         assert_eq!(split_namespec("g:p:q"), ("g", Some("p:q")));
-    }
-
-    #[test]
-    fn uptime_like_python_timedelta() {
-        let cases = [
-            (0, "0:00:00"),
-            (13, "0:00:13"),
-            (3599, "0:59:59"),
-            (36_000, "10:00:00"),
-            (86_399, "23:59:59"),
-            (86_400 + 7384, "1 day, 2:03:04"),
-            (3 * 86_400 + 1, "3 days, 0:00:01"),
-            (-5, "0:00:00"),
-        ];
-        for (s, want) in cases {
-            assert_eq!(uptime_text(s), want, "{s}");
-        }
-    }
-
-    #[test]
-    fn stop_time_like_strftime() {
-        assert_eq!(stop_time_text(11, 23, 18, 59), "Nov 23 06:59 PM");
-        assert_eq!(stop_time_text(1, 5, 0, 7), "Jan 05 12:07 AM");
-        assert_eq!(stop_time_text(12, 31, 12, 0), "Dec 31 12:00 PM");
-        assert_eq!(stop_time_text(6, 1, 11, 30), "Jun 01 11:30 AM");
     }
 
     #[test]
