@@ -10,15 +10,6 @@ use std::path::PathBuf;
 
 use supervisor::logfile::{clear_auto_logs, create_auto_log, is_auto_log_name};
 
-fn listing(d: &TestDir) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(&d.path)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn names_have_the_reference_shape() {
     let d = TestDir::new();
@@ -63,7 +54,7 @@ fn cleanup_removes_matching_files_and_backups_only() {
     assert_eq!(clear_auto_logs(&d.path, "supervisor"), Vec::<String>::new());
     let mut want: Vec<String> = keep.iter().map(|s| s.to_string()).collect();
     want.sort();
-    assert_eq!(listing(&d), want);
+    assert_eq!(d.listing(), want);
 }
 
 #[test]

@@ -15,15 +15,6 @@ fn read(p: &Path) -> String {
     fs::read_to_string(p).unwrap_or_else(|_| "<missing>".into())
 }
 
-fn names(d: &TestDir) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(&d.path)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn rotation_shifts_backups_and_drops_the_oldest() {
     let d = TestDir::new();
@@ -47,7 +38,7 @@ fn rotation_shifts_backups_and_drops_the_oldest() {
     assert_eq!(read(&d.join("a.log.1")), "4444444444");
     assert_eq!(read(&d.join("a.log.2")), "333333333333");
     assert_eq!(read(&d.join("a.log.3")), "2222222222");
-    assert_eq!(names(&d), ["a.log", "a.log.1", "a.log.2", "a.log.3"]);
+    assert_eq!(d.listing(), ["a.log", "a.log.1", "a.log.2", "a.log.3"]);
     assert_eq!(log.size(), 1);
 }
 
@@ -60,7 +51,7 @@ fn backups_zero_truncates_and_maxbytes_zero_never_rotates() {
     assert_eq!(read(&f), "123456789");
     log.write(b"0");
     assert_eq!(read(&f), "");
-    assert_eq!(names(&d), ["t.log"]);
+    assert_eq!(d.listing(), ["t.log"]);
 
     let g = d.join("n.log");
     let mut log = LogFile::open(&g, 0, 5).unwrap();
@@ -68,7 +59,7 @@ fn backups_zero_truncates_and_maxbytes_zero_never_rotates() {
         log.write(b"0123456789");
     }
     assert_eq!(log.size(), 1000);
-    assert_eq!(names(&d), ["n.log", "t.log"]);
+    assert_eq!(d.listing(), ["n.log", "t.log"]);
 }
 
 #[test]
@@ -188,7 +179,7 @@ fn fifo_is_special_never_rotated_and_never_blocks() {
     assert!(log.is_special() && log.maxbytes_ignored());
     assert_eq!(log.write(b"0123456789abc"), vec![]);
     assert_eq!(drain(&mut reader), 13);
-    assert_eq!(names(&d), ["fifo"]);
+    assert_eq!(d.listing(), ["fifo"]);
 
     // Fill the pipe: the first short write starts failing (EAGAIN), data is dropped.
     let chunk = vec![b'x'; 65536];

@@ -14,7 +14,7 @@ use crate::daemon::procs::SlotId;
 use crate::logfile::tail::{read_log, ReadLogError};
 use crate::process::machine::{Input, Outcome as MOutcome};
 use crate::process::order::{Step, StopSequencer};
-use crate::process::spawn::{resolve_command, CommandErrorKind, SpawnContext};
+use crate::process::spawn::{resolve_command, CommandErrorKind};
 use crate::process::state::State;
 use crate::protocol::fault::{Fault, Outcome};
 use crate::protocol::request::{Channel, Request, TailMode};
@@ -333,14 +333,7 @@ impl Daemon {
             return Some(Fault::Failed);
         }
         let cfg = slot.cfg().clone();
-        let ctx = SpawnContext {
-            daemon_env: &self.env,
-            serverurl: self.config.serverurl.as_deref(),
-            euid: self.identity.euid,
-            egid: self.identity.egid,
-            daemon_groups: &self.identity.groups,
-            user_groups: &[],
-        };
+        let ctx = self.spawn_context(&[]);
         if let Err(e) = resolve_command(&cfg, &ctx) {
             return Some(match e.kind {
                 CommandErrorKind::NotFound => Fault::NoFile,

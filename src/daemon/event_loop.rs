@@ -259,13 +259,7 @@ impl Daemon {
     /// Closes the output pipes of a slot that is being removed.
     pub(crate) fn close_slot_channels(&mut self, slot: SlotId) {
         self.drain_slot(slot);
-        let keys: Vec<usize> = self
-            .channels
-            .iter()
-            .filter(|(_, c)| c.slot == slot)
-            .map(|(k, _)| *k)
-            .collect();
-        for k in keys {
+        for k in self.slot_channel_keys(slot) {
             self.close_channel(k);
         }
     }
@@ -329,10 +323,9 @@ impl Daemon {
     }
 
     fn spawn(&mut self, id: SlotId, now: Mono) {
-        let Some(slot) = self.procs.get_mut(id) else {
+        let Some(cfg) = self.procs.get(id).map(|s| s.cfg().clone()) else {
             return;
         };
-        let cfg = slot.cfg().clone();
         let user_groups = match (&cfg.user, cfg.uid, cfg.gid) {
             (Some(_), Some(uid), Some(gid)) => sys::user::user_by_uid(uid)
                 .ok()
@@ -341,20 +334,16 @@ impl Daemon {
                 .unwrap_or_else(|| vec![gid]),
             _ => Vec::new(),
         };
-        let ctx = SpawnContext {
-            daemon_env: &self.env,
-            serverurl: self.config.serverurl.as_deref(),
-            euid: self.identity.euid,
-            egid: self.identity.egid,
-            daemon_groups: &self.identity.groups,
-            user_groups: &user_groups,
-        };
+        let ctx = self.spawn_context(&user_groups);
         let plan = match build_plan(&cfg, &ctx) {
             Ok(p) => p,
             Err(message) => {
                 self.feed(id, Input::SpawnFailed { message }, now);
                 return;
             }
+        };
+        let Some(slot) = self.procs.get_mut(id) else {
+            return;
         };
         for (level, msg) in output::open_logs(slot) {
             self.logger.log(level, &msg);
@@ -386,6 +375,18 @@ impl Daemon {
         }
         self.procs.set_pid(id, pid);
         self.feed(id, Input::Spawned { pid }, now);
+    }
+
+    /// What spawn planning needs to know about the daemon.
+    pub(crate) fn spawn_context<'a>(&'a self, user_groups: &'a [u32]) -> SpawnContext<'a> {
+        SpawnContext {
+            daemon_env: &self.env,
+            serverurl: self.config.serverurl.as_deref(),
+            euid: self.identity.euid,
+            egid: self.identity.egid,
+            daemon_groups: &self.identity.groups,
+            user_groups,
+        }
     }
 
     fn watch_channel(&mut self, fd: OwnedFd, slot: SlotId, stream: Stream) {
@@ -464,16 +465,19 @@ impl Daemon {
         }
     }
 
-    /// Reads everything already in the pipes of `slot` (the child is dead: whatever it wrote
-    /// is in the pipe now), so its output is logged before its exit.
-    fn drain_slot(&mut self, slot: SlotId) {
-        let keys: Vec<usize> = self
-            .channels
+    /// Poll keys of the output pipes of `slot`.
+    fn slot_channel_keys(&self, slot: SlotId) -> Vec<usize> {
+        self.channels
             .iter()
             .filter(|(_, c)| c.slot == slot)
             .map(|(k, _)| *k)
-            .collect();
-        for key in keys {
+            .collect()
+    }
+
+    /// Reads everything already in the pipes of `slot` (the child is dead: whatever it wrote
+    /// is in the pipe now), so its output is logged before its exit.
+    fn drain_slot(&mut self, slot: SlotId) {
+        for key in self.slot_channel_keys(slot) {
             // Bounded: a grandchild that keeps the pipe open and writes forever is left to
             // the normal loop after this many reads.
             for _ in 0..1024 {

@@ -37,6 +37,16 @@ impl TestDir {
         p
     }
 
+    /// The names of the files in the dir, sorted.
+    pub fn listing(&self) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(&self.path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
     /// The dir as a string, for config templates.
     pub fn s(&self) -> String {
         self.path.display().to_string()
