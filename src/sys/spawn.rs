@@ -305,8 +305,8 @@ fn prepare(plan: &SpawnPlan, stdio: [RawFd; 3], status: RawFd) -> Prepared<'_> {
     }
 }
 
-/// Forks with every signal blocked; the child runs [`child_main`] and never returns.
-/// Returns the pid, or `-errno` when fork failed.
+/// Starts the child with every signal blocked; it runs [`child_main`] and never returns.
+/// Returns the pid, or `-errno` when clone failed.
 fn fork_with_signals_blocked(prep: &Prepared<'_>) -> i32 {
     // SAFETY: sigset_t is plain data; all-zero is a valid value that sigfillset overwrites.
     let mut all: libc::sigset_t = unsafe { std::mem::zeroed() };
@@ -317,12 +317,7 @@ fn fork_with_signals_blocked(prep: &Prepared<'_>) -> i32 {
         libc::sigfillset(&mut all);
         libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
     }
-    // SAFETY: fork has no memory preconditions. The child branch only calls
-    // async-signal-safe functions (see child_main) and ends in execve or _exit.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        child_main(prep);
-    }
+    let pid = clone_vfork(prep);
     let errno = super::last_errno();
     // SAFETY: restores the mask saved above from a live sigset_t.
     unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, ptr::null_mut()) };
@@ -331,6 +326,45 @@ fn fork_with_signals_blocked(prep: &Prepared<'_>) -> i32 {
     } else {
         pid
     }
+}
+
+/// Stack of the child between clone and execve: child_main's frames plus a 2 KiB getdents
+/// buffer need far less; the rest is margin.
+const CHILD_STACK: usize = 128 * 1024;
+
+/// The child's entry point on its own stack.
+extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `arg` is the `&Prepared` the parent passed to clone; with CLONE_VFORK the parent
+    // is suspended (and the value alive) until this child calls execve or _exit.
+    let p = unsafe { &*(arg as *const Prepared<'_>) };
+    child_main(p)
+}
+
+/// Starts the child the way posix_spawn does: `clone(CLONE_VM | CLONE_VFORK)` shares our
+/// memory instead of copying the page tables (the cost of fork that grows with the daemon),
+/// and suspends us until the child has exec'd or exited. Returns the pid or -1.
+fn clone_vfork(prep: &Prepared<'_>) -> i32 {
+    let mut stack = vec![0u8; CHILD_STACK];
+    // SAFETY: one past the end of the allocation, which is where a downward-growing stack
+    // starts; it is only used as the child's stack pointer, aligned down to 16 bytes below.
+    let top = unsafe { stack.as_mut_ptr().add(CHILD_STACK) };
+    let top = ((top as usize) & !15) as *mut libc::c_void;
+    // SAFETY: the child runs child_entry on `stack`, which outlives it: CLONE_VFORK keeps us
+    // suspended until the child execs or exits. The child shares our memory but writes only
+    // to its own stack, to file descriptors and, through libc, to errno (we are suspended and
+    // read errno only when clone failed); all signals are blocked around this call, so no
+    // handler of ours can run on the shared memory, and without CLONE_SIGHAND the child's
+    // resetting of dispositions does not touch ours.
+    let pid = unsafe {
+        libc::clone(
+            child_entry,
+            top,
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            prep as *const Prepared<'_> as *mut libc::c_void,
+        )
+    };
+    drop(stack);
+    pid
 }
 
 /// Reads the status pipe to EOF: nothing means exec succeeded.
@@ -370,16 +404,18 @@ fn child_main(p: &Prepared<'_>) -> ! {
         fail(p, Stage::Setuid, Some(line), false);
     }
     if let Some((uid, gid, groups)) = p.user {
+        // Raw syscalls, not libc's wrappers: those may try to apply the change to every
+        // thread of the process (setxid broadcast), and this child shares our memory.
         // SAFETY: `groups` is a live slice of gid_t; its length is passed with it.
-        if unsafe { libc::setgroups(groups.len(), groups.as_ptr()) } != 0 {
+        if unsafe { libc::syscall(libc::SYS_setgroups, groups.len(), groups.as_ptr()) } != 0 {
             fail(p, Stage::Setgroups, Some(&p.msg_setgroups), false);
         }
         // SAFETY: plain integer argument.
-        if unsafe { libc::setgid(gid) } != 0 {
+        if unsafe { libc::syscall(libc::SYS_setgid, gid) } != 0 {
             fail(p, Stage::Setgid, Some(&p.msg_setgid), false);
         }
         // SAFETY: plain integer argument.
-        if unsafe { libc::setuid(uid) } != 0 {
+        if unsafe { libc::syscall(libc::SYS_setuid, uid) } != 0 {
             fail(p, Stage::Setuid, Some(&p.msg_setuid), true);
         }
     }
