@@ -425,9 +425,13 @@ impl Controller {
             output("");
             return false;
         };
-        // Echo cannot be turned off without termios; the reference also falls back to an
-        // echoing prompt when it has no terminal.
-        let Input::Line(pass) = input::read_line("Password:") else {
+        // Like getpass: no echo on a terminal (and an echoing prompt when there is none).
+        let echo_was_on = crate::sys::term::set_echo(0, false).unwrap_or(false);
+        let pass = input::read_line("Password:");
+        if echo_was_on {
+            let _ = crate::sys::term::set_echo(0, true);
+        }
+        let Input::Line(pass) = pass else {
             output("");
             return false;
         };

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod proc;
 pub mod random;
 pub mod spawn;
+pub mod term;
 pub mod user;
 
 pub use clock::{hostname, localtime, wall_clock_ms};
