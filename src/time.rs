@@ -32,6 +32,11 @@ impl Mono {
         Mono(self.0.saturating_add(d.as_millis() as u64))
     }
 
+    /// `self + ms` milliseconds, saturating.
+    pub fn plus_ms(self, ms: u64) -> Mono {
+        Mono(self.0.saturating_add(ms))
+    }
+
     /// `self + secs` seconds, saturating.
     pub fn plus_secs(self, secs: u64) -> Mono {
         Mono(self.0.saturating_add(secs.saturating_mul(1000)))

@@ -174,6 +174,7 @@ impl Daemon {
         loop {
             let now = Mono::now();
             self.fire_deadlines(now);
+            self.unpark_channels(now);
             if let Some(exit) = self.advance_stop(now) {
                 return exit;
             }
@@ -398,7 +399,7 @@ impl Daemon {
                 .critical(&format!("cannot watch {} pipe: {e}", stream.name()));
             return;
         }
-        self.channels.insert(key, Channel { file, slot, stream });
+        self.channels.insert(key, Channel::new(file, slot, stream));
     }
 
     /// Watches a child's close-on-exec status pipe: EOF means it exec'd; otherwise the child
@@ -444,11 +445,26 @@ impl Daemon {
     }
 
     fn read_channel(&mut self, key: usize) {
-        let Some(ch) = self.channels.get(&key) else {
+        let now = Mono::now();
+        let Some(ch) = self.channels.get_mut(&key) else {
             return;
         };
+        if ch.parked_until.is_none()
+            && ch.should_park(now)
+            && self
+                .reactor
+                .modify(ch.file.as_fd(), key, Interest::NONE)
+                .is_ok()
+        {
+            // On a grid shared by all pipes, so every parked pipe is read in one wake-up.
+            let grid = output::BATCH_MS;
+            ch.parked_until = Some(Mono((now.0 / grid + 1) * grid));
+            return;
+        }
         match output::read_once(&ch.file, &mut self.buf) {
             ReadResult::Data(n) => {
+                ch.last_read = now;
+                ch.last_len = n;
                 let (slot_id, stream) = (ch.slot, ch.stream);
                 if let Some(slot) = self.procs.get_mut(slot_id) {
                     output::deliver(slot, stream, &self.buf[..n], &mut self.logger, &self.syslog);
@@ -456,6 +472,24 @@ impl Daemon {
             }
             ReadResult::Empty => {}
             ReadResult::Eof => self.close_channel(key),
+        }
+    }
+
+    /// Puts parked pipes whose time is up back in the poll set and reads them.
+    fn unpark_channels(&mut self, now: Mono) {
+        let due: Vec<usize> = self
+            .channels
+            .iter()
+            .filter(|(_, c)| c.parked_until.is_some_and(|t| t <= now))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in due {
+            if let Some(ch) = self.channels.get_mut(&key) {
+                ch.parked_until = None;
+                ch.last_read = Mono::default();
+                let _ = self.reactor.modify(ch.file.as_fd(), key, Interest::READ);
+            }
+            self.read_channel(key);
         }
     }
 
@@ -547,6 +581,7 @@ impl Daemon {
             .filter_map(|(_, s)| s.machine.deadline())
             .chain(self.next_wait_log)
             .chain(self.next_stop_report())
+            .chain(self.channels.values().filter_map(|c| c.parked_until))
             .chain(self.control.next_deadline())
             .chain(self.next_follow)
             .min()

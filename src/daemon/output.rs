@@ -11,6 +11,7 @@ use crate::daemon::procs::{Slot, Stream};
 use crate::logfile::activity::Logger;
 use crate::logfile::syslog::Syslog;
 use crate::logfile::writer::{LogEvent, LogFile};
+use crate::time::Mono;
 
 /// Bytes read from one pipe per wake-up. Large enough that a fast writer costs one read and
 /// one write per wake-up; bounded so one chatty child cannot starve the others.
@@ -25,7 +26,44 @@ pub struct Channel {
     pub slot: usize,
     /// Which stream.
     pub stream: Stream,
+    /// When it was last read, and how much that read got: a child that trickles small
+    /// writes is read in batches (see [`BATCH_MS`]).
+    pub last_read: Mono,
+    /// Bytes of the last read.
+    pub last_len: usize,
+    /// Out of the poll set until this time, so small writes pile up in the pipe.
+    pub parked_until: Option<Mono>,
 }
+
+impl Channel {
+    /// A channel that has not been read yet.
+    pub fn new(file: File, slot: usize, stream: Stream) -> Channel {
+        Channel {
+            file,
+            slot,
+            stream,
+            last_read: Mono::default(),
+            last_len: 0,
+            parked_until: None,
+        }
+    }
+
+    /// Whether a readable pipe should wait before being read: the previous read was recent
+    /// and small, so the child writes lines one by one. Reading each line as it comes costs a
+    /// wake-up, a read and a write per line; waiting turns many of those into one, while a
+    /// fast writer (big reads) is never delayed.
+    pub fn should_park(&self, now: Mono) -> bool {
+        self.last_len < BATCH_SMALL
+            && now < self.last_read.plus_ms(BATCH_MS)
+            // A fast writer can produce one small read too: what is waiting now tells.
+            && crate::sys::fd::bytes_readable(&self.file).is_ok_and(|n| n < BATCH_SMALL)
+    }
+}
+
+/// How long a trickling pipe is left to fill before it is read again.
+pub const BATCH_MS: u64 = 50;
+/// A read below this size counts as a trickle.
+const BATCH_SMALL: usize = 4096;
 
 /// What one read gave.
 #[derive(Debug, PartialEq, Eq)]
@@ -142,5 +180,47 @@ fn report(logger: &mut Logger, name: &str, stream: Stream, file: &LogFile, ev: L
             "could not rotate {} log of '{name}' ({path}): {errno_name}",
             stream.name()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn channel() -> (Channel, File) {
+        let (r, w) = crate::sys::pipe().unwrap();
+        (
+            Channel::new(File::from(r), 0, Stream::Stdout),
+            File::from(w),
+        )
+    }
+
+    #[test]
+    fn only_a_recent_small_trickle_is_parked() {
+        let now = Mono::from_secs(100);
+        let (mut ch, mut w) = channel();
+        ch.last_read = now;
+        ch.last_len = 80;
+        w.write_all(b"one line\n").unwrap();
+        assert!(
+            ch.should_park(now.plus_ms(1)),
+            "a line right after a line waits"
+        );
+        assert!(
+            !ch.should_park(now.plus_ms(BATCH_MS)),
+            "not after the batching time"
+        );
+        ch.last_len = 64 * 1024;
+        assert!(
+            !ch.should_park(now.plus_ms(1)),
+            "a fast writer is never delayed"
+        );
+        ch.last_len = 80;
+        w.write_all(&[b'x'; BATCH_SMALL]).unwrap();
+        assert!(
+            !ch.should_park(now.plus_ms(1)),
+            "a pipe that holds a lot is read now"
+        );
     }
 }

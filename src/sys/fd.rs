@@ -22,6 +22,14 @@ pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok(ends)
 }
 
+/// Bytes waiting to be read in a pipe or socket (FIONREAD).
+pub fn bytes_readable(fd: impl AsFd) -> io::Result<usize> {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int through the pointer, which points at `n`.
+    cvt(unsafe { libc::ioctl(fd.as_fd().as_raw_fd(), libc::FIONREAD, &mut n) })?;
+    Ok(n.max(0) as usize)
+}
+
 /// Sets `O_NONBLOCK` on the open file description behind `fd`.
 pub fn set_nonblocking(fd: impl AsFd) -> io::Result<()> {
     set_status_flag(fd.as_fd().as_raw_fd(), libc::O_NONBLOCK, true)
