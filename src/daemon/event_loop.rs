@@ -10,7 +10,7 @@ use std::io::Read;
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::Duration;
 
-use crate::config::model::{Config, LogLevel};
+use crate::config::model::Config;
 use crate::daemon::commands::{Wait, FOLLOW_POLL_MS};
 use crate::daemon::control::Control;
 use crate::daemon::output::{self, Channel, ReadResult, READ_CHUNK};
@@ -701,10 +701,5 @@ impl Daemon {
         }
         self.stopper = Some(seq);
         None
-    }
-
-    /// Logs at `level` (for modules that only hold the daemon).
-    pub fn log(&mut self, level: LogLevel, msg: &str) {
-        self.logger.log(level, msg);
     }
 }

@@ -158,15 +158,13 @@ impl Procs {
     }
 
     /// Removes every process of group `name` (they must be stopped) and the group itself.
-    pub fn remove_group(&mut self, name: &str) -> Vec<Slot> {
+    pub fn remove_group(&mut self, name: &str) {
         self.groups.retain(|g| g.name != name);
-        let mut out = Vec::new();
         for s in self.slots.iter_mut() {
             if s.as_ref().is_some_and(|s| s.group == name) {
-                out.extend(s.take());
+                *s = None;
             }
         }
-        out
     }
 
     /// The slot, if it exists.
