@@ -456,9 +456,7 @@ impl Daemon {
                 .modify(ch.file.as_fd(), key, Interest::NONE)
                 .is_ok()
         {
-            // On a grid shared by all pipes, so every parked pipe is read in one wake-up.
-            let grid = output::BATCH_MS;
-            ch.parked_until = Some(Mono((now.0 / grid + 1) * grid));
+            ch.parked_until = Some(output::next_batch(now));
             return;
         }
         match output::read_once(&ch.file, &mut self.buf) {
@@ -475,7 +473,10 @@ impl Daemon {
         }
     }
 
-    /// Puts parked pipes whose time is up back in the poll set and reads them.
+    /// Reads every parked pipe whose time is up, all in this one wake-up. A pipe that still
+    /// trickles stays parked for the next batch without touching the poll set (a read and a
+    /// write per batch, nothing per line); one that went quiet, or filled up like a fast
+    /// writer, goes back to the poll set and is read as soon as it is readable.
     fn unpark_channels(&mut self, now: Mono) {
         let due: Vec<usize> = self
             .channels
@@ -484,12 +485,33 @@ impl Daemon {
             .map(|(k, _)| *k)
             .collect();
         for key in due {
-            if let Some(ch) = self.channels.get_mut(&key) {
+            let Some(ch) = self.channels.get_mut(&key) else {
+                continue;
+            };
+            let result = output::read_once(&ch.file, &mut self.buf);
+            let stay = ch.after_batch(&result, now);
+            if stay {
+                ch.parked_until = Some(output::next_batch(now));
+            } else {
                 ch.parked_until = None;
-                ch.last_read = Mono::default();
                 let _ = self.reactor.modify(ch.file.as_fd(), key, Interest::READ);
             }
-            self.read_channel(key);
+            match result {
+                ReadResult::Data(n) => {
+                    let (slot_id, stream) = (ch.slot, ch.stream);
+                    if let Some(slot) = self.procs.get_mut(slot_id) {
+                        output::deliver(
+                            slot,
+                            stream,
+                            &self.buf[..n],
+                            &mut self.logger,
+                            &self.syslog,
+                        );
+                    }
+                }
+                ReadResult::Empty => {}
+                ReadResult::Eof => self.close_channel(key),
+            }
         }
     }
 

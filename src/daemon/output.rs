@@ -58,12 +58,40 @@ impl Channel {
             // A fast writer can produce one small read too: what is waiting now tells.
             && crate::sys::fd::bytes_readable(&self.file).is_ok_and(|n| n < BATCH_SMALL)
     }
+
+    /// Records what a batch read of a parked pipe gave; true when the pipe stays parked for
+    /// the next batch. A pipe that went quiet or filled like a fast writer goes back to the
+    /// poll set: a quiet one costs nothing there, a fast one must not wait.
+    pub fn after_batch(&mut self, result: &ReadResult, now: Mono) -> bool {
+        match *result {
+            ReadResult::Data(n) => {
+                self.last_read = now;
+                self.last_len = n;
+                n < BATCH_UNPARK
+            }
+            ReadResult::Empty => {
+                // The next line is read when it comes; batching starts again after it.
+                self.last_read = Mono::default();
+                false
+            }
+            ReadResult::Eof => false,
+        }
+    }
 }
 
 /// How long a trickling pipe is left to fill before it is read again.
 pub const BATCH_MS: u64 = 50;
 /// A read below this size counts as a trickle.
 const BATCH_SMALL: usize = 4096;
+/// A parked pipe that gave this much in one batch is a fast writer: back to the poll set
+/// before its pipe (64 KiB) fills and blocks it.
+pub const BATCH_UNPARK: usize = 16 * 1024;
+
+/// When parked pipes are read next: on a grid shared by all pipes, so every parked pipe is
+/// read in the same wake-up.
+pub fn next_batch(now: Mono) -> Mono {
+    Mono((now.0 / BATCH_MS + 1) * BATCH_MS)
+}
 
 /// What one read gave.
 #[derive(Debug, PartialEq, Eq)]
@@ -222,5 +250,31 @@ mod tests {
             !ch.should_park(now.plus_ms(1)),
             "a pipe that holds a lot is read now"
         );
+    }
+
+    #[test]
+    fn a_parked_pipe_stays_parked_while_it_trickles() {
+        let now = Mono::from_secs(100);
+        let (mut ch, _w) = channel();
+        assert!(ch.after_batch(&ReadResult::Data(8000), now));
+        assert_eq!((ch.last_read, ch.last_len), (now, 8000));
+        assert!(
+            !ch.after_batch(&ReadResult::Data(BATCH_UNPARK), now),
+            "a fast writer goes back to the poll set"
+        );
+        assert!(!ch.after_batch(&ReadResult::Empty, now), "a quiet pipe too");
+        assert!(
+            !ch.should_park(now.plus_ms(1)),
+            "and its next line is read at once"
+        );
+        assert!(!ch.after_batch(&ReadResult::Eof, now));
+    }
+
+    #[test]
+    fn batches_share_one_grid() {
+        let a = next_batch(Mono(1_000_001));
+        assert_eq!(a, next_batch(Mono(1_000_049)));
+        assert_eq!(a.0 % BATCH_MS, 0);
+        assert!(a > Mono(1_000_049));
     }
 }
