@@ -263,3 +263,55 @@ fn failed_user_switch_reports_setuid_line() {
          supervisor: child process was not spawned\n"
     );
 }
+
+/// Through LowSlots (the daemon's way): the child starts on our table and keeps only the
+/// descriptors below the slots' limit, so a spawn does not copy or close the daemon's others.
+fn run_with_slots(p: &SpawnPlan, slots: &mut sys::spawn::LowSlots) -> Done {
+    let mut child = sys::spawn::spawn_with_slots(p, "test", slots).unwrap();
+    let status = child.exec_status.take().expect("a status pipe");
+    sys::set_blocking(&status).unwrap();
+    let mut buf = Vec::new();
+    File::from(status).read_to_end(&mut buf).unwrap();
+    child.exec_error = sys::spawn::decode_status(&buf);
+    finish(child)
+}
+
+#[test]
+fn low_slots_spawn_inherits_only_stdio_and_restores_the_slots() {
+    let mut slots = sys::spawn::LowSlots::reserve().unwrap();
+    // Plenty of descriptors of ours above the slots, as a daemon with many programs has.
+    let held: Vec<_> = (0..200).map(|_| sys::pipe().unwrap()).collect();
+    let d = run_with_slots(
+        &plan(
+            "/bin/sh",
+            &["sh", "-c", "ls /proc/self/fd; echo to-err >&2"],
+        ),
+        &mut slots,
+    );
+    assert_eq!(d.exec_error, None);
+    assert_eq!(d.status, WaitStatus::Exited(0));
+    // ls itself opens the directory it lists (one extra number).
+    let fds: Vec<i32> = d
+        .out
+        .split_whitespace()
+        .map(|f| f.parse().unwrap())
+        .collect();
+    assert!(
+        fds.len() <= 4 && fds[..3] == [0, 1, 2],
+        "child fds: {fds:?}"
+    );
+    assert_eq!(d.err, "to-err\n");
+    // Our copies of the child's ends left the slots (else EOF above never came), and the
+    // slots hold /dev/null again, so the next spawn finds them as before.
+    let limit = slots.limit() as i32;
+    for fd in (limit - 4)..limit {
+        let target = std::fs::read_link(format!("/proc/self/fd/{fd}")).unwrap();
+        assert_eq!(target, PathBuf::from("/dev/null"), "slot {fd}");
+    }
+    drop(held);
+    // Child-side failures still come back through the status pipe.
+    let bad = run_with_slots(&plan("/nonexistent/x", &["x"]), &mut slots);
+    assert_eq!(bad.exec_error.map(|e| e.0), Some(Stage::Exec));
+    assert_eq!(bad.status, WaitStatus::Exited(127));
+    assert!(bad.err.contains("couldn't exec"), "{}", bad.err);
+}

@@ -81,6 +81,8 @@ pub struct Daemon {
     pub mood: DaemonMood,
     pub(crate) reactor: Reactor,
     signals: SignalPipe,
+    /// Low descriptor slots that keep a spawn's cost independent of our open descriptors.
+    slots: Option<sys::spawn::LowSlots>,
     syslog: Syslog,
     channels: HashMap<usize, Channel>,
     /// Status pipes of children that have not exec'd yet.
@@ -119,6 +121,7 @@ impl Daemon {
         signals: SignalPipe,
         servers: Vec<Server>,
         reloader: Reloader,
+        slots: Option<sys::spawn::LowSlots>,
     ) -> std::io::Result<Daemon> {
         let reactor = Reactor::new()?;
         reactor.watch(signals.fd(), SIGNAL_KEY, Interest::READ)?;
@@ -134,6 +137,7 @@ impl Daemon {
             mood: DaemonMood::Running,
             reactor,
             signals,
+            slots,
             syslog: Syslog::new(),
             channels: HashMap::new(),
             exec_watch: HashMap::new(),
@@ -153,9 +157,9 @@ impl Daemon {
         })
     }
 
-    /// Gives the signal pipe back (it outlives a restart); closes the control sockets after a
-    /// last flush of pending replies.
-    pub fn into_parts(mut self) -> (SignalPipe, Logger) {
+    /// Gives the signal pipe, the logger and the spawn slots back (they outlive a restart);
+    /// closes the control sockets after a last flush of pending replies.
+    pub fn into_parts(mut self) -> (SignalPipe, Logger, Option<sys::spawn::LowSlots>) {
         self.control.close_all(&self.reactor);
         self.reactor.unwatch(self.signals.fd());
         for (_, ch) in self.channels.drain() {
@@ -164,7 +168,7 @@ impl Daemon {
         for (_, (_, f)) in self.exec_watch.drain() {
             self.reactor.unwatch(f.as_fd());
         }
-        (self.signals, self.logger)
+        (self.signals, self.logger, self.slots)
     }
 
     /// Runs until shutdown or restart.
@@ -349,7 +353,11 @@ impl Daemon {
         for (level, msg) in output::open_logs(slot) {
             self.logger.log(level, &msg);
         }
-        let child = match sys::spawn::spawn_nowait(&plan, &cfg.name) {
+        let started = match self.slots.as_mut() {
+            Some(slots) => sys::spawn::spawn_with_slots(&plan, &cfg.name, slots),
+            None => sys::spawn::spawn_nowait(&plan, &cfg.name),
+        };
+        let child = match started {
             Ok(c) => c,
             Err(e) => {
                 self.feed(

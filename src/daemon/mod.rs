@@ -83,6 +83,14 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
     if options.profile_options.is_some() {
         logger.warn("--profile_options has no effect in this implementation");
     }
+    // First, so the slots get the lowest free descriptor numbers (see LowSlots).
+    let mut slots = match sys::spawn::LowSlots::reserve() {
+        Ok(s) => Some(s),
+        Err(e) => {
+            logger.warn(&format!("could not reserve spawn descriptors: {e}"));
+            None
+        }
+    };
     let mut signals = match SignalPipe::install() {
         Ok(s) => s,
         Err(e) => {
@@ -173,7 +181,8 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         logger.info(&format!("supervisord started with pid {pid}"));
         let reload_opts = options.clone();
         let reloader: event_loop::Reloader = Box::new(move || reload_config(&reload_opts));
-        let mut daemon = match Daemon::new(config, logger, procs, signals, servers, reloader) {
+        let mut daemon = match Daemon::new(config, logger, procs, signals, servers, reloader, slots)
+        {
             Ok(d) => d,
             Err(e) => {
                 ready.failed(&format!("could not start the event loop: {e}"));
@@ -183,9 +192,10 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         ready.ready();
         first = false;
         let exit = daemon.run();
-        let (s, l) = daemon.into_parts();
+        let (s, l, k) = daemon.into_parts();
         signals = s;
         logger = l;
+        slots = k;
         match exit {
             Exit::Shutdown => break,
             Exit::Restart(new_config) => config = *new_config,

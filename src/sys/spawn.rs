@@ -5,7 +5,8 @@
 //! and never allocates, because another thread of the parent (e.g. a test harness) may
 //! have held the allocator lock at the moment of the fork.
 //!
-//! The child's steps, each a [`Stage`]: `setpgid(0, 0)`; every signal disposition back to
+//! The child's steps, each a [`Stage`]: `setpgid(0, 0)`; for the daemon's spawns (through
+//! [`LowSlots`]) a private descriptor table holding only a few low numbers; every signal disposition back to
 //! `SIG_DFL` and an empty mask; the pipes onto fds 0/1/2; every other fd marked
 //! close-on-exec; setgroups/setgid/setuid; chdir; umask; execve. A failure writes the
 //! reference's lines to fd 2 (the stderr log) when fds are already in place, sends
@@ -186,6 +187,9 @@ struct Prepared<'a> {
     stdout: RawFd,
     stderr: RawFd,
     status: RawFd,
+    /// Set when the child starts on our descriptor table (CLONE_FILES): it first makes a
+    /// private copy holding only the descriptors below this number (see [`LowSlots`]).
+    unshare_below: Option<libc::c_uint>,
 }
 
 const NOT_SPAWNED: &[u8] = b"supervisor: child process was not spawned\n";
@@ -206,6 +210,79 @@ pub fn spawn(plan: &SpawnPlan, name: &str) -> Result<Child, SpawnError> {
 /// [`Child::exec_status`] in its poll loop instead of waiting for each child to exec, so
 /// starting hundreds of programs is bounded by fork, not by scheduling each child in turn.
 pub fn spawn_nowait(plan: &SpawnPlan, name: &str) -> Result<Child, SpawnError> {
+    start(plan, name, None)
+}
+
+/// Four descriptor numbers kept low in the daemon's table, holding /dev/null between spawns.
+///
+/// A child started with a copy of the daemon's table inherits every log file and pipe of
+/// every other program, and execve then closes them one by one: the cost of a spawn grew
+/// with the number of programs (a third of the daemon's time starting 500). With these
+/// slots the child's four descriptors are first placed at low numbers, the child is started
+/// *sharing* our table (no copy), and its first step is `close_range(limit, ~0,
+/// CLOSE_RANGE_UNSHARE)`, which gives it a private table holding only the descriptors below
+/// `limit`. Taken by `&mut`, so no two spawns use the slots at once.
+#[derive(Debug)]
+pub struct LowSlots {
+    null: OwnedFd,
+    slots: [OwnedFd; 4],
+    limit: libc::c_uint,
+}
+
+impl LowSlots {
+    /// Reserves the slots: the lowest free numbers from 3 up, so call it before the daemon
+    /// opens its sockets and logs.
+    pub fn reserve() -> std::io::Result<LowSlots> {
+        let null = File::options()
+            .read(true)
+            .write(true)
+            .open("/dev/null")?
+            .into();
+        let dup = |fd: &OwnedFd| -> std::io::Result<OwnedFd> {
+            // SAFETY: F_DUPFD_CLOEXEC on an open descriptor returns a new one we own.
+            let n = super::cvt(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 3) })?;
+            // SAFETY: `n` was just returned by fcntl and is owned by nobody else.
+            Ok(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(n) })
+        };
+        let slots = [dup(&null)?, dup(&null)?, dup(&null)?, dup(&null)?];
+        let top = slots.iter().map(|f| f.as_raw_fd()).max().unwrap_or(3);
+        Ok(LowSlots {
+            null,
+            slots,
+            limit: (top + 1) as libc::c_uint,
+        })
+    }
+
+    /// The numbers below which the child's private table is copied.
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// Puts `fds` (close-on-exec) into the slots, or /dev/null back when `None`.
+    fn fill(&self, fds: Option<[RawFd; 4]>) -> Result<(), i32> {
+        for (i, slot) in self.slots.iter().enumerate() {
+            let src = fds.map_or(self.null.as_raw_fd(), |f| f[i]);
+            // SAFETY: dup3 between open descriptors; the target is a slot we own, so
+            // replacing what it holds affects nothing else.
+            if unsafe { libc::dup3(src, slot.as_raw_fd(), libc::O_CLOEXEC) } < 0 {
+                return Err(super::last_errno());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// [`spawn_nowait`] through the daemon's [`LowSlots`]: the cost of a spawn no longer grows
+/// with the number of descriptors the daemon holds.
+pub fn spawn_with_slots(
+    plan: &SpawnPlan,
+    name: &str,
+    slots: &mut LowSlots,
+) -> Result<Child, SpawnError> {
+    start(plan, name, Some(slots))
+}
+
+fn start(plan: &SpawnPlan, name: &str, slots: Option<&mut LowSlots>) -> Result<Child, SpawnError> {
     let pipe_err = |e: std::io::Error| SpawnError {
         name: name.to_string(),
         kind: SpawnErrorKind::Pipe(e.raw_os_error().unwrap_or(libc::EIO)),
@@ -222,13 +299,33 @@ pub fn spawn_nowait(plan: &SpawnPlan, name: &str) -> Result<Child, SpawnError> {
         Some((_, w)) => w.as_raw_fd(),
         None => out_w.as_raw_fd(),
     };
-    let prep = prepare(
-        plan,
-        [in_r.as_raw_fd(), out_w.as_raw_fd(), child_stderr],
+    let mut ends = [
+        in_r.as_raw_fd(),
+        out_w.as_raw_fd(),
+        child_stderr,
         status_w.as_raw_fd(),
-    );
+    ];
+    let mut unshare_below = None;
+    if let Some(s) = slots.as_deref() {
+        if s.fill(Some(ends)).is_ok() {
+            ends = [0, 1, 2, 3].map(|i| s.slots[i].as_raw_fd());
+            unshare_below = Some(s.limit);
+        } else {
+            // Some slots may hold our pipe ends now: put /dev/null back, spawn the plain way.
+            let _ = s.fill(None);
+        }
+    }
+    let mut prep = prepare(plan, [ends[0], ends[1], ends[2]], ends[3]);
+    prep.unshare_below = unshare_below;
 
     let pid = fork_with_signals_blocked(&prep);
+    if unshare_below.is_some() {
+        if let Some(s) = slots.as_deref() {
+            // Our copies of the child's ends must go, or EOF never comes on its pipes.
+            // dup3 onto an open slot cannot fail for lack of descriptors.
+            let _ = s.fill(None);
+        }
+    }
     if pid < 0 {
         return Err(SpawnError {
             name: name.to_string(),
@@ -302,6 +399,7 @@ fn prepare(plan: &SpawnPlan, stdio: [RawFd; 3], status: RawFd) -> Prepared<'_> {
         stdout: stdio[1],
         stderr: stdio[2],
         status,
+        unshare_below: None,
     }
 }
 
@@ -349,17 +447,23 @@ fn clone_vfork(prep: &Prepared<'_>) -> i32 {
     // starts; it is only used as the child's stack pointer, aligned down to 16 bytes below.
     let top = unsafe { stack.as_mut_ptr().add(CHILD_STACK) };
     let top = ((top as usize) & !15) as *mut libc::c_void;
+    let files = if prep.unshare_below.is_some() {
+        libc::CLONE_FILES
+    } else {
+        0
+    };
     // SAFETY: the child runs child_entry on `stack`, which outlives it: CLONE_VFORK keeps us
     // suspended until the child execs or exits. The child shares our memory but writes only
     // to its own stack, to file descriptors and, through libc, to errno (we are suspended and
     // read errno only when clone failed); all signals are blocked around this call, so no
     // handler of ours can run on the shared memory, and without CLONE_SIGHAND the child's
-    // resetting of dispositions does not touch ours.
+    // resetting of dispositions does not touch ours. With CLONE_FILES (LowSlots) the child
+    // takes a private descriptor table before it changes any descriptor.
     let pid = unsafe {
         libc::clone(
             child_entry,
             top,
-            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            libc::CLONE_VM | libc::CLONE_VFORK | files | libc::SIGCHLD,
             prep as *const Prepared<'_> as *mut libc::c_void,
         )
     };
@@ -396,6 +500,9 @@ fn child_main(p: &Prepared<'_>) -> ! {
     // SAFETY: setpgid(0, 0) makes this process a group leader; no memory involved.
     if unsafe { libc::setpgid(0, 0) } != 0 {
         fail(p, Stage::Setpgid, None, false);
+    }
+    if let Some(limit) = p.unshare_below {
+        private_fd_table(p, limit);
     }
     reset_signals(p);
     place_stdio(p);
@@ -492,6 +599,20 @@ fn place_stdio(p: &Prepared<'_>) {
 }
 
 const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+const CLOSE_RANGE_UNSHARE: libc::c_uint = 1 << 1;
+
+/// Leaves the daemon's table (shared through CLONE_FILES) for a private one holding only the
+/// descriptors below `limit`: close_range(2) with CLOSE_RANGE_UNSHARE copies just those
+/// (Linux >= 5.9). Older kernels get a full private copy from unshare(2), and execve closes
+/// the rest as without slots.
+fn private_fd_table(p: &Prepared<'_>, limit: libc::c_uint) {
+    // SAFETY: integer arguments only; the table being replaced is ours to leave.
+    let r = unsafe { libc::syscall(libc::SYS_close_range, limit, u32::MAX, CLOSE_RANGE_UNSHARE) };
+    // SAFETY: as above.
+    if r != 0 && unsafe { libc::unshare(libc::CLONE_FILES) } != 0 {
+        fail(p, Stage::Fds, None, false);
+    }
+}
 
 /// Marks every fd >= 3 close-on-exec (the status pipe must stay open until execve, so
 /// marking beats closing). Everything the daemon creates is close-on-exec already; this
