@@ -67,6 +67,7 @@ impl Drop for Cleanup {
     fn drop(&mut self) {
         procfs::kill_marked(&self.mark);
         let _ = fs::remove_dir_all(&self.base);
+        let _ = fs::remove_dir_all(format!("/dev/shm/srb.{}", self.mark));
     }
 }
 
@@ -120,6 +121,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         std::panic::set_hook(Box::new(move |info| {
             procfs::kill_marked(&mark);
             let _ = fs::remove_dir_all(&base);
+            let _ = fs::remove_dir_all(format!("/dev/shm/srb.{mark}"));
             default(info);
         }));
     }
@@ -127,7 +129,7 @@ fn bench(args: &[String]) -> Result<(), String> {
     let exe = env::current_exe().map_err(|e| e.to_string())?;
     let runs = env_num("BENCH_RUNS", 5).max(1) as usize;
     let secs = env_num("BENCH_SECS", 10).max(1);
-    let mut ctx = Ctx::new(base.clone(), mark, exe, runs, secs);
+    let mut ctx = Ctx::new(base.clone(), mark.clone(), exe, runs, secs);
     let load0 = procfs::loadavg();
     let started = std::time::Instant::now();
 
@@ -207,11 +209,34 @@ fn bench(args: &[String]) -> Result<(), String> {
         rows_for(&mut table, vec![spec_start(1, 10.0)], split(c, 1));
     }
     if want("start500") {
+        eprintln!("[base] create 1000 files");
+        table.push(Row {
+            measure: "create 1000 empty files in a fresh directory (baseline: the AUTO logs of 500 programs)".into(),
+            metrics: vec![low(" ms", 1)],
+            ours: one(rows::create_files(&mut ctx, runs.min(3))).remove(0),
+            reference: r.map(|_| Cell::Text("(same baseline)".into())),
+            target: "—".into(),
+            check: None,
+        });
         let c = both(&mut ctx, &ours, r, "start500", |c, i| {
             let n = c.runs.min(3);
             one(rows::start_n(c, i, 500, n))
         });
         rows_for(&mut table, vec![spec_start(500, 500.0)], split(c, 1));
+        // The same on tmpfs, where creating a file costs next to nothing: what the
+        // supervisor itself costs, apart from the disk.
+        if let Some(shm) = tmpfs_base(&base, &mark) {
+            let disk = std::mem::replace(&mut ctx.base, shm.clone());
+            let c = both(&mut ctx, &ours, r, "start500 tmpfs", |c, i| {
+                let n = c.runs.min(3);
+                one(rows::start_n(c, i, 500, n))
+            });
+            ctx.base = disk;
+            let _ = fs::remove_dir_all(&shm);
+            let mut spec = spec_start(500, 500.0);
+            spec.measure.push_str(", on tmpfs (/dev/shm)");
+            rows_for(&mut table, vec![spec], split(c, 1));
+        }
     }
     if want("kill9") {
         let c = both(&mut ctx, &ours, r, "kill9", |c, i| {
@@ -292,6 +317,17 @@ fn bench(args: &[String]) -> Result<(), String> {
     println!("- times are medians of {runs} runs (3 for 500 programs and the log rows)\n");
     print!("{}", report::table(&table, reference.is_some()));
     Ok(())
+}
+
+/// A run directory on /dev/shm when that is a tmpfs and the run's directory is not.
+fn tmpfs_base(base: &std::path::Path, mark: &str) -> Option<PathBuf> {
+    let shm = PathBuf::from("/dev/shm");
+    if procfs::fs_type(&shm) != "tmpfs" || procfs::fs_type(base) == "tmpfs" {
+        return None;
+    }
+    let dir = shm.join(format!("srb.{mark}"));
+    fs::create_dir_all(&dir).ok()?;
+    Some(dir)
 }
 
 /// Runs `f` for ours and, when configured, the reference.
