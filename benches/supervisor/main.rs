@@ -265,7 +265,16 @@ fn bench(args: &[String]) -> Result<(), String> {
         table.push(Row {
             measure: "`producer \\| copier > file`, 1 GiB (baseline: minimal read/write copier; rate, copier CPU per GB)".into(),
             metrics: vec![high(" MB/s", 0), low(" s CPU/GB", 3)],
-            ours: one(rows::copier(&mut ctx, n)).remove(0),
+            ours: one(rows::copier(&mut ctx, n, false)).remove(0),
+            reference: r.map(|_| Cell::Text("(same baseline)".into())),
+            target: "—".into(),
+            check: None,
+        });
+        eprintln!("[base] producer | reader > /dev/null");
+        table.push(Row {
+            measure: "`producer \\| reader`, 1 GiB (baseline: the pipe alone, read and discarded; rate, reader CPU per GB)".into(),
+            metrics: vec![high(" MB/s", 0), low(" s CPU/GB", 3)],
+            ours: one(rows::copier(&mut ctx, n, true)).remove(0),
             reference: r.map(|_| Cell::Text("(same baseline)".into())),
             target: "—".into(),
             check: None,

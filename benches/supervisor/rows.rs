@@ -323,8 +323,9 @@ pub fn baseline(ctx: &mut Ctx, runs: usize) -> Result<Vec<f64>, String> {
 
 /// The producer piped into a minimal blocking copier (this harness: read 128 KiB from the
 /// pipe, write it to the file): what any pipe-reading supervisor could at best do. MB/s and
-/// the copier's CPU seconds per GB, medians of `runs`.
-pub fn copier(ctx: &mut Ctx, runs: usize) -> Result<Vec<f64>, String> {
+/// the copier's CPU seconds per GB, medians of `runs`. `discard`: read and throw away, so
+/// the rate is what the pipe alone allows, with no file at all.
+pub fn copier(ctx: &mut Ctx, runs: usize, discard: bool) -> Result<Vec<f64>, String> {
     let imp = Impl {
         label: "copy",
         supervisord: PathBuf::new(),
@@ -352,7 +353,9 @@ pub fn copier(ctx: &mut Ctx, runs: usize) -> Result<Vec<f64>, String> {
             if n == 0 {
                 break;
             }
-            io::Write::write_all(&mut out, &buf[..n]).map_err(io_err)?;
+            if !discard {
+                io::Write::write_all(&mut out, &buf[..n]).map_err(io_err)?;
+            }
             total += n as u64;
         }
         let secs = t0.elapsed().as_secs_f64();
