@@ -227,6 +227,9 @@ pub struct LowSlots {
     null: OwnedFd,
     slots: [OwnedFd; 4],
     limit: libc::c_uint,
+    /// Cleared when clone refused CLONE_FILES with vfork (EINVAL: seen in emulators such as
+    /// qemu-user, which turn vfork into fork); spawns then copy the table as before.
+    usable: bool,
 }
 
 impl LowSlots {
@@ -250,12 +253,18 @@ impl LowSlots {
             null,
             slots,
             limit: (top + 1) as libc::c_uint,
+            usable: true,
         })
     }
 
     /// The numbers below which the child's private table is copied.
     pub fn limit(&self) -> u32 {
         self.limit
+    }
+
+    /// The slots' descriptor numbers (not necessarily contiguous: whatever was lowest).
+    pub fn numbers(&self) -> [RawFd; 4] {
+        [0, 1, 2, 3].map(|i| self.slots[i].as_raw_fd())
     }
 
     /// Puts `fds` (close-on-exec) into the slots, or /dev/null back when `None`.
@@ -299,14 +308,15 @@ fn start(plan: &SpawnPlan, name: &str, slots: Option<&mut LowSlots>) -> Result<C
         Some((_, w)) => w.as_raw_fd(),
         None => out_w.as_raw_fd(),
     };
-    let mut ends = [
+    let ends_plain = [
         in_r.as_raw_fd(),
         out_w.as_raw_fd(),
         child_stderr,
         status_w.as_raw_fd(),
     ];
+    let mut ends = ends_plain;
     let mut unshare_below = None;
-    if let Some(s) = slots.as_deref() {
+    if let Some(s) = slots.as_deref().filter(|s| s.usable) {
         if s.fill(Some(ends)).is_ok() {
             ends = [0, 1, 2, 3].map(|i| s.slots[i].as_raw_fd());
             unshare_below = Some(s.limit);
@@ -318,12 +328,23 @@ fn start(plan: &SpawnPlan, name: &str, slots: Option<&mut LowSlots>) -> Result<C
     let mut prep = prepare(plan, [ends[0], ends[1], ends[2]], ends[3]);
     prep.unshare_below = unshare_below;
 
-    let pid = fork_with_signals_blocked(&prep);
+    let mut pid = fork_with_signals_blocked(&prep);
     if unshare_below.is_some() {
-        if let Some(s) = slots.as_deref() {
+        if let Some(s) = slots {
             // Our copies of the child's ends must go, or EOF never comes on its pipes.
             // dup3 onto an open slot cannot fail for lack of descriptors.
             let _ = s.fill(None);
+            if pid == -libc::EINVAL {
+                // No child was created: start it the plain way, now and from now on.
+                s.usable = false;
+                let mut plain = prepare(
+                    plan,
+                    [ends_plain[0], ends_plain[1], ends_plain[2]],
+                    ends_plain[3],
+                );
+                plain.unshare_below = None;
+                pid = fork_with_signals_blocked(&plain);
+            }
         }
     }
     if pid < 0 {
