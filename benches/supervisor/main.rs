@@ -18,7 +18,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use daemon::Impl;
-use report::{high, low, Cell, Metric, Row};
+use report::{high, low, median, Cell, Metric, Row};
 use rows::Ctx;
 
 /// Row groups that can be picked on the command line, in table order.
@@ -279,10 +279,40 @@ fn bench(args: &[String]) -> Result<(), String> {
             target: "—".into(),
             check: None,
         });
+        // Runs alternate (plain, rotating; ours, then the reference) so that the VM's drift
+        // over the minutes this takes does not favour one row: the rotating row's target is
+        // a comparison with the plain one.
+        let imps: Vec<&Impl> = std::iter::once(&ours).chain(r).collect();
+        let mut samples: Vec<[Vec<Vec<f64>>; 2]> =
+            imps.iter().map(|_| Default::default()).collect();
+        let mut failed: Vec<[Option<String>; 2]> =
+            imps.iter().map(|_| Default::default()).collect();
+        for _ in 0..n {
+            for rotate in [false, true] {
+                for (k, imp) in imps.iter().enumerate() {
+                    eprintln!(
+                        "[{}] log{}",
+                        imp.label,
+                        if rotate { " rotating" } else { "" }
+                    );
+                    match rows::log_gib(&mut ctx, imp, rotate, 1) {
+                        Ok(v) => samples[k][rotate as usize].push(v),
+                        Err(e) => failed[k][rotate as usize] = Some(e),
+                    }
+                }
+            }
+        }
+        let cell = |k: usize, rot: usize| match &failed[k][rot] {
+            Some(e) => Cell::Text(e.clone()),
+            None => Cell::Values(
+                (0..2)
+                    .map(|m| median(samples[k][rot].iter().map(|v| v[m]).collect()))
+                    .collect(),
+            ),
+        };
         for rotate in [false, true] {
-            let c = both(&mut ctx, &ours, r, "log", |c, i| {
-                one(rows::log_gib(c, i, rotate, n))
-            });
+            let rot = rotate as usize;
+            let c = (vec![cell(0, rot)], r.map(|_| vec![cell(1, rot)]));
             rows_for(&mut table, vec![spec_log(rotate, base_rate)], split(c, 1));
         }
     }
