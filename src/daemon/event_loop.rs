@@ -83,6 +83,12 @@ pub struct Daemon {
     signals: SignalPipe,
     /// Low descriptor slots that keep a spawn's cost independent of our open descriptors.
     slots: Option<sys::spawn::LowSlots>,
+    /// The earliest deadline of any process machine; `None` when a machine may have changed
+    /// since it was computed. Kept so that a wake-up (a chatty child's pipe) costs nothing
+    /// per idle program.
+    proc_deadline: Option<Option<Mono>>,
+    /// When the parked pipes are next read (the earliest `parked_until`), for the same reason.
+    batch_due: Option<Mono>,
     syslog: Syslog,
     channels: HashMap<usize, Channel>,
     /// Status pipes of children that have not exec'd yet.
@@ -138,6 +144,8 @@ impl Daemon {
             reactor,
             signals,
             slots,
+            proc_deadline: None,
+            batch_due: None,
             syslog: Syslog::new(),
             channels: HashMap::new(),
             exec_watch: HashMap::new(),
@@ -294,6 +302,7 @@ impl Daemon {
             Some(slot) => slot.machine.on(input, now, &mut actions),
             None => return Outcome::Ignored,
         };
+        self.proc_deadline = None;
         for a in actions {
             self.execute(id, a, now);
         }
@@ -464,7 +473,9 @@ impl Daemon {
                 .modify(ch.file.as_fd(), key, Interest::NONE)
                 .is_ok()
         {
-            ch.parked_until = Some(output::next_batch(now));
+            let due = output::next_batch(now);
+            ch.parked_until = Some(due);
+            self.batch_due = Some(self.batch_due.map_or(due, |t| t.min(due)));
             return;
         }
         match output::read_once(&ch.file, &mut self.buf) {
@@ -486,6 +497,9 @@ impl Daemon {
     /// write per batch, nothing per line); one that went quiet, or filled up like a fast
     /// writer, goes back to the poll set and is read as soon as it is readable.
     fn unpark_channels(&mut self, now: Mono) {
+        if self.batch_due.is_none_or(|t| t > now) {
+            return;
+        }
         let due: Vec<usize> = self
             .channels
             .iter()
@@ -521,6 +535,7 @@ impl Daemon {
                 ReadResult::Eof => self.close_channel(key),
             }
         }
+        self.batch_due = self.channels.values().filter_map(|c| c.parked_until).min();
     }
 
     fn close_channel(&mut self, key: usize) {
@@ -594,6 +609,9 @@ impl Daemon {
     }
 
     fn fire_deadlines(&mut self, now: Mono) {
+        if self.earliest_proc_deadline().is_none_or(|d| d > now) {
+            return;
+        }
         let due: Vec<SlotId> = self
             .procs
             .iter()
@@ -605,13 +623,31 @@ impl Daemon {
         }
     }
 
-    fn next_deadline(&self) -> Option<Mono> {
-        self.procs
+    /// The earliest machine deadline, scanning the processes only after a machine changed.
+    fn earliest_proc_deadline(&mut self) -> Option<Mono> {
+        if let Some(d) = self.proc_deadline {
+            return d;
+        }
+        let d = self
+            .procs
             .iter()
             .filter_map(|(_, s)| s.machine.deadline())
+            .min();
+        self.proc_deadline = Some(d);
+        d
+    }
+
+    /// Processes were added or removed: their deadlines must be looked at again.
+    pub(crate) fn procs_changed(&mut self) {
+        self.proc_deadline = None;
+    }
+
+    fn next_deadline(&mut self) -> Option<Mono> {
+        self.earliest_proc_deadline()
+            .into_iter()
             .chain(self.next_wait_log)
             .chain(self.next_stop_report())
-            .chain(self.channels.values().filter_map(|c| c.parked_until))
+            .chain(self.batch_due)
             .chain(self.control.next_deadline())
             .chain(self.next_follow)
             .min()

@@ -183,6 +183,7 @@ impl Daemon {
     fn add_group(&mut self, config: &Config, g: &GroupConfig, now: Mono) {
         let mut warnings = Vec::new();
         self.procs.add_group(config, g, &mut warnings);
+        self.procs_changed();
         for w in warnings {
             self.logger.warn(&w);
         }
@@ -200,6 +201,7 @@ impl Daemon {
             self.close_slot_channels(id);
         }
         self.procs.remove_group(name);
+        self.procs_changed();
     }
 
     pub(super) fn add_request(&mut self, key: usize, names: &[String], now: Mono) {
