@@ -222,6 +222,7 @@ pub fn log_gib(ctx: &mut Ctx, imp: &Impl, rotate: bool, runs: usize) -> Result<V
     let (mut rate, mut cpu) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         let dir = ctx.case(imp)?;
+        settle_disk();
         let log = dir.0.join("big.log");
         let prog = Prog::new("big", &format!("{} __bytes {GIB}", ctx.exe.display()), 1)
             .with("autorestart=false")
@@ -267,6 +268,12 @@ pub fn log_gib(ctx: &mut Ctx, imp: &Impl, rotate: bool, runs: usize) -> Result<V
 /// The same producer straight into a file (`producer > file`): MB/s and the producer's own
 /// CPU seconds per GB (the kernel's page-cache write cost: a floor for the daemon's), medians
 /// of `runs`.
+/// Before each 1 GiB run: writes back what earlier runs left dirty, so a run does not pay
+/// for its predecessor's writeback.
+fn settle_disk() {
+    let _ = Command::new("sync").status();
+}
+
 /// Creating 1000 empty files in a fresh case directory, as 500 programs' AUTO logs are
 /// created, ms, median of `runs`: what the file system alone costs the 500-program row.
 pub fn create_files(ctx: &mut Ctx, runs: usize) -> Result<Vec<f64>, String> {
@@ -300,6 +307,7 @@ pub fn baseline(ctx: &mut Ctx, runs: usize) -> Result<Vec<f64>, String> {
     let (mut rate, mut cpu) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         let dir = ctx.case(&imp)?;
+        settle_disk();
         let out = fs::File::create(dir.0.join("big.log")).map_err(io_err)?;
         let c0 = procfs::children_cpu_ns().map_err(io_err)?;
         let t0 = Instant::now();
@@ -336,6 +344,7 @@ pub fn copier(ctx: &mut Ctx, runs: usize, discard: bool) -> Result<Vec<f64>, Str
     let mut buf = vec![0u8; 128 * 1024];
     for _ in 0..runs {
         let dir = ctx.case(&imp)?;
+        settle_disk();
         let mut out = fs::File::create(dir.0.join("big.log")).map_err(io_err)?;
         let c0 = procfs::cpu_ns(me).map_err(io_err)?;
         let t0 = Instant::now();

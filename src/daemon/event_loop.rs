@@ -482,6 +482,7 @@ impl Daemon {
             ReadResult::Data(n) => {
                 ch.last_read = now;
                 ch.last_len = n;
+                ch.note_read(n);
                 let (slot_id, stream) = (ch.slot, ch.stream);
                 if let Some(slot) = self.procs.get_mut(slot_id) {
                     output::deliver(slot, stream, &self.buf[..n], &mut self.logger, &self.syslog);

@@ -30,6 +30,23 @@ pub fn bytes_readable(fd: impl AsFd) -> io::Result<usize> {
     Ok(n.max(0) as usize)
 }
 
+/// Asks the kernel for a pipe buffer of `bytes` (F_SETPIPE_SZ) and returns the size it got.
+/// Fails with EPERM above `/proc/sys/fs/pipe-max-size` or the user's pipe quota, unless
+/// privileged.
+pub fn set_pipe_size(fd: impl AsFd, bytes: usize) -> io::Result<usize> {
+    let want = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    // SAFETY: F_SETPIPE_SZ takes an int argument; no memory is passed.
+    let got = cvt(unsafe { libc::fcntl(fd.as_fd().as_raw_fd(), libc::F_SETPIPE_SZ, want) })?;
+    Ok(got.max(0) as usize)
+}
+
+/// The pipe's buffer size (F_GETPIPE_SZ).
+pub fn pipe_size(fd: impl AsFd) -> io::Result<usize> {
+    // SAFETY: F_GETPIPE_SZ takes no argument and only returns an int.
+    let got = cvt(unsafe { libc::fcntl(fd.as_fd().as_raw_fd(), libc::F_GETPIPE_SZ) })?;
+    Ok(got.max(0) as usize)
+}
+
 /// Sets `O_NONBLOCK` on the open file description behind `fd`.
 pub fn set_nonblocking(fd: impl AsFd) -> io::Result<()> {
     set_status_flag(fd.as_fd().as_raw_fd(), libc::O_NONBLOCK, true)
@@ -123,6 +140,14 @@ mod tests {
         let mut s = String::new();
         rf.read_to_string(&mut s).unwrap();
         assert_eq!(s, "ok");
+    }
+
+    #[test]
+    fn pipe_grows() {
+        let (r, _w) = pipe().unwrap();
+        assert_eq!(pipe_size(&r).unwrap(), 64 * 1024);
+        assert!(set_pipe_size(&r, 256 * 1024).unwrap() >= 256 * 1024);
+        assert!(pipe_size(&r).unwrap() >= 256 * 1024);
     }
 
     #[test]
