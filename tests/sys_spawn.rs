@@ -268,11 +268,8 @@ fn failed_user_switch_reports_setuid_line() {
 /// descriptors below the slots' limit, so a spawn does not copy or close the daemon's others.
 fn run_with_slots(p: &SpawnPlan, slots: &mut sys::spawn::LowSlots) -> Done {
     let mut child = sys::spawn::spawn_with_slots(p, "test", slots).unwrap();
-    let status = child.exec_status.take().expect("a status pipe");
-    sys::set_blocking(&status).unwrap();
-    let mut buf = Vec::new();
-    File::from(status).read_to_end(&mut buf).unwrap();
-    child.exec_error = sys::spawn::decode_status(&buf);
+    assert!(child.exec_status.is_some(), "a status pipe");
+    child.wait_exec();
     finish(child)
 }
 

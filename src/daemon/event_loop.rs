@@ -483,10 +483,8 @@ impl Daemon {
                 ch.last_read = now;
                 ch.last_len = n;
                 ch.note_read(n);
-                let (slot_id, stream) = (ch.slot, ch.stream);
-                if let Some(slot) = self.procs.get_mut(slot_id) {
-                    output::deliver(slot, stream, &self.buf[..n], &mut self.logger, &self.syslog);
-                }
+                let (slot, stream) = (ch.slot, ch.stream);
+                self.deliver(slot, stream, n);
             }
             ReadResult::Empty => {}
             ReadResult::Eof => self.close_channel(key),
@@ -521,22 +519,21 @@ impl Daemon {
             }
             match result {
                 ReadResult::Data(n) => {
-                    let (slot_id, stream) = (ch.slot, ch.stream);
-                    if let Some(slot) = self.procs.get_mut(slot_id) {
-                        output::deliver(
-                            slot,
-                            stream,
-                            &self.buf[..n],
-                            &mut self.logger,
-                            &self.syslog,
-                        );
-                    }
+                    let (slot, stream) = (ch.slot, ch.stream);
+                    self.deliver(slot, stream, n);
                 }
                 ReadResult::Empty => {}
                 ReadResult::Eof => self.close_channel(key),
             }
         }
         self.batch_due = self.channels.values().filter_map(|c| c.parked_until).min();
+    }
+
+    /// Hands the first `n` bytes of the read buffer to the slot's logs.
+    fn deliver(&mut self, slot: SlotId, stream: Stream, n: usize) {
+        if let Some(s) = self.procs.get_mut(slot) {
+            output::deliver(s, stream, &self.buf[..n], &mut self.logger, &self.syslog);
+        }
     }
 
     fn close_channel(&mut self, key: usize) {
@@ -567,15 +564,7 @@ impl Daemon {
                 match output::read_once(&ch.file, &mut self.buf) {
                     ReadResult::Data(n) => {
                         let stream = ch.stream;
-                        if let Some(s) = self.procs.get_mut(slot) {
-                            output::deliver(
-                                s,
-                                stream,
-                                &self.buf[..n],
-                                &mut self.logger,
-                                &self.syslog,
-                            );
-                        }
+                        self.deliver(slot, stream, n);
                     }
                     ReadResult::Empty => break,
                     ReadResult::Eof => {

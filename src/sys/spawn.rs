@@ -199,11 +199,19 @@ const NOT_SPAWNED: &[u8] = b"supervisor: child process was not spawned\n";
 /// fork failure); a failure inside the child is reported through [`Child::exec_error`].
 pub fn spawn(plan: &SpawnPlan, name: &str) -> Result<Child, SpawnError> {
     let mut child = spawn_nowait(plan, name)?;
-    if let Some(fd) = child.exec_status.take() {
-        let _ = set_blocking(&fd);
-        child.exec_error = read_status(fd);
-    }
+    child.wait_exec();
     Ok(child)
+}
+
+impl Child {
+    /// Blocks until the child has exec'd or failed, and fills in `exec_error` from the
+    /// status pipe (which it consumes). Nothing to do when it was already read.
+    pub fn wait_exec(&mut self) {
+        if let Some(fd) = self.exec_status.take() {
+            let _ = set_blocking(&fd);
+            self.exec_error = read_status(fd);
+        }
+    }
 }
 
 /// Like [`spawn`], but returns as soon as the child exists: the daemon watches
@@ -308,13 +316,12 @@ fn start(plan: &SpawnPlan, name: &str, slots: Option<&mut LowSlots>) -> Result<C
         Some((_, w)) => w.as_raw_fd(),
         None => out_w.as_raw_fd(),
     };
-    let ends_plain = [
+    let mut ends = [
         in_r.as_raw_fd(),
         out_w.as_raw_fd(),
         child_stderr,
         status_w.as_raw_fd(),
     ];
-    let mut ends = ends_plain;
     let mut unshare_below = None;
     if let Some(s) = slots.as_deref().filter(|s| s.usable) {
         if s.fill(Some(ends)).is_ok() {
@@ -328,22 +335,17 @@ fn start(plan: &SpawnPlan, name: &str, slots: Option<&mut LowSlots>) -> Result<C
     let mut prep = prepare(plan, [ends[0], ends[1], ends[2]], ends[3]);
     prep.unshare_below = unshare_below;
 
-    let mut pid = fork_with_signals_blocked(&prep);
+    let pid = fork_with_signals_blocked(&prep);
     if unshare_below.is_some() {
         if let Some(s) = slots {
             // Our copies of the child's ends must go, or EOF never comes on its pipes.
             // dup3 onto an open slot cannot fail for lack of descriptors.
             let _ = s.fill(None);
             if pid == -libc::EINVAL {
-                // No child was created: start it the plain way, now and from now on.
+                // No child was created: start it the plain way, now and from now on (these
+                // pipes are dropped and made again, once in the daemon's life).
                 s.usable = false;
-                let mut plain = prepare(
-                    plan,
-                    [ends_plain[0], ends_plain[1], ends_plain[2]],
-                    ends_plain[3],
-                );
-                plain.unshare_below = None;
-                pid = fork_with_signals_blocked(&plain);
+                return start(plan, name, None);
             }
         }
     }
