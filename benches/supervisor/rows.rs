@@ -265,14 +265,25 @@ pub fn log_gib(ctx: &mut Ctx, imp: &Impl, rotate: bool, runs: usize) -> Result<V
     Ok(vec![median(rate), median(cpu)])
 }
 
-/// The same producer straight into a file (`producer > file`): MB/s and the producer's own
-/// CPU seconds per GB (the kernel's page-cache write cost: a floor for the daemon's), medians
-/// of `runs`.
 /// Before each 1 GiB run: writes back what earlier runs left dirty, so a run does not pay
-/// for its predecessor's writeback.
+/// for its predecessor's writeback, then touches and frees `WARM` bytes of memory.
+/// Why the second step: this VM (Firecracker) reports free memory to its host
+/// (`page_reporting`, 8 MiB blocks, ~2 s after they are freed), which unmaps it; the page
+/// cache of a run that lands on such memory pays a host fault per page, and its copies run
+/// ~4x slower (`producer > file` measured 1.0-2.4 GB/s that way against 4.5-5.0 GB/s right
+/// after a warm-up; 81% of its samples in `copy_folio_from_iter_atomic` either way). Whether
+/// a run hit such memory depended on how long ago the previous run's files were freed, so
+/// rows were bimodal. Freshly freed pages are reused first, so after the warm-up every run
+/// (baselines, ours, the reference) starts on backed memory, as on bare metal.
 fn settle_disk() {
     let _ = Command::new("sync").status();
+    let warm = vec![1u8; WARM];
+    std::hint::black_box(&warm);
 }
+
+/// Memory touched and freed before each 1 GiB run: the log plus room for the pipe buffers
+/// and the daemons.
+const WARM: usize = 2 << 30;
 
 /// Creating 1000 empty files in a fresh case directory, as 500 programs' AUTO logs are
 /// created, ms, median of `runs`: what the file system alone costs the 500-program row.
@@ -298,6 +309,9 @@ pub fn create_files(ctx: &mut Ctx, runs: usize) -> Result<Vec<f64>, String> {
     Ok(vec![median(times)])
 }
 
+/// The same producer straight into a file (`producer > file`): MB/s and the producer's own
+/// CPU seconds per GB (the kernel's page-cache write cost: a floor for the daemon's), medians
+/// of `runs`.
 pub fn baseline(ctx: &mut Ctx, runs: usize) -> Result<Vec<f64>, String> {
     let imp = Impl {
         label: "base",
