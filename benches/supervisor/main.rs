@@ -261,24 +261,23 @@ fn bench(args: &[String]) -> Result<(), String> {
             target: "—".into(),
             check: None,
         });
-        eprintln!("[base] producer | copier > file");
-        table.push(Row {
-            measure: "`producer \\| copier > file`, 1 GiB (baseline: minimal read/write copier; rate, copier CPU per GB)".into(),
-            metrics: vec![high(" MB/s", 0), low(" s CPU/GB", 3)],
-            ours: one(rows::copier(&mut ctx, n, false)).remove(0),
-            reference: r.map(|_| Cell::Text("(same baseline)".into())),
-            target: "—".into(),
-            check: None,
-        });
-        eprintln!("[base] producer | reader > /dev/null");
-        table.push(Row {
-            measure: "`producer \\| reader`, 1 GiB (baseline: the pipe alone, read and discarded; rate, reader CPU per GB)".into(),
-            metrics: vec![high(" MB/s", 0), low(" s CPU/GB", 3)],
-            ours: one(rows::copier(&mut ctx, n, true)).remove(0),
-            reference: r.map(|_| Cell::Text("(same baseline)".into())),
-            target: "—".into(),
-            check: None,
-        });
+        let baselines = [
+            (rows::PipeCopy::ReadWrite, "producer | copier > file", "`producer \\| copier > file`, 1 GiB (baseline: minimal read/write copier, default pipe; rate, copier CPU per GB)"),
+            (rows::PipeCopy::ReadWriteBig, "producer | copier > file, 256 KiB pipe", "`producer \\| copier > file`, 1 GiB, 256 KiB pipe (baseline: the same copier on a pipe grown as the daemon grows one; rate, copier CPU per GB)"),
+            (rows::PipeCopy::SpliceBig, "producer | splice > file, 256 KiB pipe", "`producer \\| splice > file`, 1 GiB, 256 KiB pipe (baseline: `splice(2)` into a file without `O_APPEND`; rate, copier CPU per GB)"),
+            (rows::PipeCopy::Discard, "producer | reader > /dev/null", "`producer \\| reader`, 1 GiB (baseline: the pipe alone, read and discarded; rate, reader CPU per GB)"),
+        ];
+        for (how, label, measure) in baselines {
+            eprintln!("[base] {label}");
+            table.push(Row {
+                measure: measure.into(),
+                metrics: vec![high(" MB/s", 0), low(" s CPU/GB", 3)],
+                ours: one(rows::copier(&mut ctx, n, how)).remove(0),
+                reference: r.map(|_| Cell::Text("(same baseline)".into())),
+                target: "—".into(),
+                check: None,
+            });
+        }
         // Runs alternate (plain, rotating; ours, then the reference) so that the VM's drift
         // over the minutes this takes does not favour one row: the rotating row's target is
         // a comparison with the plain one.

@@ -343,19 +343,34 @@ pub fn baseline(ctx: &mut Ctx, runs: usize) -> Result<Vec<f64>, String> {
     Ok(vec![median(rate), median(cpu)])
 }
 
-/// The producer piped into a minimal blocking copier (this harness: read 128 KiB from the
-/// pipe, write it to the file): what any pipe-reading supervisor could at best do. MB/s and
-/// the copier's CPU seconds per GB, medians of `runs`. `discard`: read and throw away, so
-/// the rate is what the pipe alone allows, with no file at all.
-pub fn copier(ctx: &mut Ctx, runs: usize, discard: bool) -> Result<Vec<f64>, String> {
+/// How a pipe baseline moves the producer's bytes.
+#[derive(Clone, Copy)]
+pub enum PipeCopy {
+    /// read 128 KiB from the default pipe, write it to the file.
+    ReadWrite,
+    /// read 256 KiB from a pipe grown to 256 KiB (as the daemon grows a pipe that fills),
+    /// write it to the file.
+    ReadWriteBig,
+    /// `splice(2)` up to 256 KiB at a time from a 256 KiB pipe into the file (opened without
+    /// `O_APPEND`, which splice refuses): no copy through user space.
+    SpliceBig,
+    /// read 128 KiB from the default pipe and throw it away: the pipe alone, no file.
+    Discard,
+}
+
+/// The producer piped into a minimal blocking copier in this harness: what any
+/// pipe-reading supervisor could at best do. MB/s and the copier's CPU seconds per GB,
+/// medians of `runs`.
+pub fn copier(ctx: &mut Ctx, runs: usize, how: PipeCopy) -> Result<Vec<f64>, String> {
     let imp = Impl {
         label: "copy",
         supervisord: PathBuf::new(),
         supervisorctl: PathBuf::new(),
     };
+    let big = matches!(how, PipeCopy::ReadWriteBig | PipeCopy::SpliceBig);
     let me = std::process::id();
     let (mut rate, mut cpu) = (Vec::new(), Vec::new());
-    let mut buf = vec![0u8; 128 * 1024];
+    let mut buf = vec![0u8; if big { 256 * 1024 } else { 128 * 1024 }];
     for _ in 0..runs {
         let dir = ctx.case(&imp)?;
         settle_disk();
@@ -370,13 +385,21 @@ pub fn copier(ctx: &mut Ctx, runs: usize, discard: bool) -> Result<Vec<f64>, Str
             .spawn()
             .map_err(io_err)?;
         let mut pipe = child.stdout.take().ok_or("no pipe")?;
+        if big {
+            supervisor::sys::fd::set_pipe_size(&pipe, buf.len()).map_err(io_err)?;
+        }
         let mut total = 0u64;
         loop {
-            let n = io::Read::read(&mut pipe, &mut buf).map_err(io_err)?;
+            let n = match how {
+                PipeCopy::SpliceBig => {
+                    supervisor::sys::fd::splice(&pipe, &out, buf.len()).map_err(io_err)?
+                }
+                _ => io::Read::read(&mut pipe, &mut buf).map_err(io_err)?,
+            };
             if n == 0 {
                 break;
             }
-            if !discard {
+            if matches!(how, PipeCopy::ReadWrite | PipeCopy::ReadWriteBig) {
                 io::Write::write_all(&mut out, &buf[..n]).map_err(io_err)?;
             }
             total += n as u64;

@@ -40,6 +40,28 @@ pub fn set_pipe_size(fd: impl AsFd, bytes: usize) -> io::Result<usize> {
     Ok(got.max(0) as usize)
 }
 
+/// `splice(2)` of up to `len` bytes from the pipe `from` into `to` at their file positions,
+/// without a copy through user space. The daemon does not use it (it refuses `O_APPEND`
+/// targets, and our logs are append-only); the benchmark harness measures it as a baseline.
+pub fn splice(from: impl AsFd, to: impl AsFd, len: usize) -> io::Result<usize> {
+    // SAFETY: null offsets make the kernel use and advance both files' positions; no
+    // memory of ours is passed.
+    let n = unsafe {
+        libc::splice(
+            from.as_fd().as_raw_fd(),
+            std::ptr::null_mut(),
+            to.as_fd().as_raw_fd(),
+            std::ptr::null_mut(),
+            len,
+            0,
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
+}
+
 /// The pipe's buffer size (F_GETPIPE_SZ).
 pub fn pipe_size(fd: impl AsFd) -> io::Result<usize> {
     // SAFETY: F_GETPIPE_SZ takes no argument and only returns an int.
