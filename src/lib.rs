@@ -16,6 +16,7 @@
 pub mod config;
 pub mod ctl;
 pub mod daemon;
+pub mod events;
 pub mod logfile;
 pub mod messages;
 pub mod options;

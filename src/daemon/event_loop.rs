@@ -17,6 +17,8 @@ use crate::daemon::output::{self, Channel, ReadResult, READ_CHUNK};
 use crate::daemon::procs::{Procs, SlotId, Stream};
 use crate::daemon::signals::SignalPipe;
 use crate::daemon::sockets::Server;
+use crate::events::pool::Bus;
+use crate::events::types::{Event, Kind};
 use crate::logfile::activity::Logger;
 use crate::logfile::syslog::Syslog;
 use crate::messages;
@@ -93,7 +95,7 @@ pub struct Daemon {
     channels: HashMap<usize, Channel>,
     /// Status pipes of children that have not exec'd yet.
     exec_watch: HashMap<usize, (SlotId, File)>,
-    next_key: usize,
+    pub(crate) next_key: usize,
     stopper: Option<StopSequencer<SlotId>>,
     next_wait_log: Option<Mono>,
     pending_config: Option<Config>,
@@ -110,6 +112,10 @@ pub struct Daemon {
     pub(crate) loaded: Option<Config>,
     /// When followed log files are next checked.
     next_follow: Option<Mono>,
+    /// Listener pools, the global event serial (kept across reloads) and the tick clock.
+    pub(crate) bus: Bus,
+    /// Listener stdins waiting for room, by poll key.
+    pub(crate) stdin_watch: HashMap<usize, SlotId>,
 }
 
 impl std::fmt::Debug for Daemon {
@@ -119,7 +125,9 @@ impl std::fmt::Debug for Daemon {
 }
 
 impl Daemon {
-    /// Sets up the loop for `config`. The logger is already open; `procs` built.
+    /// Sets up the loop for `config`. The logger is already open; `procs` built. The last
+    /// three come back from [`Daemon::into_parts`] across a reload.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         config: Config,
         logger: Logger,
@@ -128,6 +136,7 @@ impl Daemon {
         servers: Vec<Server>,
         reloader: Reloader,
         slots: Option<sys::spawn::LowSlots>,
+        bus: Bus,
     ) -> std::io::Result<Daemon> {
         let reactor = Reactor::new()?;
         reactor.watch(signals.fd(), SIGNAL_KEY, Interest::READ)?;
@@ -162,12 +171,14 @@ impl Daemon {
             },
             buf: vec![0; READ_CHUNK],
             ready: Vec::new(),
+            bus,
+            stdin_watch: HashMap::new(),
         })
     }
 
-    /// Gives the signal pipe, the logger and the spawn slots back (they outlive a restart);
-    /// closes the control sockets after a last flush of pending replies.
-    pub fn into_parts(mut self) -> (SignalPipe, Logger, Option<sys::spawn::LowSlots>) {
+    /// Gives the signal pipe, the logger, the spawn slots and the event bus back (they
+    /// outlive a restart); closes the control sockets after a last flush of pending replies.
+    pub fn into_parts(mut self) -> (SignalPipe, Logger, Option<sys::spawn::LowSlots>, Bus) {
         self.control.close_all(&self.reactor);
         self.reactor.unwatch(self.signals.fd());
         for (_, ch) in self.channels.drain() {
@@ -176,21 +187,24 @@ impl Daemon {
         for (_, (_, f)) in self.exec_watch.drain() {
             self.reactor.unwatch(f.as_fd());
         }
-        (self.signals, self.logger, self.slots)
+        (self.signals, self.logger, self.slots, self.bus)
     }
 
     /// Runs until shutdown or restart.
     pub fn run(&mut self) -> Exit {
+        self.start_events();
         let now = Mono::now();
         self.autostart(now);
         loop {
             let now = Mono::now();
             self.fire_deadlines(now);
             self.unpark_channels(now);
+            self.fire_ticks();
             if let Some(exit) = self.advance_stop(now) {
                 return exit;
             }
             self.after_wake();
+            self.dispatch_events();
             let timeout = self.next_deadline().map(|d| d.since(Mono::now()));
             let mut ready = std::mem::take(&mut self.ready);
             ready.clear();
@@ -215,6 +229,8 @@ impl Daemon {
             self.read_channel(r.key);
         } else if self.exec_watch.contains_key(&r.key) {
             self.read_exec_status(r.key);
+        } else if self.stdin_watch.contains_key(&r.key) {
+            self.write_listener(r.key);
         } else if let Some(idx) = self.control.listener_index(r.key) {
             self.control
                 .accept(idx, &self.reactor, &mut self.next_key, now);
@@ -324,7 +340,13 @@ impl Daemon {
                 }
             }
             Action::Log { level, message } => self.logger.log(level, &message),
-            Action::StateChanged { to, .. } => {
+            Action::StateChanged {
+                from,
+                to,
+                expected,
+                pid,
+                tries,
+            } => {
                 if to.is_stopped() || to == State::Backoff {
                     if let Some(slot) = self.procs.get_mut(id) {
                         if slot.machine.laststop().is_some() {
@@ -332,6 +354,7 @@ impl Daemon {
                         }
                     }
                 }
+                self.emit_state(id, from, to, expected, pid, tries);
             }
         }
     }
@@ -391,6 +414,7 @@ impl Daemon {
             slot.stdin = Some(File::from(child.stdin));
             slot.start_wall_ms = Some(sys::wall_clock_ms());
         }
+        self.listener_spawned(id);
         self.procs.set_pid(id, pid);
         self.feed(id, Input::Spawned { pid }, now);
     }
@@ -416,7 +440,10 @@ impl Daemon {
                 .critical(&format!("cannot watch {} pipe: {e}", stream.name()));
             return;
         }
-        self.channels.insert(key, Channel::new(file, slot, stream));
+        let mut ch = Channel::new(file, slot, stream);
+        ch.protocol =
+            stream == Stream::Stdout && self.procs.get(slot).is_some_and(|s| s.listener.is_some());
+        self.channels.insert(key, ch);
     }
 
     /// Watches a child's close-on-exec status pipe: EOF means it exec'd; otherwise the child
@@ -529,10 +556,29 @@ impl Daemon {
         self.batch_due = self.channels.values().filter_map(|c| c.parked_until).min();
     }
 
-    /// Hands the first `n` bytes of the read buffer to the slot's logs.
+    /// Hands the first `n` bytes of the read buffer to the slot's logs (a listener's stdout
+    /// to its protocol), and raises the events that asks for.
     fn deliver(&mut self, slot: SlotId, stream: Stream, n: usize) {
-        if let Some(s) = self.procs.get_mut(slot) {
-            output::deliver(s, stream, &self.buf[..n], &mut self.logger, &self.syslog);
+        let Some(s) = self.procs.get_mut(slot) else {
+            return;
+        };
+        if stream == Stream::Stdout && s.listener.is_some() {
+            let data = std::mem::take(&mut self.buf);
+            self.listener_output(slot, &data[..n]);
+            self.buf = data;
+            return;
+        }
+        let log_events = self.bus.wants(Kind::ProcessLog(stream.channel()));
+        let events = output::deliver(
+            s,
+            stream,
+            &self.buf[..n],
+            &mut self.logger,
+            &self.syslog,
+            log_events,
+        );
+        for e in events {
+            self.emit(e);
         }
     }
 
@@ -588,6 +634,7 @@ impl Daemon {
             match self.procs.take_pid(pid) {
                 Some(id) => {
                     self.drain_slot(id);
+                    self.listener_exited(id);
                     if let Some(slot) = self.procs.get_mut(id) {
                         slot.stdin = None;
                     }
@@ -640,6 +687,7 @@ impl Daemon {
             .chain(self.batch_due)
             .chain(self.control.next_deadline())
             .chain(self.next_follow)
+            .chain(self.next_tick(Mono::now()))
             .min()
     }
 
@@ -710,6 +758,9 @@ impl Daemon {
     pub fn begin_stop(&mut self, mood: DaemonMood, now: Mono) {
         if self.mood == DaemonMood::Shutdown {
             return;
+        }
+        if self.mood == DaemonMood::Running {
+            self.emit(Event::supervisor(false));
         }
         self.mood = mood;
         for id in self.procs.ids() {

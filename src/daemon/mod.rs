@@ -4,6 +4,7 @@
 pub mod commands;
 pub mod control;
 pub mod event_loop;
+pub mod listeners;
 pub mod output;
 pub mod procs;
 pub mod reconfig;
@@ -91,6 +92,8 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
             None
         }
     };
+    // Listener pools and the global event serial, which survives reloads.
+    let mut bus = crate::events::pool::Bus::default();
     let mut signals = match SignalPipe::install() {
         Ok(s) => s,
         Err(e) => {
@@ -181,8 +184,16 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         logger.info(&format!("supervisord started with pid {pid}"));
         let reload_opts = options.clone();
         let reloader: event_loop::Reloader = Box::new(move || reload_config(&reload_opts));
-        let mut daemon = match Daemon::new(config, logger, procs, signals, servers, reloader, slots)
-        {
+        let mut daemon = match Daemon::new(
+            config,
+            logger,
+            procs,
+            signals,
+            servers,
+            reloader,
+            slots,
+            std::mem::take(&mut bus),
+        ) {
             Ok(d) => d,
             Err(e) => {
                 ready.failed(&format!("could not start the event loop: {e}"));
@@ -192,10 +203,11 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         ready.ready();
         first = false;
         let exit = daemon.run();
-        let (s, l, k) = daemon.into_parts();
+        let (s, l, k, b) = daemon.into_parts();
         signals = s;
         logger = l;
         slots = k;
+        bus = b;
         match exit {
             Exit::Shutdown => break,
             Exit::Restart(new_config) => config = *new_config,

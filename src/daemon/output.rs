@@ -1,13 +1,17 @@
 //! Child output: what happens to bytes read from a child's stdout/stderr pipe. They go to
 //! the channel's log file as is (after optional ANSI stripping), to syslog when asked, and
-//! into the activity log at debug level, as the reference does. Log-file trouble (a full
-//! disk) is reported once and never stops the loop.
+//! into the activity log at debug level, as the reference does, and become events when a
+//! listener wants them (capture mode, `*_events_enabled`). Log-file trouble (a full disk) is
+//! reported once and never stops the loop.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, Read};
 
 use crate::config::model::LogLevel;
 use crate::daemon::procs::{Slot, Stream};
+use crate::events::capture::Out;
+use crate::events::types::Event;
 use crate::logfile::activity::Logger;
 use crate::logfile::syslog::Syslog;
 use crate::logfile::writer::{LogEvent, LogFile};
@@ -47,6 +51,9 @@ pub struct Channel {
     pub parked_until: Option<Mono>,
     /// Whether growing the pipe was tried (once: it is a fast writer's pipe).
     pub grown: bool,
+    /// A listener's stdout: protocol replies are read at once, never batched (each one
+    /// holds up the next event).
+    pub protocol: bool,
 }
 
 impl Channel {
@@ -60,6 +67,7 @@ impl Channel {
             last_len: 0,
             parked_until: None,
             grown: false,
+            protocol: false,
         }
     }
 
@@ -78,7 +86,8 @@ impl Channel {
     /// wake-up, a read and a write per line; waiting turns many of those into one, while a
     /// fast writer (big reads) is never delayed.
     pub fn should_park(&self, now: Mono) -> bool {
-        self.last_len < BATCH_SMALL
+        !self.protocol
+            && self.last_len < BATCH_SMALL
             && now < self.last_read.plus_ms(BATCH_MS)
             // A fast writer can produce one small read too: what is waiting now tells.
             && crate::sys::fd::bytes_readable(&self.file).is_ok_and(|n| n < BATCH_SMALL)
@@ -180,17 +189,82 @@ pub fn open_logs(slot: &mut Slot) -> Vec<(LogLevel, String)> {
     out
 }
 
-/// Sends `data` read from `stream` of `slot` to its destinations.
-pub fn deliver(slot: &mut Slot, stream: Stream, data: &[u8], logger: &mut Logger, syslog: &Syslog) {
-    let idx = stream as usize;
-    let stripped;
-    let data = match slot.logs[idx].stripper.as_mut() {
-        Some(s) => {
-            stripped = s.strip(data);
-            &stripped[..]
-        }
-        None => data,
+/// Sends `data` read from `stream` of `slot` to its destinations. In capture mode, what
+/// lies between the capture tokens goes into the capture buffer instead of the log, and a
+/// finished capture becomes a PROCESS_COMMUNICATION event. Returns the events raised;
+/// PROCESS_LOG events only when `log_events` (some pool listens for them) and the channel
+/// has `*_events_enabled`.
+pub fn deliver(
+    slot: &mut Slot,
+    stream: Stream,
+    data: &[u8],
+    logger: &mut Logger,
+    syslog: &Syslog,
+    log_events: bool,
+) -> Vec<Event> {
+    let mut events = Vec::new();
+    let log = &mut slot.logs[stream as usize];
+    let Some(capture) = log.capture.as_mut() else {
+        let stripped = strip(slot, stream, data);
+        record(
+            slot,
+            stream,
+            &stripped,
+            false,
+            logger,
+            syslog,
+            log_events,
+            &mut events,
+        );
+        return events;
     };
+    // Pieces are stripped before they are logged or captured, as the reference does.
+    let outs = match log.stripper.as_mut() {
+        Some(s) => capture.feed_with(data, &mut |p| s.strip(p)),
+        None => capture.feed(data),
+    };
+    for out in outs {
+        match out {
+            Out::Log { data, captured } => record(
+                slot,
+                stream,
+                &data,
+                captured,
+                logger,
+                syslog,
+                log_events,
+                &mut events,
+            ),
+            Out::Comm(data) => {
+                let name = slot.machine.name();
+                events.push(Event::process_comm(
+                    name,
+                    &slot.group,
+                    slot.machine.pid().unwrap_or(0),
+                    stream.channel(),
+                    &data,
+                ));
+                logger.debug(&format!("'{name}' {} emitted a comm event", stream.name()));
+            }
+        }
+    }
+    events
+}
+
+/// One piece of output (already stripped): echoed at debug level, logged (unless it was
+/// captured), and raised as a PROCESS_LOG event when enabled (captured pieces too, as the
+/// reference does).
+#[allow(clippy::too_many_arguments)]
+fn record(
+    slot: &mut Slot,
+    stream: Stream,
+    data: &[u8],
+    captured: bool,
+    logger: &mut Logger,
+    syslog: &Syslog,
+    log_events: bool,
+    events: &mut Vec<Event>,
+) {
     if data.is_empty() {
         return;
     }
@@ -203,18 +277,52 @@ pub fn deliver(slot: &mut Slot, stream: Stream, data: &[u8], logger: &mut Logger
         ));
     }
     let cfg = slot.machine.config();
-    let to_syslog = match stream {
-        Stream::Stdout => cfg.stdout.syslog,
-        Stream::Stderr => cfg.stderr.syslog,
+    let ch = match stream {
+        Stream::Stdout => &cfg.stdout,
+        Stream::Stderr => &cfg.stderr,
     };
-    if to_syslog {
-        syslog.child_output(slot.machine.name(), data);
+    let raise = log_events && ch.events_enabled;
+    if !captured {
+        if ch.syslog {
+            syslog.child_output(slot.machine.name(), data);
+        }
+        write_log(slot, stream, data, logger);
+    }
+    if raise {
+        events.push(Event::process_log(
+            slot.machine.name(),
+            &slot.group,
+            slot.machine.pid().unwrap_or(0),
+            stream.channel(),
+            data,
+        ));
+    }
+}
+
+/// `data` without ANSI escapes when `strip_ansi` is on (the stripper keeps state across
+/// reads, so an escape split between two reads is still removed).
+pub fn strip<'a>(slot: &mut Slot, stream: Stream, data: &'a [u8]) -> Cow<'a, [u8]> {
+    match slot.logs[stream as usize].stripper.as_mut() {
+        Some(s) => Cow::Owned(s.strip(data)),
+        None => Cow::Borrowed(data),
+    }
+}
+
+/// Writes `data` to the stream's log file, if it has one, and reports write trouble.
+pub fn write_log(slot: &mut Slot, stream: Stream, data: &[u8], logger: &mut Logger) {
+    let Some(file) = slot.logs[stream as usize].file.as_mut() else {
+        return;
+    };
+    let events = file.write(data);
+    if events.is_empty() {
+        return;
     }
     let name = slot.machine.name().to_string();
-    if let Some(file) = slot.logs[idx].file.as_mut() {
-        for ev in file.write(data) {
-            report(logger, &name, stream, file, ev);
-        }
+    let Some(file) = slot.logs[stream as usize].file.as_ref() else {
+        return;
+    };
+    for ev in events {
+        report(logger, &name, stream, file, ev);
     }
 }
 

@@ -7,6 +7,8 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use crate::config::model::{Config, GroupConfig, LogTarget, ProcessConfig};
+use crate::daemon::listeners::ListenerSlot;
+use crate::events::capture::Capture;
 use crate::logfile::ansi::AnsiStripper;
 use crate::logfile::auto::create_auto_log;
 use crate::logfile::writer::LogFile;
@@ -27,6 +29,14 @@ pub enum Stream {
 }
 
 impl Stream {
+    /// The same channel, as events name it.
+    pub fn channel(self) -> crate::events::types::Channel {
+        match self {
+            Stream::Stdout => crate::events::types::Channel::Stdout,
+            Stream::Stderr => crate::events::types::Channel::Stderr,
+        }
+    }
+
     /// `stdout` / `stderr`, as log messages and AUTO names spell it.
     pub fn name(self) -> &'static str {
         match self {
@@ -46,6 +56,8 @@ pub struct ChannelLog {
     pub file: Option<LogFile>,
     /// ANSI stripping state carried across reads.
     pub stripper: Option<AnsiStripper>,
+    /// Capture mode (`*_capture_maxbytes` > 0): token scanning state and captured bytes.
+    pub capture: Option<Capture>,
 }
 
 /// One supervised process.
@@ -65,6 +77,8 @@ pub struct Slot {
     pub start_wall_ms: Option<u64>,
     /// Wall-clock ms when it last stopped.
     pub stop_wall_ms: Option<u64>,
+    /// For a process of an `[eventlistener:x]` pool: its side of the listener protocol.
+    pub listener: Option<ListenerSlot>,
 }
 
 impl Slot {
@@ -145,6 +159,13 @@ impl Procs {
                     logs[i].stripper = Some(AnsiStripper::new());
                 }
             }
+            // A listener's stdout is protocol traffic, never scanned for capture tokens.
+            let listener = g.listener.is_some();
+            for (i, ch) in [&p.stdout, &p.stderr].iter().enumerate() {
+                if ch.capture_maxbytes > 0 && !(listener && i == 0) {
+                    logs[i].capture = Some(Capture::new(ch.capture_maxbytes));
+                }
+            }
             self.slots.push(Some(Slot {
                 machine: Process::new(p.clone()),
                 group: g.name.clone(),
@@ -153,6 +174,7 @@ impl Procs {
                 stdin: None,
                 start_wall_ms: None,
                 stop_wall_ms: None,
+                listener: listener.then(ListenerSlot::default),
             }));
         }
     }

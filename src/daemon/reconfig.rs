@@ -187,6 +187,7 @@ impl Daemon {
         for w in warnings {
             self.logger.warn(&w);
         }
+        self.group_added(g);
         let ids = self.procs.group_ids(&g.name);
         for id in self.start_order() {
             if ids.contains(&id) {
@@ -202,6 +203,7 @@ impl Daemon {
         }
         self.procs.remove_group(name);
         self.procs_changed();
+        self.group_removed(name);
     }
 
     pub(super) fn add_request(&mut self, key: usize, names: &[String], now: Mono) {
