@@ -418,3 +418,23 @@ fn a_reload_keeps_the_global_serial_and_restarts_pool_serials() {
     );
     assert_eq!(got[second].0, "PROCESS_GROUP_ADDED", "{got:?}");
 }
+
+#[test]
+fn a_client_can_send_a_remote_communication_event() {
+    use std::io::{Read, Write};
+    let dir = TestDir::new();
+    let _d = Daemon::start(
+        &dir,
+        &conf(&dir, "events=REMOTE_COMMUNICATION\nstartsecs=0", ""),
+    );
+    let sock = dir.join("s.sock");
+    assert!(wait_until(T, || sock.exists()));
+    let mut c = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+    c.write_all(b"sendremotecommevent deploy \"v2 is out\"\n")
+        .unwrap();
+    let mut reply = String::new();
+    c.read_to_string(&mut reply).unwrap();
+    assert_eq!(reply, ".OK 0\n");
+    assert!(wait_event(&dir, "REMOTE_COMMUNICATION"));
+    assert_eq!(events(&dir)[0].1, "type:deploy\nv2 is out");
+}

@@ -153,6 +153,10 @@ impl Daemon {
                 self.reply_lines(key, vec![crate::VERSION.to_string()], Outcome::ok())
             }
             Request::SendStdin { name, text } => self.sendstdin_request(key, &name, &text),
+            Request::SendRemoteCommEvent { kind, data } => {
+                self.emit(crate::events::types::Event::remote(&kind, &data));
+                self.reply(key, Vec::new());
+            }
             // Answered by the connection itself; nothing to do if one slips through.
             Request::Auth { .. } | Request::Help { .. } => self.reply(key, Vec::new()),
         }

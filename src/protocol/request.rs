@@ -93,6 +93,9 @@ pub enum Request {
     /// `sendstdin NAME TEXT...`: the text (words joined by one space) is written to the
     /// process's stdin as is; no newline is added.
     SendStdin { name: String, text: String },
+    /// `sendremotecommevent TYPE DATA...`: a REMOTE_COMMUNICATION event for the listeners
+    /// (what the reference's XML-RPC `supervisor.sendRemoteCommEvent` does).
+    SendRemoteCommEvent { kind: String, data: String },
     /// `help [TOPIC]`.
     Help { topic: String },
 }
@@ -120,6 +123,7 @@ impl Request {
             Request::Shutdown => "shutdown",
             Request::Version => "version",
             Request::SendStdin { .. } => "sendstdin",
+            Request::SendRemoteCommEvent { .. } => "sendremotecommevent",
             Request::Help { .. } => "help",
         }
     }
@@ -283,6 +287,17 @@ pub fn from_words(cmd: &str, args: &[String]) -> Result<Request, ProtoError> {
                 exit::GENERIC,
             ))),
         },
+        "sendremotecommevent" => match args {
+            [kind, data @ ..] => Ok(Request::SendRemoteCommEvent {
+                kind: kind.clone(),
+                data: data.join(" "),
+            }),
+            _ => Err(ProtoError::Usage(UsageError::new(
+                "Error: sendremotecommevent requires a type and data".into(),
+                None,
+                exit::GENERIC,
+            ))),
+        },
         "help" => Ok(Request::Help {
             topic: args.join(" "),
         }),
@@ -419,6 +434,7 @@ pub fn render_request(req: &Request) -> Vec<u8> {
         } => w.extend([mode_word(*mode), name.clone(), channel.as_str().into()]),
         Request::MainTail { mode } => w.push(mode_word(*mode)),
         Request::SendStdin { name, text } => w.extend([name.clone(), text.clone()]),
+        Request::SendRemoteCommEvent { kind, data } => w.extend([kind.clone(), data.clone()]),
         Request::Help { topic } => w.extend(topic.split_whitespace().map(str::to_string)),
         Request::Avail
         | Request::Reread
@@ -586,6 +602,13 @@ mod tests {
                     text: "hi\n".into(),
                 },
             ),
+            (
+                "sendremotecommevent deploy \"v2 done\\n\"",
+                Request::SendRemoteCommEvent {
+                    kind: "deploy".into(),
+                    data: "v2 done\n".into(),
+                },
+            ),
             ("help", Request::Help { topic: "".into() }),
             (
                 "help start",
@@ -728,6 +751,10 @@ mod tests {
             Request::SendStdin {
                 name: "web".into(),
                 text: "".into(),
+            },
+            Request::SendRemoteCommEvent {
+                kind: "t y".into(),
+                data: "".into(),
             },
             Request::Auth {
                 user: "u".into(),
