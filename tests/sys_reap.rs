@@ -22,6 +22,7 @@ fn sh(script: &str) -> SpawnPlan {
         user: None,
         redirect_stderr: true,
         setuid_error: None,
+        stdin_fd: None,
     }
 }
 

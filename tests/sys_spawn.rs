@@ -25,6 +25,7 @@ fn plan(path: &str, argv: &[&str]) -> SpawnPlan {
         user: None,
         redirect_stderr: false,
         setuid_error: None,
+        stdin_fd: None,
     }
 }
 
@@ -203,7 +204,9 @@ fn stdin_pipe_reaches_the_child() {
         ..
     } = child;
     assert_eq!(exec_error, None);
-    File::from(stdin).write_all(b"to the child\n").unwrap();
+    File::from(stdin.expect("a stdin pipe"))
+        .write_all(b"to the child\n")
+        .unwrap();
     // Dropping stdin (above) gives cat EOF.
     assert_eq!(read_all(stdout), "to the child\n");
     drop(stderr);

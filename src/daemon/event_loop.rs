@@ -13,6 +13,7 @@ use std::time::Duration;
 use crate::config::model::Config;
 use crate::daemon::commands::{Wait, FOLLOW_POLL_MS};
 use crate::daemon::control::Control;
+use crate::daemon::fcgi::FcgiSockets;
 use crate::daemon::output::{self, Channel, ReadResult, READ_CHUNK};
 use crate::daemon::procs::{Procs, SlotId, Stream};
 use crate::daemon::signals::SignalPipe;
@@ -116,6 +117,8 @@ pub struct Daemon {
     pub(crate) bus: Bus,
     /// Listener stdins waiting for room, by poll key.
     pub(crate) stdin_watch: HashMap<usize, SlotId>,
+    /// The sockets of `[fcgi-program:x]` groups.
+    pub fcgi: FcgiSockets,
 }
 
 impl std::fmt::Debug for Daemon {
@@ -173,6 +176,7 @@ impl Daemon {
             ready: Vec::new(),
             bus,
             stdin_watch: HashMap::new(),
+            fcgi: FcgiSockets::default(),
         })
     }
 
@@ -372,13 +376,32 @@ impl Daemon {
             _ => Vec::new(),
         };
         let ctx = self.spawn_context(&user_groups);
-        let plan = match build_plan(&cfg, &ctx) {
+        let mut plan = match build_plan(&cfg, &ctx) {
             Ok(p) => p,
             Err(message) => {
                 self.feed(id, Input::SpawnFailed { message }, now);
                 return;
             }
         };
+        let group = self
+            .procs
+            .get(id)
+            .map(|s| s.group.clone())
+            .unwrap_or_default();
+        let mut lines = Vec::new();
+        let socket = self.fcgi.acquire(&group, id, &mut lines);
+        for l in lines {
+            self.logger.info(&l);
+        }
+        match socket {
+            Some(Ok(fd)) => plan.stdin_fd = Some(fd),
+            Some(Err(message)) => {
+                self.release_fcgi(id);
+                self.feed(id, Input::SpawnFailed { message }, now);
+                return;
+            }
+            None => {}
+        }
         let Some(slot) = self.procs.get_mut(id) else {
             return;
         };
@@ -392,6 +415,7 @@ impl Daemon {
         let child = match started {
             Ok(c) => c,
             Err(e) => {
+                self.release_fcgi(id);
                 self.feed(
                     id,
                     Input::SpawnFailed {
@@ -411,12 +435,24 @@ impl Daemon {
             self.watch_channel(err, id, Stream::Stderr);
         }
         if let Some(slot) = self.procs.get_mut(id) {
-            slot.stdin = Some(File::from(child.stdin));
+            slot.stdin = child.stdin.map(File::from);
             slot.start_wall_ms = Some(sys::wall_clock_ms());
         }
         self.listener_spawned(id);
         self.procs.set_pid(id, pid);
         self.feed(id, Input::Spawned { pid }, now);
+    }
+
+    /// A process no longer holds its group's fcgi socket (it exited, or did not start).
+    fn release_fcgi(&mut self, id: SlotId) {
+        let Some(group) = self.procs.get(id).map(|s| s.group.clone()) else {
+            return;
+        };
+        let mut lines = Vec::new();
+        self.fcgi.release(&group, id, &mut lines);
+        for l in lines {
+            self.logger.info(&l);
+        }
     }
 
     /// What spawn planning needs to know about the daemon.
@@ -635,6 +671,7 @@ impl Daemon {
                 Some(id) => {
                     self.drain_slot(id);
                     self.listener_exited(id);
+                    self.release_fcgi(id);
                     if let Some(slot) = self.procs.get_mut(id) {
                         slot.stdin = None;
                     }

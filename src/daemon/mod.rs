@@ -4,6 +4,7 @@
 pub mod commands;
 pub mod control;
 pub mod event_loop;
+pub mod fcgi;
 pub mod listeners;
 pub mod output;
 pub mod procs;
@@ -134,6 +135,23 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         for w in warnings {
             logger.warn(&w);
         }
+        let mut fcgi = fcgi::FcgiSockets::default();
+        for g in &config.groups {
+            let Some(f) = &g.fcgi else { continue };
+            let (lines, err) = fcgi.add(&g.name, f);
+            for l in lines {
+                logger.info(&l);
+            }
+            match err {
+                // The reference dies here with a traceback; we say why and exit 2.
+                Some(e) if first => {
+                    ready.failed(&e);
+                    return 2;
+                }
+                Some(e) => logger.error(&e),
+                None => {}
+            }
+        }
         let servers = match sockets::open_servers(&config.servers) {
             Ok(s) => s,
             Err(e) if first => {
@@ -200,6 +218,7 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
                 return 2;
             }
         };
+        daemon.fcgi = fcgi;
         ready.ready();
         first = false;
         let exit = daemon.run();

@@ -187,6 +187,15 @@ impl Daemon {
         for w in warnings {
             self.logger.warn(&w);
         }
+        if let Some(f) = &g.fcgi {
+            let (lines, err) = self.fcgi.add(&g.name, f);
+            for l in lines {
+                self.logger.info(&l);
+            }
+            if let Some(e) = err {
+                self.logger.error(&e);
+            }
+        }
         self.group_added(g);
         let ids = self.procs.group_ids(&g.name);
         for id in self.start_order() {
@@ -203,6 +212,7 @@ impl Daemon {
         }
         self.procs.remove_group(name);
         self.procs_changed();
+        self.fcgi.remove(name);
         self.group_removed(name);
     }
 

@@ -27,6 +27,9 @@ pub struct SpawnPlan {
     /// `supervisor: couldn't setuid to UID: MSG\n` line), then the `child process was not
     /// spawned` line, and `_exit(127)`s, as the reference does. `user` is None then.
     pub setuid_error: Option<CString>,
+    /// The child's fd 0 is this descriptor (an fcgi program's listening socket) instead of
+    /// a stdin pipe. Set by the daemon, which owns the descriptor.
+    pub stdin_fd: Option<i32>,
 }
 
 /// The identity a child switches to.

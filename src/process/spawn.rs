@@ -135,6 +135,7 @@ pub fn build_plan_with(
             Some(msg) => Some(cstring("user", msg)?),
             None => None,
         },
+        stdin_fd: None,
     })
 }
 

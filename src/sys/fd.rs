@@ -62,6 +62,13 @@ pub fn splice(from: impl AsFd, to: impl AsFd, len: usize) -> io::Result<usize> {
     Ok(n as usize)
 }
 
+/// `listen(2)` again on a bound socket, to set its backlog (std picks its own).
+pub fn listen(fd: impl AsFd, backlog: i32) -> io::Result<()> {
+    // SAFETY: listen takes a descriptor and an int; no memory is passed.
+    cvt(unsafe { libc::listen(fd.as_fd().as_raw_fd(), backlog) })?;
+    Ok(())
+}
+
 /// The pipe's buffer size (F_GETPIPE_SZ).
 pub fn pipe_size(fd: impl AsFd) -> io::Result<usize> {
     // SAFETY: F_GETPIPE_SZ takes no argument and only returns an int.

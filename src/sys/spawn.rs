@@ -100,8 +100,9 @@ impl Stage {
 pub struct Child {
     /// The child's pid (also its process group id).
     pub pid: i32,
-    /// Write end of the child's stdin pipe (non-blocking, close-on-exec).
-    pub stdin: OwnedFd,
+    /// Write end of the child's stdin pipe (non-blocking, close-on-exec); `None` when the
+    /// plan gave the child a descriptor of ours as fd 0.
+    pub stdin: Option<OwnedFd>,
     /// Read end of the child's stdout pipe (non-blocking, close-on-exec).
     pub stdout: OwnedFd,
     /// Read end of the stderr pipe; `None` with `redirect_stderr`.
@@ -304,7 +305,14 @@ fn start(plan: &SpawnPlan, name: &str, slots: Option<&mut LowSlots>) -> Result<C
         name: name.to_string(),
         kind: SpawnErrorKind::Pipe(e.raw_os_error().unwrap_or(libc::EIO)),
     };
-    let (in_r, in_w) = pipe().map_err(pipe_err)?;
+    let stdin_pipe = match plan.stdin_fd {
+        Some(_) => None,
+        None => Some(pipe().map_err(pipe_err)?),
+    };
+    let child_stdin = match (&stdin_pipe, plan.stdin_fd) {
+        (Some((r, _)), _) => r.as_raw_fd(),
+        (None, fd) => fd.unwrap_or(-1),
+    };
     let (out_r, out_w) = pipe().map_err(pipe_err)?;
     let err_pipe = if plan.redirect_stderr {
         None
@@ -317,7 +325,7 @@ fn start(plan: &SpawnPlan, name: &str, slots: Option<&mut LowSlots>) -> Result<C
         None => out_w.as_raw_fd(),
     };
     let mut ends = [
-        in_r.as_raw_fd(),
+        child_stdin,
         out_w.as_raw_fd(),
         child_stderr,
         status_w.as_raw_fd(),
@@ -357,7 +365,11 @@ fn start(plan: &SpawnPlan, name: &str, slots: Option<&mut LowSlots>) -> Result<C
     }
     // Parent: close the child's ends so EOF on the status pipe means exec (or exit).
     drop(prep);
-    drop((in_r, out_w, status_w));
+    let in_w = stdin_pipe.map(|(r, w)| {
+        drop(r);
+        w
+    });
+    drop((out_w, status_w));
     let (err_r, err_w) = match err_pipe {
         Some((r, w)) => (Some(r), Some(w)),
         None => (None, None),
@@ -365,7 +377,9 @@ fn start(plan: &SpawnPlan, name: &str, slots: Option<&mut LowSlots>) -> Result<C
     drop(err_w);
     let _ = set_nonblocking(&status_r);
     // Best effort: a failure here only means a read may block; the fds are still valid.
-    let _ = set_nonblocking(&in_w);
+    if let Some(w) = &in_w {
+        let _ = set_nonblocking(w);
+    }
     let _ = set_nonblocking(&out_r);
     if let Some(r) = &err_r {
         let _ = set_nonblocking(r);
