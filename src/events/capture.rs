@@ -348,4 +348,47 @@ mod tests {
         assert_eq!(prefix_at_end(b"abc", BEGIN_TOKEN), 0);
         assert_eq!(prefix_at_end(b"x<!--XSUPERVISOR:BEGIN--", BEGIN_TOKEN), 23);
     }
+
+    /// A tiny deterministic generator, so the split test needs no crate.
+    fn next(seed: &mut u64) -> u64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    }
+
+    #[test]
+    fn how_output_is_split_into_reads_does_not_change_what_is_logged_or_captured() {
+        let text = b"start <!--XSUPERVISOR:BEGIN-->one<!--XSUPERVISOR:END--> middle \
+            <!--XSUPERVISOR:BEGIN-->two, longer than a token<!--XSUPERVISOR:END--> tail text\n";
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..500 {
+            let mut c = Capture::new(1024);
+            let (mut logged, mut comms) = (Vec::new(), Vec::new());
+            let mut rest = &text[..];
+            while !rest.is_empty() {
+                let n = (next(&mut seed) % 9 + 1).min(rest.len() as u64) as usize;
+                for out in c.feed(&rest[..n]) {
+                    match out {
+                        Out::Log {
+                            data,
+                            captured: false,
+                        } => logged.extend(data),
+                        Out::Log { .. } => {}
+                        Out::Comm(d) => comms.push(d),
+                    }
+                }
+                rest = &rest[n..];
+            }
+            logged.extend(c.take_pending());
+            assert_eq!(
+                String::from_utf8(logged).unwrap(),
+                "start  middle  tail text\n"
+            );
+            assert_eq!(
+                comms,
+                [b"one".to_vec(), b"two, longer than a token".to_vec()]
+            );
+        }
+    }
 }

@@ -592,4 +592,49 @@ mod tests {
             assert_eq!(parse_py_int(bad), None, "{bad:?}");
         }
     }
+
+    #[test]
+    fn how_replies_are_split_into_reads_does_not_change_what_they_mean() {
+        // What a listener writes between two events (it answers only after it got one):
+        // READY, an OK, a FAIL, an OK, then a bad result line.
+        let writes: [&[u8]; 5] = [
+            b"READY\n",
+            b"RESULT 2\nOKREADY\n",
+            b"RESULT 4\nFAILREADY\n",
+            b"RESULT 2\nOKREADY\n",
+            b"xx\n",
+        ];
+        let run = |split: &mut dyn FnMut(usize) -> usize| {
+            let mut l = Listener::new();
+            let mut notes = Vec::new();
+            for w in writes {
+                let mut rest = w;
+                while !rest.is_empty() {
+                    let n = split(rest.len());
+                    notes.extend(l.feed(&rest[..n], &mut default_handler));
+                    rest = &rest[n..];
+                }
+                // The daemon sends the next event once the listener is READY.
+                if l.state() == Ready {
+                    l.sent();
+                }
+            }
+            notes
+        };
+        let whole = run(&mut |len| len);
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..300 {
+            let notes = run(&mut |len| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                ((seed % 5) as usize + 1).min(len)
+            });
+            assert_eq!(notes, whole);
+        }
+        assert_eq!(whole.iter().filter(|n| **n == Note::Processed).count(), 2);
+        assert_eq!(whole.iter().filter(|n| **n == Note::Rejected).count(), 1);
+        assert!(whole.contains(&Note::BadResultLine("xx".into())));
+        assert_eq!(whole.last(), Some(&changed(Busy, Unknown)));
+    }
 }
