@@ -383,13 +383,11 @@ impl Daemon {
                 return;
             }
         };
-        let group = self
-            .procs
-            .get(id)
-            .map(|s| s.group.clone())
-            .unwrap_or_default();
         let mut lines = Vec::new();
-        let socket = self.fcgi.acquire(&group, id, &mut lines);
+        let socket = match self.procs.get(id) {
+            Some(s) => self.fcgi.acquire(&s.group, id, &mut lines),
+            None => None,
+        };
         for l in lines {
             self.logger.info(&l);
         }
@@ -445,11 +443,11 @@ impl Daemon {
 
     /// A process no longer holds its group's fcgi socket (it exited, or did not start).
     fn release_fcgi(&mut self, id: SlotId) {
-        let Some(group) = self.procs.get(id).map(|s| s.group.clone()) else {
+        let Some(slot) = self.procs.get(id) else {
             return;
         };
         let mut lines = Vec::new();
-        self.fcgi.release(&group, id, &mut lines);
+        self.fcgi.release(&slot.group, id, &mut lines);
         for l in lines {
             self.logger.info(&l);
         }
@@ -724,7 +722,7 @@ impl Daemon {
             .chain(self.batch_due)
             .chain(self.control.next_deadline())
             .chain(self.next_follow)
-            .chain(self.next_tick(Mono::now()))
+            .chain(self.next_tick())
             .min()
     }
 

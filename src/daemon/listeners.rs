@@ -117,10 +117,11 @@ impl Daemon {
     }
 
     /// When the next tick is due on our monotonic clock; None when nobody listens.
-    pub(crate) fn next_tick(&self, now: Mono) -> Option<Mono> {
+    pub(crate) fn next_tick(&self) -> Option<Mono> {
         if !self.bus.wants_ticks() {
             return None;
         }
+        let now = Mono::now();
         let wall_ms = crate::sys::wall_clock_ms();
         let at = self.bus.next_tick(wall_ms / 1000)?;
         // A millisecond late rather than early: the two clocks need not agree to the
