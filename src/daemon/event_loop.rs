@@ -115,8 +115,8 @@ pub struct Daemon {
     next_follow: Option<Mono>,
     /// Listener pools, the global event serial (kept across reloads) and the tick clock.
     pub(crate) bus: Bus,
-    /// Listener stdins waiting for room, by poll key.
-    pub(crate) stdin_watch: HashMap<usize, SlotId>,
+    /// Listener stdins waiting for room: (poll key, slot). Rarely more than a few.
+    pub(crate) stdin_watch: Vec<(usize, SlotId)>,
     /// The sockets of `[fcgi-program:x]` groups.
     pub fcgi: FcgiSockets,
 }
@@ -175,7 +175,7 @@ impl Daemon {
             buf: vec![0; READ_CHUNK],
             ready: Vec::new(),
             bus,
-            stdin_watch: HashMap::new(),
+            stdin_watch: Vec::new(),
             fcgi: FcgiSockets::default(),
         })
     }
@@ -233,7 +233,7 @@ impl Daemon {
             self.read_channel(r.key);
         } else if self.exec_watch.contains_key(&r.key) {
             self.read_exec_status(r.key);
-        } else if self.stdin_watch.contains_key(&r.key) {
+        } else if self.stdin_watch.iter().any(|(k, _)| *k == r.key) {
             self.write_listener(r.key);
         } else if let Some(idx) = self.control.listener_index(r.key) {
             self.control

@@ -4,7 +4,6 @@
 //! early; then it is opened at the first spawn, shared by the group's processes, and closed
 //! when the last of them has exited.
 
-use std::collections::{HashMap, HashSet};
 use std::net::TcpListener;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
@@ -18,14 +17,14 @@ use crate::daemon::procs::SlotId;
 struct Entry {
     cfg: FcgiConfig,
     socket: Option<OwnedFd>,
-    /// Processes spawned with the socket and not yet exited.
-    holders: HashSet<SlotId>,
+    /// Processes spawned with the socket and not yet exited (a handful: a Vec).
+    holders: Vec<SlotId>,
 }
 
-/// The fcgi groups' sockets, by group name.
+/// The fcgi groups' sockets, by group name (few groups: a Vec keeps the binary small).
 #[derive(Debug, Default)]
 pub struct FcgiSockets {
-    groups: HashMap<String, Entry>,
+    groups: Vec<(String, Entry)>,
 }
 
 /// What a call did, for the activity log: `Creating socket URL` / `Closing socket URL`.
@@ -35,14 +34,15 @@ impl FcgiSockets {
     /// A new fcgi group: its socket is made and closed once to check the address. The
     /// group is known even when that fails (its spawns then fail with the same error).
     pub fn add(&mut self, group: &str, cfg: &FcgiConfig) -> (Lines, Option<String>) {
-        self.groups.insert(
+        self.remove(group);
+        self.groups.push((
             group.to_string(),
             Entry {
                 cfg: cfg.clone(),
                 socket: None,
-                holders: HashSet::new(),
+                holders: Vec::new(),
             },
-        );
+        ));
         let mut lines = vec![format!("Creating socket {}", cfg.socket)];
         match create(cfg) {
             Ok(sock) => {
@@ -56,7 +56,14 @@ impl FcgiSockets {
 
     /// The group went away (its processes are stopped).
     pub fn remove(&mut self, group: &str) {
-        self.groups.remove(group);
+        self.groups.retain(|(g, _)| g != group);
+    }
+
+    fn entry(&mut self, group: &str) -> Option<&mut Entry> {
+        self.groups
+            .iter_mut()
+            .find(|(g, _)| g == group)
+            .map(|(_, e)| e)
     }
 
     /// The socket for a process of `group` about to be spawned (opened if none of the
@@ -67,7 +74,7 @@ impl FcgiSockets {
         id: SlotId,
         lines: &mut Lines,
     ) -> Option<Result<i32, String>> {
-        let e = self.groups.get_mut(group)?;
+        let e = self.entry(group)?;
         if e.socket.is_none() {
             lines.push(format!("Creating socket {}", e.cfg.socket));
             match create(&e.cfg) {
@@ -75,16 +82,20 @@ impl FcgiSockets {
                 Err(err) => return Some(Err(err)),
             }
         }
-        e.holders.insert(id);
+        if !e.holders.contains(&id) {
+            e.holders.push(id);
+        }
         e.socket.as_ref().map(|s| Ok(s.as_raw_fd()))
     }
 
     /// A process of `group` exited (or never started): the socket closes with the last one.
     pub fn release(&mut self, group: &str, id: SlotId, lines: &mut Lines) {
-        let Some(e) = self.groups.get_mut(group) else {
+        let Some(e) = self.entry(group) else {
             return;
         };
-        if e.holders.remove(&id) && e.holders.is_empty() && e.socket.take().is_some() {
+        let held = e.holders.contains(&id);
+        e.holders.retain(|h| *h != id);
+        if held && e.holders.is_empty() && e.socket.take().is_some() {
             lines.push(format!("Closing socket {}", e.cfg.socket));
         }
     }

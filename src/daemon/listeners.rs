@@ -140,7 +140,7 @@ impl Daemon {
             None => None,
         };
         if let Some(key) = key {
-            self.stdin_watch.remove(&key);
+            self.stdin_watch.retain(|(k, _)| *k != key);
         }
     }
 
@@ -156,7 +156,7 @@ impl Daemon {
         let event = l.event.take();
         l.out.clear();
         if let Some(key) = l.out_key.take() {
-            self.stdin_watch.remove(&key);
+            self.stdin_watch.retain(|(k, _)| *k != key);
             if let Some(f) = slot.stdin.as_ref() {
                 self.reactor.unwatch(f.as_fd());
             }
@@ -323,13 +323,13 @@ impl Daemon {
             if let Some(l) = slot.listener.as_mut() {
                 l.out_key = Some(key);
             }
-            self.stdin_watch.insert(key, id);
+            self.stdin_watch.push((key, id));
         }
     }
 
     /// A listener's stdin has room: writes more of the pending envelope.
     pub(crate) fn write_listener(&mut self, key: usize) {
-        let Some(&id) = self.stdin_watch.get(&key) else {
+        let Some(&(_, id)) = self.stdin_watch.iter().find(|(k, _)| *k == key) else {
             return;
         };
         let Some(slot) = self.procs.get_mut(id) else {
@@ -351,7 +351,7 @@ impl Daemon {
             l.out.clear();
             l.out_key = None;
             self.reactor.unwatch(f.as_fd());
-            self.stdin_watch.remove(&key);
+            self.stdin_watch.retain(|(k, _)| *k != key);
         }
     }
 }
