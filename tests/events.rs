@@ -190,6 +190,8 @@ fn a_listener_that_breaks_the_protocol_gets_no_more_events() {
         T
     ));
     assert!(d.wait_log("DEBG lis: BUSY -> UNKNOWN", T));
+    assert_eq!(d.log().matches("has entered the UNKNOWN state").count(), 1);
+    assert!(d.log().contains("WARN lis: bad result line: 'what?'"));
     assert_eq!(events(&dir).len(), 1);
 }
 

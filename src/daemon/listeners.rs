@@ -10,7 +10,7 @@ use std::os::fd::AsFd;
 use crate::config::model::GroupConfig;
 use crate::daemon::event_loop::Daemon;
 use crate::daemon::procs::SlotId;
-use crate::events::listener::{default_handler, Listener, ListenerState, Note};
+use crate::events::listener::{default_handler, Listener, ListenerState};
 use crate::events::pool::{Line, Pool, Queued};
 use crate::events::types::{Event, Kind, StateChange};
 use crate::process::state::State;
@@ -209,15 +209,6 @@ impl Daemon {
                 } else {
                     self.logger.debug(&text);
                 }
-            }
-            if let Note::Changed {
-                to: ListenerState::Unknown,
-                ..
-            } = note
-            {
-                self.logger.warn(&format!(
-                    "{name}: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol"
-                ));
             }
         }
         if let Some(q) = back {
