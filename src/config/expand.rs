@@ -372,41 +372,90 @@ fn sign(negative: bool, spec: &Spec) -> String {
     }
 }
 
-/// Sign and digits of a float conversion of an integer value.
+/// Sign and digits of a float conversion of an integer value. Done on the integer's
+/// decimal digits (exact, rounding half to even as Python's float formatting does on these
+/// values): linking the float formatter would cost the daemon 16 KB.
 fn float(n: i64, conv: char, spec: &Spec) -> (String, String) {
     let p = spec.precision.unwrap_or(6);
-    let x = n.unsigned_abs() as f64;
+    let x = n.unsigned_abs();
     let body = match conv {
-        'f' | 'F' => format!("{x:.p$}"),
+        'f' | 'F' => fixed(x, p),
         'e' | 'E' => exponent(x, p, conv == 'E'),
         _ => general(x, p.max(1), conv == 'G', spec.alt),
     };
     (sign(n < 0, spec), body)
 }
 
+/// `%f` of an integer: its digits and `p` zeros.
+fn fixed(x: u64, p: usize) -> String {
+    if p == 0 {
+        x.to_string()
+    } else {
+        format!("{x}.{}", "0".repeat(p))
+    }
+}
+
+/// The first `sig` (>= 1) significant decimal digits of `x`, rounded half to even, and the
+/// decimal exponent of the first one.
+fn round_sig(x: u64, sig: usize) -> (Vec<u8>, i32) {
+    let all: Vec<u8> = x.to_string().bytes().map(|c| c - b'0').collect();
+    let mut exp = all.len() as i32 - 1;
+    if x == 0 {
+        return (vec![0; sig], 0);
+    }
+    if all.len() <= sig {
+        let mut d = all;
+        d.resize(sig, 0);
+        return (d, exp);
+    }
+    let mut d = all[..sig].to_vec();
+    let (next, rest) = (all[sig], &all[sig + 1..]);
+    let odd = d[sig - 1] % 2 == 1;
+    if next > 5 || (next == 5 && (odd || rest.iter().any(|&c| c != 0))) {
+        let mut i = sig;
+        loop {
+            if i == 0 {
+                // 99..9 rounded up: 10..0, one more in the exponent.
+                d.insert(0, 1);
+                d.pop();
+                exp += 1;
+                break;
+            }
+            i -= 1;
+            if d[i] == 9 {
+                d[i] = 0;
+            } else {
+                d[i] += 1;
+                break;
+            }
+        }
+    }
+    (d, exp)
+}
+
 /// `%e`: mantissa with `p` decimals, exponent with a sign and at least two digits.
-fn exponent(x: f64, p: usize, upper: bool) -> String {
-    let s = format!("{x:.p$e}");
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let e = if upper { 'E' } else { 'e' };
-    let sign = if exp < 0 { '-' } else { '+' };
-    format!("{mant}{e}{sign}{:02}", exp.abs())
+fn exponent(x: u64, p: usize, upper: bool) -> String {
+    let (d, exp) = round_sig(x, p + 1);
+    let mut s = String::with_capacity(p + 6);
+    s.push((b'0' + d[0]) as char);
+    if p > 0 {
+        s.push('.');
+        s.extend(d[1..].iter().map(|c| (b'0' + c) as char));
+    }
+    s.push(if upper { 'E' } else { 'e' });
+    s.push(if exp < 0 { '-' } else { '+' });
+    s.push_str(&format!("{:02}", exp.abs()));
+    s
 }
 
 /// `%g`: `%e` when the exponent is < -4 or >= precision, else `%f`; trailing zeros dropped
-/// unless `#`.
-fn general(x: f64, p: usize, upper: bool, alt: bool) -> String {
-    let exp = if x == 0.0 {
-        0
-    } else {
-        x.abs().log10().floor() as i32
-    };
-    let s = if exp < -4 || exp >= p as i32 {
+/// unless `#`. (For an integer, rounding to `p` digits never moves it between the two.)
+fn general(x: u64, p: usize, upper: bool, alt: bool) -> String {
+    let exp = if x == 0 { 0 } else { x.ilog10() as i32 };
+    let s = if exp >= p as i32 {
         exponent(x, p - 1, upper)
     } else {
-        let decimals = (p as i32 - 1 - exp).max(0) as usize;
-        format!("{x:.decimals$}")
+        fixed(x, (p as i32 - 1 - exp).max(0) as usize)
     };
     if alt {
         return s;
@@ -443,6 +492,75 @@ fn pad_number((sign, digits): &(String, String), spec: &Spec) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    /// The float formatter these conversions replaced, kept as the oracle.
+    fn float_oracle(n: i64, conv: char, p: usize, alt: bool) -> String {
+        let x = n.unsigned_abs() as f64;
+        let exp_fmt = |x: f64, p: usize, upper: bool| {
+            let s = format!("{x:.p$e}");
+            let (mant, exp) = s.split_once('e').unwrap();
+            let exp: i32 = exp.parse().unwrap();
+            let e = if upper { 'E' } else { 'e' };
+            let sign = if exp < 0 { '-' } else { '+' };
+            format!("{mant}{e}{sign}{:02}", exp.abs())
+        };
+        match conv {
+            'f' | 'F' => format!("{x:.p$}"),
+            'e' | 'E' => exp_fmt(x, p, conv == 'E'),
+            _ => {
+                let p = p.max(1);
+                let upper = conv == 'G';
+                let exp = if x == 0.0 { 0 } else { x.log10().floor() as i32 };
+                let s = if exp < -4 || exp >= p as i32 {
+                    exp_fmt(x, p - 1, upper)
+                } else {
+                    let decimals = (p as i32 - 1 - exp).max(0) as usize;
+                    format!("{x:.decimals$}")
+                };
+                if alt {
+                    return s;
+                }
+                match s.split_once(['e', 'E']) {
+                    Some((m, e)) => {
+                        format!("{}{}{e}", trim_zeros(m), if upper { 'E' } else { 'e' })
+                    }
+                    None => trim_zeros(&s),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn integer_float_conversions_match_the_float_formatter() {
+        let mut values: Vec<i64> = (-1200..1200).collect();
+        // Below 2^53, where a float holds the integer exactly (process numbers are small).
+        for k in 0..11 {
+            let t = 10i64.pow(k);
+            values.extend([t - 1, t, t + 1, 5 * t, 15 * t, 25 * t, 125 * t, 99_999 * t / 10 + 5]);
+        }
+        values.extend([123_456_789, 987_654_321_987, 1 << 40, 999_999_999]);
+        for &n in &values {
+            for conv in ['f', 'e', 'E', 'g', 'G'] {
+                for p in [0usize, 1, 2, 3, 6, 10] {
+                    for alt in [false, true] {
+                        let spec = Spec {
+                            precision: Some(p),
+                            alt,
+                            ..Spec::default()
+                        };
+                        assert_eq!(
+                            float(n, conv, &spec).1,
+                            float_oracle(n, conv, p, alt),
+                            "%{}{}.{p}{conv} of {n}",
+                            if alt { "#" } else { "" },
+                            ""
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     use super::*;
 
     fn names() -> Names {
