@@ -510,7 +510,11 @@ mod tests {
             _ => {
                 let p = p.max(1);
                 let upper = conv == 'G';
-                let exp = if x == 0.0 { 0 } else { x.log10().floor() as i32 };
+                let exp = if x == 0.0 {
+                    0
+                } else {
+                    x.log10().floor() as i32
+                };
                 let s = if exp < -4 || exp >= p as i32 {
                     exp_fmt(x, p - 1, upper)
                 } else {
@@ -536,7 +540,16 @@ mod tests {
         // Below 2^53, where a float holds the integer exactly (process numbers are small).
         for k in 0..11 {
             let t = 10i64.pow(k);
-            values.extend([t - 1, t, t + 1, 5 * t, 15 * t, 25 * t, 125 * t, 99_999 * t / 10 + 5]);
+            values.extend([
+                t - 1,
+                t,
+                t + 1,
+                5 * t,
+                15 * t,
+                25 * t,
+                125 * t,
+                99_999 * t / 10 + 5,
+            ]);
         }
         values.extend([123_456_789, 987_654_321_987, 1 << 40, 999_999_999]);
         for &n in &values {
