@@ -68,12 +68,8 @@ impl Daemon {
     }
 
     fn log_lines(&mut self, lines: Vec<Line>) {
-        for (error, text) in lines {
-            if error {
-                self.logger.error(&text);
-            } else {
-                self.logger.debug(&text);
-            }
+        for (level, text) in lines {
+            self.logger.log(level, &text);
         }
     }
 
@@ -129,18 +125,11 @@ impl Daemon {
         Some(now.plus_ms((at * 1000).saturating_sub(wall_ms) + 1))
     }
 
-    /// A listener process was spawned: its protocol starts over.
+    /// A listener process was spawned: its protocol starts over (its last exit already put
+    /// back its event and dropped what was left to write).
     pub(crate) fn listener_spawned(&mut self, id: SlotId) {
-        let key = match self.procs.get_mut(id).and_then(|s| s.listener.as_mut()) {
-            Some(l) => {
-                l.proto.reset();
-                l.out.clear();
-                l.out_key.take()
-            }
-            None => None,
-        };
-        if let Some(key) = key {
-            self.stdin_watch.retain(|(k, _)| *k != key);
+        if let Some(l) = self.procs.get_mut(id).and_then(|s| s.listener.as_mut()) {
+            l.proto.reset();
         }
     }
 
@@ -203,13 +192,7 @@ impl Daemon {
             l.event = None;
         }
         for note in &notes {
-            for (warn, text) in note.log_lines(&name) {
-                if warn {
-                    self.logger.warn(&text);
-                } else {
-                    self.logger.debug(&text);
-                }
-            }
+            self.log_lines(note.log_lines(&name));
         }
         if let Some(q) = back {
             self.rebuffer(&group, q);

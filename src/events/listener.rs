@@ -19,6 +19,7 @@
 //! then slices with a negative count and recurses until Python's recursion limit, which
 //! closes the channel; waiting for zero bytes is the sane reading.
 
+use crate::config::model::LogLevel;
 use crate::pyrepr::decode_or_undecodable;
 
 /// A listener's protocol state, as the reference's `EventListenerStates`.
@@ -101,14 +102,17 @@ impl Note {
     }
 
     /// The activity-log lines for this note about listener process `name`, as
-    /// `(is_warn, text)`: `false` means DEBG, `true` WARN.
-    pub fn log_lines(&self, name: &str) -> Vec<(bool, String)> {
+    /// The activity-log lines for this note, with their levels.
+    pub fn log_lines(&self, name: &str) -> Vec<(LogLevel, String)> {
         match self {
             Note::Changed { from, to } => {
-                let mut lines = vec![(false, format!("{name}: {} -> {}", from.name(), to.name()))];
+                let mut lines = vec![(
+                    LogLevel::Debug,
+                    format!("{name}: {} -> {}", from.name(), to.name()),
+                )];
                 if *to == ListenerState::Unknown {
                     lines.push((
-                        true,
+                        LogLevel::Warn,
                         format!(
                             "{name}: has entered the UNKNOWN state and will no longer receive \
                              events, this usually indicates the process violated the \
@@ -118,11 +122,13 @@ impl Note {
                 }
                 lines
             }
-            Note::Processed => vec![(false, format!("{name}: event was processed"))],
-            Note::Rejected => vec![(true, format!("{name}: event was rejected"))],
-            Note::HandlerError => vec![(true, format!("{name}: event caused an error"))],
+            Note::Processed => vec![(LogLevel::Debug, format!("{name}: event was processed"))],
+            Note::Rejected => vec![(LogLevel::Warn, format!("{name}: event was rejected"))],
+            Note::HandlerError => vec![(LogLevel::Warn, format!("{name}: event caused an error"))],
             // Quoted literally, without escaping, as the reference does.
-            Note::BadResultLine(text) => vec![(true, format!("{name}: bad result line: '{text}'"))],
+            Note::BadResultLine(text) => {
+                vec![(LogLevel::Warn, format!("{name}: bad result line: '{text}'"))]
+            }
         }
     }
 }
@@ -490,7 +496,10 @@ mod tests {
         assert_eq!(l.state(), Unknown);
         assert_eq!(
             notes[0].log_lines("lst"),
-            vec![(true, "lst: bad result line: 'RESULT x'".to_owned())]
+            vec![(
+                LogLevel::Warn,
+                "lst: bad result line: 'RESULT x'".to_owned()
+            )]
         );
     }
 
@@ -539,14 +548,14 @@ mod tests {
     fn log_lines_render_the_reference_texts() {
         assert_eq!(
             changed(Busy, Acknowledged).log_lines("l"),
-            vec![(false, "l: BUSY -> ACKNOWLEDGED".to_owned())]
+            vec![(LogLevel::Debug, "l: BUSY -> ACKNOWLEDGED".to_owned())]
         );
         assert_eq!(
             changed(Ready, Unknown).log_lines("l"),
             vec![
-                (false, "l: READY -> UNKNOWN".to_owned()),
+                (LogLevel::Debug, "l: READY -> UNKNOWN".to_owned()),
                 (
-                    true,
+                    LogLevel::Warn,
                     "l: has entered the UNKNOWN state and will no longer receive events, this \
                      usually indicates the process violated the eventlistener protocol"
                         .to_owned()
@@ -555,15 +564,15 @@ mod tests {
         );
         assert_eq!(
             Note::Processed.log_lines("l"),
-            vec![(false, "l: event was processed".to_owned())]
+            vec![(LogLevel::Debug, "l: event was processed".to_owned())]
         );
         assert_eq!(
             Note::Rejected.log_lines("l"),
-            vec![(true, "l: event was rejected".to_owned())]
+            vec![(LogLevel::Warn, "l: event was rejected".to_owned())]
         );
         assert_eq!(
             Note::HandlerError.log_lines("l"),
-            vec![(true, "l: event caused an error".to_owned())]
+            vec![(LogLevel::Warn, "l: event caused an error".to_owned())]
         );
     }
 

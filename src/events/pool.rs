@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use super::types::{timeslice, Event, Kind, TICK_PERIODS};
+use crate::config::model::LogLevel;
 
 /// An event waiting in (or taken from) a pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,8 +33,8 @@ pub struct Pool {
     serial: Option<u64>,
 }
 
-/// A line for the activity log: `true` for ERRO, `false` for DEBG.
-pub type Line = (bool, String);
+/// A line for the activity log, with its level.
+pub type Line = (LogLevel, String);
 
 impl Pool {
     /// A pool subscribed to `events` (names from `events=`).
@@ -83,7 +84,7 @@ impl Pool {
         }
         let dropped = self.buffer.pop_front()?;
         Some((
-            true,
+            LogLevel::Error,
             format!(
                 "pool {} event buffer overflowed, discarding event {}",
                 self.name, dropped.serial
@@ -100,7 +101,7 @@ impl Pool {
     /// listener died with it). It keeps its serials.
     pub fn rebuffer(&mut self, q: Queued) -> Vec<Line> {
         let mut lines = vec![(
-            false,
+            LogLevel::Debug,
             format!(
                 "rebuffering event {} for pool {} (buf size={}, max={})",
                 q.serial,
@@ -257,7 +258,7 @@ mod tests {
         assert_eq!(
             bus.notify(fatal("c")),
             vec![(
-                true,
+                LogLevel::Error,
                 "pool p event buffer overflowed, discarding event 0".to_string()
             )]
         );
@@ -268,7 +269,7 @@ mod tests {
         assert_eq!(
             lines,
             vec![(
-                false,
+                LogLevel::Debug,
                 "rebuffering event 1 for pool p (buf size=1, max=2)".to_string()
             )]
         );
