@@ -268,6 +268,42 @@ pub fn failed_to_clean_up(path: &str) -> String {
     format!("Failed to clean up {}", str_repr(path))
 }
 
+// ----- event listeners (the reference's `supervisor/events`, `dispatchers.py`) -------------
+
+/// DEBUG: what a listener wrote on stdout.
+pub fn listener_stdout(name: &str, repr: &str) -> String {
+    format!("'{name}' stdout output:\n{repr}")
+}
+
+/// DEBUG: an event went to a listener.
+pub fn event_sent(serial: u64, name: &str) -> String {
+    format!("event {serial} sent to listener {name}")
+}
+
+/// DEBUG: a listener's stdin broke while an event was written to it.
+pub fn listener_epipe(serial: u64, name: &str) -> String {
+    format!(
+        "epipe occurred while sending event {serial} to listener {name}, listener state unchanged"
+    )
+}
+
+// ----- the loop --------------------------------------------------------------------------
+
+/// CRIT: the poller failed (the loop retries after a pause).
+pub fn poll_failed(e: &std::io::Error) -> String {
+    format!("poll failed: {e}")
+}
+
+/// DEBUG: a child failed between fork and exec.
+pub fn failed_before_exec(name: &str, stage: &str, errno_name: &str) -> String {
+    format!("'{name}' failed before exec at {stage}: {errno_name}")
+}
+
+/// ERROR: SIGHUP or `reload` with a config that does not load.
+pub fn reload_failed(e: &str) -> String {
+    format!("could not reload the configuration, keeping the current one: {e}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,124 +1,83 @@
-//! The control server's plumbing: accepting connections on the control sockets, moving bytes
-//! between each socket and its pure [`Conn`] state machine, and closing connections. Nothing
-//! here blocks: sockets are non-blocking, reads are bounded per wake-up, and output waits in
-//! the connection's bounded buffer until the socket is writable. What a request does is in
-//! `commands`.
+//! The control part: the clients of the control sockets (each a pure [`Conn`] plus what it
+//! follows), the requests waiting for processes, and the plumbing between a client's socket
+//! (owned by `Io`) and its `Conn`. Nothing here blocks: sockets are non-blocking, reads are
+//! bounded per wake-up, and output waits in the connection's bounded buffer until the
+//! socket is writable. What a request does is in `requests` and `reconfig`; every reply goes
+//! out through [`Control::reply`] or the `push_*`/[`Control::finish`] pair.
 
 use std::collections::HashMap;
-use std::io::{self, Read, Write};
-use std::net::TcpStream;
-use std::os::fd::{AsFd, BorrowedFd};
-use std::os::unix::net::UnixStream;
+use std::io;
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::daemon::sockets::{Listener, Server};
+use crate::daemon::io::{Io, Key, Source};
+use crate::daemon::sockets::Server;
+use crate::daemon::waits::Wait;
+use crate::logfile::tail::read_log;
 use crate::protocol::auth::Credentials;
 use crate::protocol::conn::Conn;
-use crate::sys::poller::{Interest, Reactor};
+use crate::protocol::fault::Outcome;
+use crate::protocol::request::Request;
+use crate::protocol::results::ResultLine;
+use crate::sys::poller::Interest;
 use crate::time::Mono;
 
-/// Keys `1..FIRST_DYNAMIC_KEY` name listeners: key = LISTENER_BASE + server index.
-pub const LISTENER_BASE: usize = 1;
 /// Bytes read from one client per wake-up.
 const READ_CHUNK: usize = 16 * 1024;
-/// Connections accepted per listener per wake-up, so a connection storm cannot starve the
+/// Connections accepted per server per wake-up, so a connection storm cannot starve the
 /// rest of the loop.
 const ACCEPTS_PER_WAKE: usize = 64;
 /// Connections open at once; beyond this new ones are closed at once.
 const MAX_CLIENTS: usize = 1024;
-
-/// A connected client socket.
-#[derive(Debug)]
-pub enum Sock {
-    /// Unix domain.
-    Unix(UnixStream),
-    /// TCP.
-    Tcp(TcpStream),
-}
-
-impl Sock {
-    fn fd(&self) -> BorrowedFd<'_> {
-        match self {
-            Sock::Unix(s) => s.as_fd(),
-            Sock::Tcp(s) => s.as_fd(),
-        }
-    }
-
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Sock::Unix(s) => s.read(buf),
-            Sock::Tcp(s) => s.read(buf),
-        }
-    }
-
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Sock::Unix(s) => s.write(buf),
-            Sock::Tcp(s) => s.write(buf),
-        }
-    }
-}
+/// Bytes a `tail -f` starts with, as the reference's `/logtail`.
+const FOLLOW_START: u64 = 1024;
+/// Bytes read from a followed file per check.
+const FOLLOW_CHUNK: u64 = 64 * 1024;
+/// How often followed files are checked while someone follows one.
+pub const FOLLOW_POLL: Duration = Duration::from_millis(200);
 
 /// What a `tail -f` / `maintail -f` follows.
 #[derive(Debug, Clone)]
-pub struct Follow {
-    /// The file.
-    pub path: PathBuf,
+struct Follow {
+    path: PathBuf,
     /// Bytes already sent.
-    pub offset: u64,
+    offset: u64,
     /// Inode of the file when opened; a change means it was rotated.
-    pub ino: u64,
+    ino: u64,
 }
 
 /// One client.
 #[derive(Debug)]
-pub struct Client {
-    /// The socket.
-    pub sock: Sock,
-    /// The protocol state.
-    pub conn: Conn,
-    /// What the poller watches for now.
-    interest: Interest,
-    /// An active stream.
-    pub follow: Option<Follow>,
+struct Client {
+    conn: Conn,
+    follow: Option<Follow>,
 }
 
-/// All control sockets and their clients.
+/// The clients, their waits and follows.
 #[derive(Debug, Default)]
 pub struct Control {
-    /// The listeners.
-    pub servers: Vec<Server>,
-    /// Clients by poll key.
-    pub clients: HashMap<usize, Client>,
+    clients: HashMap<Key, Client>,
+    waits: Vec<Wait>,
+    next_follow: Option<Mono>,
 }
 
 impl Control {
-    /// Control over already-open servers; registers the listeners.
-    pub fn new(servers: Vec<Server>, reactor: &Reactor) -> io::Result<Control> {
-        for (i, s) in servers.iter().enumerate() {
-            reactor.watch(listener_fd(&s.listener), LISTENER_BASE + i, Interest::READ)?;
+    /// Watches the control servers.
+    pub fn add_servers(&mut self, servers: Vec<Server>, io: &mut Io) -> io::Result<()> {
+        for s in servers {
+            io.add(Source::Server(s), Interest::READ)?;
         }
-        Ok(Control {
-            servers,
-            clients: HashMap::new(),
-        })
+        Ok(())
     }
 
-    /// The server index of a listener key.
-    pub fn listener_index(&self, key: usize) -> Option<usize> {
-        key.checked_sub(LISTENER_BASE)
-            .filter(|i| *i < self.servers.len())
-    }
-
-    /// Accepts pending connections on server `idx`, giving each a key from `next_key`.
-    pub fn accept(&mut self, idx: usize, reactor: &Reactor, next_key: &mut usize, now: Mono) {
+    /// Accepts pending connections on the server under `key`.
+    pub fn accept(&mut self, key: Key, io: &mut Io, now: Mono) {
         for _ in 0..ACCEPTS_PER_WAKE {
-            let server = &self.servers[idx];
-            let accepted = match &server.listener {
-                Listener::Unix { listener, .. } => listener.accept().map(|(s, _)| Sock::Unix(s)),
-                Listener::Tcp(l) => l.accept().map(|(s, _)| Sock::Tcp(s)),
+            let Some(Source::Server(server)) = io.get(key) else {
+                return;
             };
-            let sock = match accepted {
+            let sock = match server.accept() {
                 Ok(s) => s,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => return,
@@ -126,36 +85,24 @@ impl Control {
             if self.clients.len() >= MAX_CLIENTS {
                 continue;
             }
-            let nb = match &sock {
-                Sock::Unix(s) => s.set_nonblocking(true),
-                Sock::Tcp(s) => s.set_nonblocking(true),
-            };
-            if nb.is_err() {
-                continue;
-            }
             let auth = match (&server.cfg.username, &server.cfg.password) {
                 (Some(u), Some(p)) => Some(Credentials::new(u, p)),
                 _ => None,
             };
-            let key = *next_key;
-            *next_key += 1;
-            if reactor.watch(sock.fd(), key, Interest::READ).is_err() {
-                continue;
+            if let Ok(k) = io.add(Source::Client(sock), Interest::READ) {
+                let conn = Conn::new(auth, now);
+                self.clients.insert(k, Client { conn, follow: None });
             }
-            self.clients.insert(
-                key,
-                Client {
-                    sock,
-                    conn: Conn::new(auth, now),
-                    interest: Interest::READ,
-                    follow: None,
-                },
-            );
         }
     }
 
+    /// Whether `key` is a client.
+    pub fn is_client(&self, key: Key) -> bool {
+        self.clients.contains_key(&key)
+    }
+
     /// Reads what the client sent (bounded) into its `Conn`.
-    pub fn read_client(&mut self, key: usize, now: Mono) {
+    pub fn read(&mut self, key: Key, io: &mut Io, now: Mono) {
         let Some(c) = self.clients.get_mut(&key) else {
             return;
         };
@@ -163,27 +110,93 @@ impl Control {
             return;
         }
         let mut buf = [0u8; READ_CHUNK];
-        match c.sock.read(&mut buf) {
+        match io.read_client(key, &mut buf) {
             Ok(0) => c.conn.feed_eof(),
             Ok(n) => c.conn.feed(&buf[..n], now),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(_) => c.conn.feed_eof(),
         }
     }
 
+    /// The client's next complete request, if any.
+    pub fn next_request(&mut self, key: Key, now: Mono) -> Option<Request> {
+        self.clients.get_mut(&key)?.conn.next_request(now)
+    }
+
+    /// Clients with no request in flight (they may have pipelined requests to run).
+    pub fn idle(&self) -> Vec<Key> {
+        self.clients
+            .iter()
+            .filter(|(_, c)| !c.conn.in_flight())
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
+    // ----- the reply path --------------------------------------------------------------
+
+    /// Adds a result line to the client's reply.
+    pub fn push_result(&mut self, key: Key, line: &ResultLine) {
+        if let Some(c) = self.clients.get_mut(&key) {
+            c.conn.push_result(line);
+        }
+    }
+
+    /// Adds a plain line to the client's reply.
+    pub fn push_line(&mut self, key: Key, line: &[u8]) {
+        if let Some(c) = self.clients.get_mut(&key) {
+            c.conn.push_line(line);
+        }
+    }
+
+    /// Adds raw text (a log tail) to the client's reply.
+    pub fn push_text(&mut self, key: Key, text: &[u8]) {
+        if let Some(c) = self.clients.get_mut(&key) {
+            c.conn.push_text(text);
+        }
+    }
+
+    /// Ends the client's reply with the outcome its result lines gave, and sends it.
+    pub fn finish(&mut self, key: Key, io: &mut Io) {
+        if let Some(c) = self.clients.get_mut(&key) {
+            c.conn.finish();
+        }
+        self.flush(key, io);
+    }
+
+    /// Ends the client's reply with `outcome`, and sends it.
+    pub fn finish_with(&mut self, key: Key, outcome: Outcome, io: &mut Io) {
+        if let Some(c) = self.clients.get_mut(&key) {
+            c.conn.finish_with(outcome);
+        }
+        self.flush(key, io);
+    }
+
+    /// A whole reply of result lines.
+    pub fn reply(&mut self, key: Key, lines: &[ResultLine], io: &mut Io) {
+        for l in lines {
+            self.push_result(key, l);
+        }
+        self.finish(key, io);
+    }
+
+    /// A whole reply of plain lines with `outcome`.
+    pub fn reply_lines(&mut self, key: Key, lines: &[String], outcome: Outcome, io: &mut Io) {
+        for l in lines {
+            self.push_line(key, l.as_bytes());
+        }
+        self.finish_with(key, outcome, io);
+    }
+
     /// Writes queued output, then closes the connection or updates what is watched.
-    pub fn flush_client(&mut self, key: usize, reactor: &Reactor) {
+    pub fn flush(&mut self, key: Key, io: &mut Io) {
         let Some(c) = self.clients.get_mut(&key) else {
             return;
         };
         let mut broken = false;
         while c.conn.wants_write() {
-            match c.sock.write(c.conn.output()) {
+            match io.write(key, c.conn.output()) {
                 Ok(0) => break,
                 Ok(n) => c.conn.consume(n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(_) => {
                     broken = true;
                     break;
@@ -191,36 +204,37 @@ impl Control {
             }
         }
         if broken || c.conn.should_close() {
-            self.close(key, reactor);
+            self.close(key, io);
             return;
         }
         let want = Interest {
             read: c.conn.wants_read(),
             write: c.conn.wants_write(),
         };
-        if want != c.interest && reactor.modify(c.sock.fd(), key, want).is_ok() {
-            c.interest = want;
+        if io.get(key).is_some() {
+            io.set_interest(key, want);
         }
     }
 
-    /// Drops a client.
-    pub fn close(&mut self, key: usize, reactor: &Reactor) {
-        if let Some(c) = self.clients.remove(&key) {
-            reactor.unwatch(c.sock.fd());
-        }
+    /// Drops a client (and what it waited for).
+    pub fn close(&mut self, key: Key, io: &mut Io) {
+        self.clients.remove(&key);
+        self.waits.retain(|w| w.client() != key);
+        io.remove(key);
     }
 
-    /// The earliest client timer.
+    /// The earliest client timer or follow check.
     pub fn next_deadline(&self) -> Option<Mono> {
         self.clients
             .values()
             .filter_map(|c| c.conn.next_deadline())
+            .chain(self.next_follow)
             .min()
     }
 
-    /// Runs due client timers (keepalives, idle and stall timeouts).
-    pub fn fire_timers(&mut self, now: Mono, reactor: &Reactor) {
-        let due: Vec<usize> = self
+    /// Runs due client timers (keepalives, idle and stall timeouts) and follow checks.
+    pub fn fire_timers(&mut self, now: Mono, io: &mut Io) {
+        let due: Vec<Key> = self
             .clients
             .iter()
             .filter(|(_, c)| c.conn.next_deadline().is_some_and(|d| d <= now))
@@ -230,35 +244,113 @@ impl Control {
             if let Some(c) = self.clients.get_mut(&key) {
                 c.conn.on_timer(now);
             }
-            self.flush_client(key, reactor);
+            self.flush(key, io);
+        }
+        if self.clients.values().any(|c| c.follow.is_some()) {
+            if self.next_follow.is_none_or(|t| t <= now) {
+                self.pump_follows(io);
+                self.next_follow = Some(now.plus(FOLLOW_POLL));
+            }
+        } else {
+            self.next_follow = None;
         }
     }
 
     /// Best-effort final flush and close of everything (shutdown or restart): replies such
     /// as `Shut down` get out, and the unix socket files are removed.
-    pub fn close_all(&mut self, reactor: &Reactor) {
-        let keys: Vec<usize> = self.clients.keys().copied().collect();
+    pub fn close_all(&mut self, io: &mut Io) {
+        let keys: Vec<Key> = self.clients.keys().copied().collect();
         for key in keys {
             if let Some(c) = self.clients.get_mut(&key) {
                 while c.conn.wants_write() {
-                    match c.sock.write(c.conn.output()) {
+                    match io.write(key, c.conn.output()) {
                         Ok(n) if n > 0 => c.conn.consume(n),
                         _ => break,
                     }
                 }
             }
-            self.close(key, reactor);
+            self.close(key, io);
         }
-        for s in self.servers.drain(..) {
-            reactor.unwatch(listener_fd(&s.listener));
-            s.close();
+        for key in io.keys_where(|s| matches!(s, Source::Server(_))) {
+            if let Some(Source::Server(s)) = io.take(key) {
+                s.close();
+            }
         }
     }
-}
 
-fn listener_fd(l: &Listener) -> BorrowedFd<'_> {
-    match l {
-        Listener::Unix { listener, .. } => listener.as_fd(),
-        Listener::Tcp(t) => t.as_fd(),
+    // ----- waits -----------------------------------------------------------------------
+
+    /// Queues a request that waits for processes.
+    pub fn add_wait(&mut self, wait: Wait) {
+        self.waits.push(wait);
+    }
+
+    /// Takes every wait out (the loop steps them and puts back those not done).
+    pub fn take_waits(&mut self) -> Vec<Wait> {
+        std::mem::take(&mut self.waits)
+    }
+
+    /// Puts back waits not done, ahead of any queued since they were taken.
+    pub fn restore_waits(&mut self, mut waits: Vec<Wait>) {
+        waits.retain(|w| !w.is_done() && self.clients.contains_key(&w.client()));
+        waits.append(&mut self.waits);
+        self.waits = waits;
+    }
+
+    /// The waits, for their report deadlines.
+    pub fn waits(&self) -> &[Wait] {
+        &self.waits
+    }
+
+    // ----- follows ---------------------------------------------------------------------
+
+    /// Starts following `path` for the client (`tail -f`); false when it does not exist.
+    pub fn follow(&mut self, key: Key, path: PathBuf, io: &mut Io) -> bool {
+        let Ok(meta) = std::fs::metadata(&path) else {
+            return false;
+        };
+        if let Some(c) = self.clients.get_mut(&key) {
+            c.follow = Some(Follow {
+                path,
+                offset: meta.len().saturating_sub(FOLLOW_START),
+                ino: meta.ino(),
+            });
+        }
+        self.pump_follows(io);
+        true
+    }
+
+    /// Sends what followed files gained since the last check.
+    fn pump_follows(&mut self, io: &mut Io) {
+        let keys: Vec<Key> = self
+            .clients
+            .iter()
+            .filter(|(_, c)| c.follow.is_some())
+            .map(|(k, _)| *k)
+            .collect();
+        for key in keys {
+            let Some(c) = self.clients.get_mut(&key) else {
+                continue;
+            };
+            let Some(f) = c.follow.as_mut() else { continue };
+            if !c.conn.stream_has_room() {
+                continue;
+            }
+            if let Ok(meta) = std::fs::metadata(&f.path) {
+                if meta.ino() != f.ino || meta.len() < f.offset {
+                    // Rotated or truncated: start again at the top of the new file.
+                    f.ino = meta.ino();
+                    f.offset = 0;
+                }
+                if meta.len() > f.offset {
+                    let want = (meta.len() - f.offset).min(FOLLOW_CHUNK);
+                    if let Ok(data) = read_log(&f.path, f.offset as i64, want as i64) {
+                        f.offset += data.len() as u64;
+                        c.conn.push_stream(&data);
+                    }
+                }
+            }
+            self.flush(key, io);
+        }
     }
 }

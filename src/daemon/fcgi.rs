@@ -10,7 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixListener;
 
 use crate::config::model::FcgiConfig;
-use crate::daemon::procs::SlotId;
+use crate::daemon::procs::ProcId;
 
 /// One group's socket.
 #[derive(Debug)]
@@ -18,7 +18,7 @@ struct Entry {
     cfg: FcgiConfig,
     socket: Option<OwnedFd>,
     /// Processes spawned with the socket and not yet exited (a handful: a Vec).
-    holders: Vec<SlotId>,
+    holders: Vec<ProcId>,
 }
 
 /// The fcgi groups' sockets, by group name (few groups: a Vec keeps the binary small).
@@ -71,7 +71,7 @@ impl FcgiSockets {
     pub fn acquire(
         &mut self,
         group: &str,
-        id: SlotId,
+        id: ProcId,
         lines: &mut Lines,
     ) -> Option<Result<i32, String>> {
         let e = self.entry(group)?;
@@ -89,7 +89,7 @@ impl FcgiSockets {
     }
 
     /// A process of `group` exited (or never started): the socket closes with the last one.
-    pub fn release(&mut self, group: &str, id: SlotId, lines: &mut Lines) {
+    pub fn release(&mut self, group: &str, id: ProcId, lines: &mut Lines) {
         let Some(e) = self.entry(group) else {
             return;
         };

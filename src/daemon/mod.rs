@@ -1,27 +1,47 @@
 //! The daemon: startup (privileges, rlimits, logs, detaching, pidfile), the poll loop, and
 //! restart/shutdown around it.
+//!
+//! The house: the reactor ([`event_loop::Daemon`]) owns a few parts with private fields and
+//! carries out what they ask. Imports go one way, top to bottom:
+//! - [`event_loop`] the reactor: dispatch, the one read path, effects of the machines;
+//!   [`requests`] and [`reconfig`] are its control requests.
+//! - Parts: [`supervisor`] (process table, daemon machine, spawner, fcgi sockets),
+//!   [`control`] (clients, waits, follows: one reply path), [`bus`] (event pools and the
+//!   listener protocol's I/O), [`io`] (the poller and the table of sources that owns every
+//!   descriptor).
+//! - Pure policy on a fake clock: [`lifecycle`] (running, stopping level by level,
+//!   restarting, shutting down), [`waits`] (start/stop/restart/update replies and their
+//!   `waiting for` cadence), [`names`] (namespec resolution), [`output`] (pipe batching and
+//!   where child output goes).
+//! - Leaves: [`procs`] (the table's data), [`sockets`], [`signals`], [`fcgi`], [`startup`].
 
-pub mod commands;
+pub mod bus;
 pub mod control;
 pub mod event_loop;
 pub mod fcgi;
-pub mod listeners;
+pub mod io;
+pub mod lifecycle;
+pub mod names;
 pub mod output;
 pub mod procs;
 pub mod reconfig;
+pub mod requests;
 pub mod signals;
 pub mod sockets;
 pub mod startup;
+pub mod supervisor;
+pub mod waits;
 
 use crate::config::model::{Config, LogLevel};
 use crate::logfile::activity::{LogTarget, Logger};
 use crate::logfile::auto::clear_auto_logs;
 use crate::options::Options;
 use crate::sys;
-use event_loop::{Daemon, Exit};
-use procs::Procs;
+use event_loop::{Daemon, Exit, Kept};
+use io::Io;
 use signals::SignalPipe;
 use startup::{Detached, Readiness, StartupNotes};
+use supervisor::Supervisor;
 
 /// Runs supervisord on a loaded config until shutdown; returns the process exit code.
 pub fn run(options: Options, config: Config) -> i32 {
@@ -85,27 +105,34 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
     if options.profile_options.is_some() {
         logger.warn("--profile_options has no effect in this implementation");
     }
-    // First, so the slots get the lowest free descriptor numbers (see LowSlots).
-    let mut slots = match sys::spawn::LowSlots::reserve() {
+    // First, so the spawn descriptors get the lowest free numbers (see LowSlots).
+    let low_fds = match sys::spawn::LowSlots::reserve() {
         Ok(s) => Some(s),
         Err(e) => {
             logger.warn(&format!("could not reserve spawn descriptors: {e}"));
             None
         }
     };
-    // Listener pools and the global event serial, which survives reloads.
-    let mut bus = crate::events::pool::Bus::default();
-    let mut signals = match SignalPipe::install() {
-        Ok(s) => s,
+    let io = match SignalPipe::install().and_then(Io::new) {
+        Ok(io) => io,
         Err(e) => {
             ready.failed(&format!("could not install signal handlers: {e}"));
             return 2;
         }
     };
+    // The poller, the log, the spawn descriptors and the event bus (with the global event
+    // serial) outlive restarts.
+    let mut kept = Kept {
+        io,
+        log: logger,
+        low_fds,
+        bus: bus::Bus::default(),
+    };
     let pid = sys::proc::getpid();
     let mut pidfile = config.supervisord.pidfile.clone();
     let mut first = true;
     loop {
+        let logger = &mut kept.log;
         if !first {
             logger.close();
         }
@@ -119,7 +146,7 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         for i in &config.infos {
             logger.info(i);
         }
-        if let Err(e) = open_logger(&mut logger, &config) {
+        if let Err(e) = open_logger(logger, &config) {
             ready.failed(&e);
             return 2;
         }
@@ -131,7 +158,7 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
                 logger.warn(&w);
             }
         }
-        let (procs, warnings) = Procs::from_config(&config);
+        let (procs, warnings) = procs::Procs::from_config(&config);
         for w in warnings {
             logger.warn(&w);
         }
@@ -202,36 +229,22 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         logger.info(&format!("supervisord started with pid {pid}"));
         let reload_opts = options.clone();
         let reloader: event_loop::Reloader = Box::new(move || reload_config(&reload_opts));
-        let mut daemon = match Daemon::new(
-            config,
-            logger,
-            procs,
-            signals,
-            servers,
-            reloader,
-            slots,
-            std::mem::take(&mut bus),
-        ) {
-            Ok(d) => d,
-            Err(e) => {
-                ready.failed(&format!("could not start the event loop: {e}"));
-                return 2;
-            }
-        };
-        daemon.fcgi = fcgi;
+        let sup = Supervisor::new(&config, procs, fcgi, kept.low_fds.take());
+        let mut daemon = Daemon::new(config, sup, kept, reloader);
+        if let Err(e) = daemon.serve(servers) {
+            ready.failed(&format!("could not start the event loop: {e}"));
+            return 2;
+        }
         ready.ready();
         first = false;
         let exit = daemon.run();
-        let (s, l, k, b) = daemon.into_parts();
-        signals = s;
-        logger = l;
-        slots = k;
-        bus = b;
+        kept = daemon.into_parts();
         match exit {
             Exit::Shutdown => break,
             Exit::Restart(new_config) => config = *new_config,
         }
     }
+    let logger = &mut kept.log;
     logger.log(LogLevel::Debug, "supervisord exiting");
     let _ = std::fs::remove_file(&pidfile);
     0

@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{self, Read};
 
 use crate::config::model::LogLevel;
-use crate::daemon::procs::{Slot, Stream};
+use crate::daemon::procs::{Proc, ProcId, Stream};
 use crate::events::capture::Out;
 use crate::events::types::Event;
 use crate::logfile::activity::Logger;
@@ -35,11 +35,11 @@ const FULL_PIPE: usize = 64 * 1024;
 
 /// A child's output pipe being read.
 #[derive(Debug)]
-pub struct Channel {
+pub struct OutputPipe {
     /// Read end (non-blocking).
     pub file: File,
-    /// Owner slot.
-    pub slot: usize,
+    /// The process that writes it.
+    pub proc: ProcId,
     /// Which stream.
     pub stream: Stream,
     /// When it was last read, and how much that read got: a child that trickles small
@@ -56,12 +56,12 @@ pub struct Channel {
     pub protocol: bool,
 }
 
-impl Channel {
-    /// A channel that has not been read yet.
-    pub fn new(file: File, slot: usize, stream: Stream) -> Channel {
-        Channel {
+impl OutputPipe {
+    /// A pipe that has not been read yet.
+    pub fn new(file: File, proc: ProcId, stream: Stream) -> OutputPipe {
+        OutputPipe {
             file,
-            slot,
+            proc,
             stream,
             last_read: Mono::default(),
             last_len: 0,
@@ -151,13 +151,13 @@ pub fn read_once(mut file: &File, buf: &mut [u8]) -> ReadResult {
     }
 }
 
-/// Opens a slot's log files if they are not open yet (at the first spawn). Returns warnings
+/// Opens a process's log files if they are not open yet (at the first spawn). Returns warnings
 /// to log.
-pub fn open_logs(slot: &mut Slot) -> Vec<(LogLevel, String)> {
+pub fn open_logs(proc: &mut Proc) -> Vec<(LogLevel, String)> {
     let mut out = Vec::new();
-    let cfg = slot.machine.config().clone();
+    let cfg = proc.machine.config().clone();
     for (i, ch) in [&cfg.stdout, &cfg.stderr].iter().enumerate() {
-        let log = &mut slot.logs[i];
+        let log = &mut proc.logs[i];
         if log.file.is_some() {
             continue;
         }
@@ -189,13 +189,13 @@ pub fn open_logs(slot: &mut Slot) -> Vec<(LogLevel, String)> {
     out
 }
 
-/// Sends `data` read from `stream` of `slot` to its destinations. In capture mode, what
+/// Sends `data` read from `stream` of `proc` to its destinations. In capture mode, what
 /// lies between the capture tokens goes into the capture buffer instead of the log, and a
 /// finished capture becomes a PROCESS_COMMUNICATION event. Returns the events raised;
 /// PROCESS_LOG events only when `log_events` (some pool listens for them) and the channel
 /// has `*_events_enabled`.
 pub fn deliver(
-    slot: &mut Slot,
+    proc: &mut Proc,
     stream: Stream,
     data: &[u8],
     logger: &mut Logger,
@@ -203,11 +203,11 @@ pub fn deliver(
     log_events: bool,
 ) -> Vec<Event> {
     let mut events = Vec::new();
-    let log = &mut slot.logs[stream as usize];
+    let log = &mut proc.logs[stream as usize];
     let Some(capture) = log.capture.as_mut() else {
-        let stripped = strip(slot, stream, data);
+        let stripped = strip(proc, stream, data);
         record(
-            slot,
+            proc,
             stream,
             &stripped,
             false,
@@ -226,7 +226,7 @@ pub fn deliver(
     for out in outs {
         match out {
             Out::Log { data, captured } => record(
-                slot,
+                proc,
                 stream,
                 &data,
                 captured,
@@ -236,11 +236,11 @@ pub fn deliver(
                 &mut events,
             ),
             Out::Comm(data) => {
-                let name = slot.machine.name();
+                let name = proc.machine.name();
                 events.push(Event::process_comm(
                     name,
-                    &slot.group,
-                    slot.machine.pid().unwrap_or(0),
+                    &proc.group,
+                    proc.machine.pid().unwrap_or(0),
                     stream.channel(),
                     &data,
                 ));
@@ -256,7 +256,7 @@ pub fn deliver(
 /// reference does).
 #[allow(clippy::too_many_arguments)]
 fn record(
-    slot: &mut Slot,
+    proc: &mut Proc,
     stream: Stream,
     data: &[u8],
     captured: bool,
@@ -271,12 +271,12 @@ fn record(
     if logger.enabled(LogLevel::Debug) {
         logger.debug(&format!(
             "'{}' {} output:\n{}",
-            slot.machine.name(),
+            proc.machine.name(),
             stream.name(),
             String::from_utf8_lossy(data)
         ));
     }
-    let cfg = slot.machine.config();
+    let cfg = proc.machine.config();
     let ch = match stream {
         Stream::Stdout => &cfg.stdout,
         Stream::Stderr => &cfg.stderr,
@@ -284,15 +284,15 @@ fn record(
     let raise = log_events && ch.events_enabled;
     if !captured {
         if ch.syslog {
-            syslog.child_output(slot.machine.name(), data);
+            syslog.child_output(proc.machine.name(), data);
         }
-        write_log(slot, stream, data, logger);
+        write_log(proc, stream, data, logger);
     }
     if raise {
         events.push(Event::process_log(
-            slot.machine.name(),
-            &slot.group,
-            slot.machine.pid().unwrap_or(0),
+            proc.machine.name(),
+            &proc.group,
+            proc.machine.pid().unwrap_or(0),
             stream.channel(),
             data,
         ));
@@ -301,24 +301,24 @@ fn record(
 
 /// `data` without ANSI escapes when `strip_ansi` is on (the stripper keeps state across
 /// reads, so an escape split between two reads is still removed).
-pub fn strip<'a>(slot: &mut Slot, stream: Stream, data: &'a [u8]) -> Cow<'a, [u8]> {
-    match slot.logs[stream as usize].stripper.as_mut() {
+pub fn strip<'a>(proc: &mut Proc, stream: Stream, data: &'a [u8]) -> Cow<'a, [u8]> {
+    match proc.logs[stream as usize].stripper.as_mut() {
         Some(s) => Cow::Owned(s.strip(data)),
         None => Cow::Borrowed(data),
     }
 }
 
 /// Writes `data` to the stream's log file, if it has one, and reports write trouble.
-pub fn write_log(slot: &mut Slot, stream: Stream, data: &[u8], logger: &mut Logger) {
-    let Some(file) = slot.logs[stream as usize].file.as_mut() else {
+pub fn write_log(proc: &mut Proc, stream: Stream, data: &[u8], logger: &mut Logger) {
+    let Some(file) = proc.logs[stream as usize].file.as_mut() else {
         return;
     };
     let events = file.write(data);
     if events.is_empty() {
         return;
     }
-    let name = slot.machine.name().to_string();
-    let Some(file) = slot.logs[stream as usize].file.as_ref() else {
+    let name = proc.machine.name().to_string();
+    let Some(file) = proc.logs[stream as usize].file.as_ref() else {
         return;
     };
     for ev in events {
@@ -349,10 +349,10 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn channel() -> (Channel, File) {
+    fn channel() -> (OutputPipe, File) {
         let (r, w) = crate::sys::pipe().unwrap();
         (
-            Channel::new(File::from(r), 0, Stream::Stdout),
+            OutputPipe::new(File::from(r), 0, Stream::Stdout),
             File::from(w),
         )
     }

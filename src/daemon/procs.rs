@@ -1,14 +1,15 @@
-//! The table of supervised processes: each slot pairs the pure state machine with the
+//! The table of supervised processes: each entry pairs the pure state machine with the
 //! runtime things the loop owns for it (log files, stdin, wall-clock times), plus lookups by
 //! pid and by name. No policy lives here.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::path::PathBuf;
 
 use crate::config::model::{Config, GroupConfig, LogTarget, ProcessConfig};
-use crate::daemon::listeners::ListenerSlot;
+use crate::daemon::io::Key;
 use crate::events::capture::Capture;
+use crate::events::listener::Listener;
+use crate::events::pool::Queued;
 use crate::logfile::ansi::AnsiStripper;
 use crate::logfile::auto::create_auto_log;
 use crate::logfile::writer::LogFile;
@@ -16,8 +17,8 @@ use crate::process::machine::Process;
 use crate::process::order::Entry;
 use crate::process::state::State;
 
-/// Index of a slot; stable for the slot's lifetime.
-pub type SlotId = usize;
+/// Index of a process in the table; stable for its lifetime.
+pub type ProcId = usize;
 
 /// stdout or stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,11 +47,23 @@ impl Stream {
     }
 }
 
+/// A listener process's protocol state, the event it is working on, and the part of that
+/// event's envelope its stdin has not taken yet.
+#[derive(Debug, Default)]
+pub struct ListenerIo {
+    /// Protocol state (ACKNOWLEDGED at every spawn).
+    pub proto: Listener,
+    /// The event sent and not yet answered.
+    pub event: Option<Queued>,
+    /// Envelope bytes still to write.
+    pub out: Vec<u8>,
+}
+
 /// One log destination of a process: where it goes and, once the first spawn opened it, the
 /// writer.
 #[derive(Debug, Default)]
 pub struct ChannelLog {
-    /// The file (an AUTO name is chosen when the slot is made).
+    /// The file (an AUTO name is chosen when the entry is made).
     pub path: Option<PathBuf>,
     /// Open writer; opened at the first spawn, as the reference does.
     pub file: Option<LogFile>,
@@ -62,7 +75,7 @@ pub struct ChannelLog {
 
 /// One supervised process.
 #[derive(Debug)]
-pub struct Slot {
+pub struct Proc {
     /// The state machine (owns the process's config).
     pub machine: Process,
     /// Group name.
@@ -71,17 +84,17 @@ pub struct Slot {
     pub group_priority: i64,
     /// stdout and stderr logs.
     pub logs: [ChannelLog; 2],
-    /// Write end of the child's stdin while it runs.
-    pub stdin: Option<File>,
+    /// The source of the child's stdin while it runs.
+    pub stdin: Option<Key>,
     /// Wall-clock ms of the last spawn (status uptime) and of the last stop (status date).
     pub start_wall_ms: Option<u64>,
     /// Wall-clock ms when it last stopped.
     pub stop_wall_ms: Option<u64>,
     /// For a process of an `[eventlistener:x]` pool: its side of the listener protocol.
-    pub listener: Option<ListenerSlot>,
+    pub listener: Option<ListenerIo>,
 }
 
-impl Slot {
+impl Proc {
     /// The process's config.
     pub fn cfg(&self) -> &ProcessConfig {
         self.machine.config()
@@ -105,10 +118,10 @@ pub fn namespec(group: &str, name: &str) -> String {
 /// All processes, and the groups they belong to.
 #[derive(Debug, Default)]
 pub struct Procs {
-    slots: Vec<Option<Slot>>,
+    entries: Vec<Option<Proc>>,
     /// Group configs in config order (compared with a new config by `reread`).
     pub groups: Vec<GroupConfig>,
-    by_pid: HashMap<i32, SlotId>,
+    by_pid: HashMap<i32, ProcId>,
 }
 
 impl Procs {
@@ -166,7 +179,7 @@ impl Procs {
                     logs[i].capture = Some(Capture::new(ch.capture_maxbytes));
                 }
             }
-            self.slots.push(Some(Slot {
+            self.entries.push(Some(Proc {
                 machine: Process::new(p.clone()),
                 group: g.name.clone(),
                 group_priority: g.priority,
@@ -174,7 +187,7 @@ impl Procs {
                 stdin: None,
                 start_wall_ms: None,
                 stop_wall_ms: None,
-                listener: listener.then(ListenerSlot::default),
+                listener: listener.then(ListenerIo::default),
             }));
         }
     }
@@ -182,45 +195,45 @@ impl Procs {
     /// Removes every process of group `name` (they must be stopped) and the group itself.
     pub fn remove_group(&mut self, name: &str) {
         self.groups.retain(|g| g.name != name);
-        for s in self.slots.iter_mut() {
+        for s in self.entries.iter_mut() {
             if s.as_ref().is_some_and(|s| s.group == name) {
                 *s = None;
             }
         }
     }
 
-    /// The slot, if it exists.
-    pub fn get(&self, id: SlotId) -> Option<&Slot> {
-        self.slots.get(id).and_then(|s| s.as_ref())
+    /// The process, if it exists.
+    pub fn get(&self, id: ProcId) -> Option<&Proc> {
+        self.entries.get(id).and_then(|s| s.as_ref())
     }
 
-    /// The slot, mutably.
-    pub fn get_mut(&mut self, id: SlotId) -> Option<&mut Slot> {
-        self.slots.get_mut(id).and_then(|s| s.as_mut())
+    /// The process, mutably.
+    pub fn get_mut(&mut self, id: ProcId) -> Option<&mut Proc> {
+        self.entries.get_mut(id).and_then(|s| s.as_mut())
     }
 
-    /// Ids of every live slot, in config order.
-    pub fn ids(&self) -> Vec<SlotId> {
-        (0..self.slots.len())
-            .filter(|i| self.slots[*i].is_some())
+    /// Ids of every live process, in config order.
+    pub fn ids(&self) -> Vec<ProcId> {
+        (0..self.entries.len())
+            .filter(|i| self.entries[*i].is_some())
             .collect()
     }
 
-    /// Iterates (id, slot).
-    pub fn iter(&self) -> impl Iterator<Item = (SlotId, &Slot)> {
-        self.slots
+    /// Iterates (id, process).
+    pub fn iter(&self) -> impl Iterator<Item = (ProcId, &Proc)> {
+        self.entries
             .iter()
             .enumerate()
             .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
     }
 
     /// Remembers that `pid` belongs to `id`.
-    pub fn set_pid(&mut self, id: SlotId, pid: i32) {
+    pub fn set_pid(&mut self, id: ProcId, pid: i32) {
         self.by_pid.insert(pid, id);
     }
 
-    /// Forgets `pid` and returns its slot.
-    pub fn take_pid(&mut self, pid: i32) -> Option<SlotId> {
+    /// Forgets `pid` and returns its process.
+    pub fn take_pid(&mut self, pid: i32) -> Option<ProcId> {
         self.by_pid.remove(&pid)
     }
 
@@ -230,16 +243,16 @@ impl Procs {
     }
 
     /// Ids of the processes of group `name`, in config order.
-    pub fn group_ids(&self, name: &str) -> Vec<SlotId> {
+    pub fn group_ids(&self, name: &str) -> Vec<ProcId> {
         self.iter()
             .filter(|(_, s)| s.group == name)
             .map(|(i, _)| i)
             .collect()
     }
 
-    /// The entries the ordering functions of `process::order` take, for every slot or only
+    /// The entries the ordering functions of `process::order` take, for every process or only
     /// for `only`.
-    pub fn order_entries(&self, only: Option<&[SlotId]>) -> Vec<Entry<'_, SlotId>> {
+    pub fn order_entries(&self, only: Option<&[ProcId]>) -> Vec<Entry<'_, ProcId>> {
         self.iter()
             .filter(|(id, _)| only.is_none_or(|o| o.contains(id)))
             .map(|(id, s)| Entry {
@@ -252,17 +265,29 @@ impl Procs {
             .collect()
     }
 
-    /// The state of a slot; a removed slot counts as STOPPED.
-    pub fn state_of(&self, id: SlotId) -> State {
+    /// The state of a process; a removed one counts as STOPPED.
+    pub fn state_of(&self, id: ProcId) -> State {
         self.get(id)
             .map(|s| s.machine.state())
             .unwrap_or(State::Stopped)
     }
 
     /// Finds a process by group and process name.
-    pub fn find(&self, group: &str, name: &str) -> Option<SlotId> {
+    pub fn find(&self, group: &str, name: &str) -> Option<ProcId> {
         self.iter()
             .find(|(_, s)| s.group == group && s.machine.name() == name)
             .map(|(i, _)| i)
+    }
+}
+
+impl Procs {
+    /// Ids in ascending start order.
+    pub fn start_order(&self) -> Vec<ProcId> {
+        crate::process::order::start_order(&self.order_entries(None))
+    }
+
+    /// Stop levels (descending priority) of every process, or of `only`.
+    pub fn stop_levels(&self, only: Option<&[ProcId]>) -> Vec<Vec<ProcId>> {
+        crate::process::order::stop_levels(&self.order_entries(only))
     }
 }

@@ -2,8 +2,9 @@
 //! way the reference creates them (bind a temporary name, chmod, hard-link into place so a
 //! live server is never clobbered, detect and remove a stale socket), and removed at exit.
 
-use std::io;
-use std::net::TcpListener;
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -17,11 +18,11 @@ servers is configured to use.  Shut this program down first before starting supe
 
 /// A bound listening socket.
 #[derive(Debug)]
-pub enum Listener {
+pub enum Bound {
     /// A unix socket at `path` (unlinked when the server closes).
     Unix {
-        /// The listener.
-        listener: UnixListener,
+        /// The socket.
+        socket: UnixListener,
         /// Its path.
         path: PathBuf,
     },
@@ -35,14 +36,72 @@ pub struct Server {
     /// Its configuration (credentials, name).
     pub cfg: ServerConfig,
     /// The listening socket (non-blocking, close-on-exec).
-    pub listener: Listener,
+    pub socket: Bound,
 }
 
 impl Server {
     /// Removes the unix socket file (at shutdown and before a restart re-binds).
     pub fn close(self) {
-        if let Listener::Unix { path, .. } = &self.listener {
+        if let Bound::Unix { path, .. } = &self.socket {
             let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// Accepts one connection, made non-blocking.
+    pub fn accept(&self) -> io::Result<Sock> {
+        let sock = match &self.socket {
+            Bound::Unix { socket, .. } => socket.accept().map(|(s, _)| Sock::Unix(s))?,
+            Bound::Tcp(l) => l.accept().map(|(s, _)| Sock::Tcp(s))?,
+        };
+        match &sock {
+            Sock::Unix(s) => s.set_nonblocking(true)?,
+            Sock::Tcp(s) => s.set_nonblocking(true)?,
+        }
+        Ok(sock)
+    }
+}
+
+impl AsFd for Server {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match &self.socket {
+            Bound::Unix { socket, .. } => socket.as_fd(),
+            Bound::Tcp(t) => t.as_fd(),
+        }
+    }
+}
+
+/// A connected client socket.
+#[derive(Debug)]
+pub enum Sock {
+    /// Unix domain.
+    Unix(UnixStream),
+    /// TCP.
+    Tcp(TcpStream),
+}
+
+impl AsFd for Sock {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Sock::Unix(s) => s.as_fd(),
+            Sock::Tcp(s) => s.as_fd(),
+        }
+    }
+}
+
+impl Sock {
+    /// `read(2)`.
+    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Sock::Unix(s) => s.read(buf),
+            Sock::Tcp(s) => s.read(buf),
+        }
+    }
+
+    /// `write(2)`.
+    pub fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sock::Unix(s) => s.write(buf),
+            Sock::Tcp(s) => s.write(buf),
         }
     }
 }
@@ -51,14 +110,14 @@ impl Server {
 pub fn open_servers(servers: &[ServerConfig]) -> Result<Vec<Server>, String> {
     let mut out: Vec<Server> = Vec::new();
     for cfg in servers {
-        let listener = match &cfg.address {
+        let bound = match &cfg.address {
             ServerAddress::Unix { file, chmod, chown } => open_unix(file, *chmod, *chown),
             ServerAddress::Inet { host, port } => open_tcp(host, *port),
         };
-        match listener {
+        match bound {
             Ok(l) => out.push(Server {
                 cfg: cfg.clone(),
-                listener: l,
+                socket: l,
             }),
             Err(e) => {
                 for s in out {
@@ -71,7 +130,7 @@ pub fn open_servers(servers: &[ServerConfig]) -> Result<Vec<Server>, String> {
     Ok(out)
 }
 
-fn open_tcp(host: &str, port: u16) -> Result<Listener, String> {
+fn open_tcp(host: &str, port: u16) -> Result<Bound, String> {
     let host = if host.is_empty() || host == "*" {
         "0.0.0.0"
     } else {
@@ -79,7 +138,7 @@ fn open_tcp(host: &str, port: u16) -> Result<Listener, String> {
     };
     let l = TcpListener::bind((host, port)).map_err(|e| bind_error(&e))?;
     l.set_nonblocking(true).map_err(|e| bind_error(&e))?;
-    Ok(Listener::Tcp(l))
+    Ok(Bound::Tcp(l))
 }
 
 fn bind_error(e: &io::Error) -> String {
@@ -93,7 +152,7 @@ fn bind_error(e: &io::Error) -> String {
     }
 }
 
-fn open_unix(file: &Path, chmod: u32, chown: Option<(u32, u32)>) -> Result<Listener, String> {
+fn open_unix(file: &Path, chmod: u32, chown: Option<(u32, u32)>) -> Result<Bound, String> {
     let mut tmp = file.as_os_str().to_owned();
     tmp.push(format!(".{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
@@ -101,7 +160,7 @@ fn open_unix(file: &Path, chmod: u32, chown: Option<(u32, u32)>) -> Result<Liste
     // A few attempts: each failed link either finds a live server (error) or removes a
     // stale socket and tries again.
     for _ in 0..5 {
-        let listener = UnixListener::bind(&tmp).map_err(|e| bind_error(&e))?;
+        let socket = UnixListener::bind(&tmp).map_err(|e| bind_error(&e))?;
         let linked = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(chmod))
             .and_then(|_| std::fs::hard_link(&tmp, file));
         let _ = std::fs::remove_file(&tmp);
@@ -113,9 +172,9 @@ fn open_unix(file: &Path, chmod: u32, chown: Option<(u32, u32)>) -> Result<Liste
                         return Err(chown_error(file, uid, gid, &e));
                     }
                 }
-                listener.set_nonblocking(true).map_err(|e| bind_error(&e))?;
-                return Ok(Listener::Unix {
-                    listener,
+                socket.set_nonblocking(true).map_err(|e| bind_error(&e))?;
+                return Ok(Bound::Unix {
+                    socket,
                     path: file.to_path_buf(),
                 });
             }

@@ -23,13 +23,16 @@ use crate::time::Mono;
 /// A process id as the kernel gives it (`pid_t`).
 pub type Pid = i32;
 
-/// The daemon's mood, as far as one process cares: automatic starts (autostart, autorestart,
+/// The daemon's mood (the reference's `SupervisorStates`): one word for the daemon as a
+/// whole and for what each process knows of it. Automatic starts (autostart, autorestart,
 /// backoff retries) happen only while it is `Running`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mood {
     /// Normal operation.
     Running,
-    /// Shutting down or restarting: no automatic starts.
+    /// Stopping everything, then starting again with a new config.
+    Restarting,
+    /// Stopping everything, then exiting.
     ShuttingDown,
 }
 

@@ -1,0 +1,394 @@
+//! What each control request does to the daemon: the reference's RPC semantics (section 5)
+//! behind the text protocol. Immediate requests are answered at once; `start`, `stop`,
+//! `restart` and `update` become [`Wait`]s that the loop steps after every wake-up, so the
+//! reply is sent when the processes get there while the loop keeps supervising.
+
+use crate::daemon::event_loop::Daemon;
+use crate::daemon::io::Key;
+use crate::daemon::names;
+use crate::daemon::procs::ProcId;
+use crate::daemon::waits::Wait;
+use crate::logfile::tail::{read_log, ReadLogError};
+use crate::process::machine::{Input, Mood, Outcome as MOutcome};
+use crate::process::spawn::{resolve_command, CommandErrorKind};
+use crate::process::state::State;
+use crate::protocol::fault::{Fault, Outcome};
+use crate::protocol::request::{Channel, Request, TailMode};
+use crate::protocol::results::{self, Action, ResultLine};
+use crate::protocol::status::{self, DescribeInput, ProcessStatus};
+use crate::sys;
+use crate::time::Mono;
+
+/// The reply to `req` while supervisord shuts down or restarts. Every RPC of the reference
+/// then fails with SHUTDOWN_STATE, reads included; these are supervisorctl's messages for it
+/// (where it has none and shows a Python exception, ours is `ERROR: supervisor shutting
+/// down`). All exit 1, except `shutdown`, which keeps 0.
+pub(super) fn refusal_while_stopping(req: &Request) -> Vec<ResultLine> {
+    let f = Fault::ShutdownState;
+    match req {
+        Request::Shutdown => vec![results::shutdown_result(Some(f))],
+        Request::Reload => vec![results::reload_result(Some(f))],
+        Request::Reread => vec![results::reread_error(f, "", false)],
+        Request::Update { .. } => vec![results::reread_error(f, "", true)],
+        Request::Avail => vec![results::avail_shutting_down()],
+        Request::Add { names } => names
+            .iter()
+            .map(|n| results::add_result(n, Some(f)))
+            .collect(),
+        _ => vec![ResultLine {
+            text: "ERROR: supervisor shutting down".into(),
+            effect: Some(Outcome::failed(f, 1)),
+        }],
+    }
+}
+
+impl Daemon {
+    /// Runs one request for the client at `key`.
+    pub(super) fn handle_request(&mut self, key: Key, req: Request, now: Mono) {
+        if self.sup.lifecycle().mood() != Mood::Running {
+            return self.reply(key, refusal_while_stopping(&req));
+        }
+        match req {
+            Request::Status { names } => {
+                let (lines, outcome) = status::status_reply(&self.status_rows(), &names);
+                self.control.reply_lines(key, &lines, outcome, &mut self.io);
+            }
+            Request::Start { names } => self.begin_start(key, &names, now),
+            Request::Stop { names } => self.begin_stop(key, &names, None, now),
+            Request::Restart { names } => self.begin_stop(key, &names, Some(names.clone()), now),
+            Request::Signal { signal, names } => self.signal_request(key, &signal, &names, now),
+            Request::Tail {
+                name,
+                channel,
+                mode,
+            } => self.tail_request(key, &name, channel, mode),
+            Request::MainTail { mode } => self.maintail_request(key, mode),
+            Request::Pid { names } => self.pid_request(key, &names),
+            Request::Clear { names } => self.clear_request(key, &names),
+            Request::Avail => self.avail_request(key),
+            Request::Reread => self.reread_request(key),
+            Request::Update { names } => self.update_request(key, &names, now),
+            Request::Add { names } => self.add_request(key, &names, now),
+            Request::Remove { names } => self.remove_request(key, &names),
+            Request::Reload => {
+                let line = match self.request_restart(now) {
+                    Ok(()) => results::reload_result(None),
+                    Err(e) => results::reread_error(Fault::CantReread, &e, false),
+                };
+                self.reply(key, vec![line]);
+            }
+            Request::Shutdown => {
+                self.reply(key, vec![results::shutdown_result(None)]);
+                self.stop_all(Mood::ShuttingDown, now);
+            }
+            Request::Version => {
+                let lines = [crate::VERSION.to_string()];
+                self.control
+                    .reply_lines(key, &lines, Outcome::ok(), &mut self.io)
+            }
+            Request::SendStdin { name, text } => self.sendstdin_request(key, &name, &text),
+            Request::SendRemoteCommEvent { kind, data } => {
+                let event = crate::events::types::Event::remote(&kind, &data);
+                self.bus.emit(event, &mut self.log);
+                self.reply(key, Vec::new());
+            }
+            // Answered by the connection itself; nothing to do if one slips through.
+            Request::Auth { .. } | Request::Help { .. } => self.reply(key, Vec::new()),
+        }
+    }
+
+    /// A whole reply of result lines.
+    pub(super) fn reply(&mut self, key: Key, lines: Vec<ResultLine>) {
+        self.control.reply(key, &lines, &mut self.io);
+    }
+
+    /// The status rows of every process, sorted by group then name.
+    fn status_rows(&self) -> Vec<ProcessStatus> {
+        let now_wall = sys::wall_clock_ms();
+        let mut rows: Vec<ProcessStatus> = self
+            .sup
+            .procs()
+            .iter()
+            .map(|(_, s)| {
+                let state = s.machine.state();
+                let stop_text = s.stop_wall_ms.map(|ms| {
+                    let tm = sys::localtime((ms / 1000) as i64);
+                    crate::time::stop_time(&tm)
+                });
+                let uptime = s
+                    .start_wall_ms
+                    .map(|st| (now_wall.saturating_sub(st) / 1000) as i64)
+                    .unwrap_or(0);
+                let description = status::describe(&DescribeInput {
+                    state_name: state.name(),
+                    name: s.machine.name(),
+                    pid: s.machine.pid().unwrap_or(0) as u32,
+                    uptime_secs: uptime,
+                    stop_time: if s.machine.laststart().is_some() {
+                        stop_text.as_deref()
+                    } else {
+                        None
+                    },
+                    spawnerr: s.machine.spawnerr().unwrap_or(""),
+                });
+                ProcessStatus {
+                    group: s.group.clone(),
+                    name: s.machine.name().to_string(),
+                    state_name: state.name().to_string(),
+                    description,
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
+        rows
+    }
+
+    // ----- start / stop / restart ------------------------------------------------------
+
+    /// Starts what `names` mean and waits for them.
+    pub(super) fn begin_start(&mut self, key: Key, names: &[String], now: Mono) {
+        let mut items = names::resolve(self.sup.procs(), names, Action::Start);
+        for it in items.iter_mut() {
+            let Some(id) = it.proc else { continue };
+            if let Some(f) = self.try_start(id, now) {
+                it.result = Some(results::process_result(
+                    Action::Start,
+                    &it.spec,
+                    Some(f),
+                    "",
+                ));
+            }
+        }
+        let mut wait = Wait::start(key, items);
+        self.run_wait(&mut wait, now);
+        if !wait.is_done() {
+            self.control.add_wait(wait);
+        }
+    }
+
+    /// Starts one process; `Some(fault)` when it cannot be started.
+    fn try_start(&mut self, id: ProcId, now: Mono) -> Option<Fault> {
+        let p = self.sup.procs().get(id)?;
+        let state = p.machine.state();
+        if state.is_running() {
+            return Some(Fault::AlreadyStarted);
+        }
+        if state == State::Unknown {
+            return Some(Fault::Failed);
+        }
+        if let Err(e) = resolve_command(p.cfg(), &self.sup.spawn_context(&[])) {
+            return Some(match e.kind {
+                CommandErrorKind::NotFound => Fault::NoFile,
+                CommandErrorKind::NotExecutable => Fault::NotExecutable,
+            });
+        }
+        match self.feed(id, Input::Start, now) {
+            MOutcome::Ok | MOutcome::Ignored => None,
+            MOutcome::AlreadyStarted => Some(Fault::AlreadyStarted),
+            MOutcome::StillStopping => Some(Fault::AbnormalTermination),
+            MOutcome::NotRunning | MOutcome::InUnknownState | MOutcome::Failed(_) => {
+                Some(Fault::Failed)
+            }
+        }
+    }
+
+    /// Stops what `names` mean, level by level, then (for `restart`) starts `then_start`.
+    fn begin_stop(
+        &mut self,
+        key: Key,
+        names: &[String],
+        then_start: Option<Vec<String>>,
+        now: Mono,
+    ) {
+        let items = names::resolve(self.sup.procs(), names, Action::Stop);
+        let mut wait = Wait::stop(key, items, self.sup.procs(), then_start);
+        self.run_wait(&mut wait, now);
+        if !wait.is_done() {
+            self.control.add_wait(wait);
+        }
+    }
+
+    // ----- signal, pid, tail, clear, sendstdin -------------------------------------------
+
+    fn signal_request(&mut self, key: Key, signal: &str, names: &[String], now: Mono) {
+        let sig = crate::signames::parse(signal).ok();
+        let mut lines = Vec::new();
+        for it in names::resolve(self.sup.procs(), names, Action::Signal) {
+            let (Some(id), spec) = (it.proc, it.spec) else {
+                lines.extend(it.result);
+                continue;
+            };
+            let fault = match sig {
+                None => Some((Fault::BadSignal, String::new())),
+                Some(sig) => match self.feed(id, Input::Signal(sig), now) {
+                    MOutcome::Ok | MOutcome::Ignored => None,
+                    MOutcome::NotRunning => Some((Fault::NotRunning, String::new())),
+                    MOutcome::Failed(m) => Some((Fault::Failed, format!("FAILED: {m}"))),
+                    _ => Some((Fault::Failed, String::new())),
+                },
+            };
+            lines.push(match fault {
+                None => results::process_result(Action::Signal, &spec, None, ""),
+                Some((f, text)) => results::process_result(Action::Signal, &spec, Some(f), &text),
+            });
+        }
+        self.reply(key, lines);
+    }
+
+    fn pid_request(&mut self, key: Key, names: &[String]) {
+        if names.is_empty() {
+            let pid = sys::proc::getpid() as u32;
+            return self.reply(key, vec![results::pid_result(pid)]);
+        }
+        let procs = self.sup.procs();
+        let pid_of = |id: ProcId| procs.get(id).and_then(|p| p.machine.pid()).unwrap_or(0);
+        let mut lines = Vec::new();
+        for name in names::normalize(names) {
+            if name == "all" {
+                let mut all: Vec<(&str, &str, i32)> = procs
+                    .iter()
+                    .map(|(id, p)| (p.group.as_str(), p.machine.name(), pid_of(id)))
+                    .collect();
+                all.sort();
+                lines.extend(all.into_iter().map(|(_, _, pid)| ResultLine {
+                    text: pid.to_string(),
+                    effect: None,
+                }));
+                continue;
+            }
+            lines.push(match names::find_one(procs, &name) {
+                Some(id) => results::pid_result(pid_of(id) as u32),
+                None => results::pid_no_such(&name),
+            });
+        }
+        self.reply(key, lines);
+    }
+
+    fn tail_request(&mut self, key: Key, name: &str, channel: Channel, mode: TailMode) {
+        let Some(id) = names::find_one(self.sup.procs(), name) else {
+            return self.reply(key, vec![results::tail_error(name, Fault::BadName)]);
+        };
+        let idx = match channel {
+            Channel::Stdout => 0,
+            Channel::Stderr => 1,
+        };
+        let path = self
+            .sup
+            .procs()
+            .get(id)
+            .and_then(|s| s.logs[idx].path.clone());
+        let Some(path) = path else {
+            return self.reply(key, vec![results::tail_error(name, Fault::NoFile)]);
+        };
+        self.tail_path(key, name, path, mode);
+    }
+
+    fn maintail_request(&mut self, key: Key, mode: TailMode) {
+        let Some(path) = self.log.path().map(|p| p.to_path_buf()) else {
+            return self.reply(key, vec![results::tail_error("supervisord", Fault::NoFile)]);
+        };
+        self.tail_path(key, "supervisord", path, mode);
+    }
+
+    fn tail_path(&mut self, key: Key, name: &str, path: std::path::PathBuf, mode: TailMode) {
+        let clamp = |n: u64| n.min(i64::MAX as u64) as i64;
+        let res = match mode {
+            TailMode::Last(n) => read_log(&path, -clamp(n), 0),
+            TailMode::From(n) => read_log(&path, clamp(n), 0),
+            TailMode::Follow => {
+                if !self.control.follow(key, path, &mut self.io) {
+                    self.reply(key, vec![results::tail_error(name, Fault::NoFile)]);
+                }
+                return;
+            }
+        };
+        match res {
+            Ok(data) => {
+                // supervisorctl prints the log text plus a newline.
+                if !data.is_empty() {
+                    self.control.push_text(key, &data);
+                }
+                self.control.push_line(key, b"");
+                self.control.finish(key, &mut self.io);
+            }
+            Err(ReadLogError::NoFile) => {
+                self.reply(key, vec![results::tail_error(name, Fault::NoFile)])
+            }
+            Err(_) => self.reply(key, vec![results::tail_error(name, Fault::Failed)]),
+        }
+    }
+
+    fn clear_request(&mut self, key: Key, names: &[String]) {
+        let mut lines = Vec::new();
+        for it in names::resolve(self.sup.procs(), names, Action::Clear) {
+            let (Some(id), spec) = (it.proc, it.spec) else {
+                lines.extend(it.result);
+                continue;
+            };
+            let mut ok = true;
+            if let Some(s) = self.sup.procs_mut().get_mut(id) {
+                for log in s.logs.iter_mut() {
+                    let res = match (&mut log.file, &log.path) {
+                        (Some(f), _) => f.clear(),
+                        (None, Some(p)) if p.exists() => std::fs::write(p, b""),
+                        _ => Ok(()),
+                    };
+                    ok &= res.is_ok();
+                }
+            }
+            let fault = if ok { None } else { Some(Fault::Failed) };
+            lines.push(results::process_result(Action::Clear, &spec, fault, ""));
+        }
+        self.reply(key, lines);
+    }
+
+    fn sendstdin_request(&mut self, key: Key, name: &str, text: &str) {
+        let Some(p) =
+            names::find_one(self.sup.procs(), name).and_then(|id| self.sup.procs().get(id))
+        else {
+            return self.reply(key, vec![results::sendstdin_error(name, Fault::BadName)]);
+        };
+        if p.machine.pid().is_none() || p.machine.state() == State::Stopping {
+            return self.reply(key, vec![results::sendstdin_error(name, Fault::NotRunning)]);
+        }
+        // The pipe is non-blocking: text that does not fit now is refused rather than
+        // allowed to stall the loop.
+        let ok = match p.stdin {
+            Some(k) => self
+                .io
+                .write(k, text.as_bytes())
+                .is_ok_and(|n| n == text.len()),
+            None => false,
+        };
+        if ok {
+            self.reply(key, Vec::new());
+        } else {
+            self.reply(key, vec![results::sendstdin_error(name, Fault::NoFile)]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_request_is_refused_while_stopping() {
+        let f = |req: Request| {
+            refusal_while_stopping(&req)
+                .into_iter()
+                .map(|l| l.text)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            f(Request::Status { names: vec![] }),
+            vec!["ERROR: supervisor shutting down"]
+        );
+        let add = f(Request::Add {
+            names: vec!["a".into(), "b".into()],
+        });
+        assert_eq!(add.len(), 2);
+        let shutdown = refusal_while_stopping(&Request::Shutdown);
+        assert_eq!(shutdown.len(), 1);
+    }
+}

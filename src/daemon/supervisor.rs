@@ -1,0 +1,355 @@
+//! The supervision part: the process table, the daemon-level machine, the fcgi sockets and
+//! the spawner. [`Supervisor::feed`] gives one input to one process machine and carries out
+//! the actions it returns (spawn, kill, log, state change); the outcome of an action that
+//! feeds the machine again (a failed kill) is merged into the outcome returned, never
+//! dropped.
+
+use crate::config::model::Config;
+use crate::daemon::bus::{Bus, Transition};
+use crate::daemon::fcgi::FcgiSockets;
+use crate::daemon::io::{ChildPipes, Io, Source};
+use crate::daemon::lifecycle::Lifecycle;
+use crate::daemon::output;
+use crate::daemon::procs::{ProcId, Procs};
+use crate::logfile::activity::Logger;
+use crate::process::machine::{Action, Input, Outcome};
+use crate::process::spawn::{build_plan, SpawnContext};
+use crate::process::state::State;
+use crate::sys;
+use crate::sys::poller::Interest;
+use crate::time::Mono;
+
+/// Who the daemon is, for the spawn-time permission checks.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// Effective uid.
+    pub euid: u32,
+    /// Effective gid.
+    pub egid: u32,
+    /// Supplementary groups.
+    pub groups: Vec<u32>,
+}
+
+/// The parts a process machine's actions reach.
+#[derive(Debug)]
+pub struct Cx<'a> {
+    /// Where a child's pipes go.
+    pub io: &'a mut Io,
+    /// The activity log.
+    pub log: &'a mut Logger,
+    /// Where state changes go.
+    pub bus: &'a mut Bus,
+}
+
+/// Sends signals for the machines; a seam so a test can make `kill` fail.
+pub type Killer = fn(pid: i32, signal: i32, group: bool) -> std::io::Result<()>;
+
+fn kill(pid: i32, signal: i32, group: bool) -> std::io::Result<()> {
+    if group {
+        sys::proc::killpg(pid, signal)
+    } else {
+        sys::proc::kill(pid, signal)
+    }
+}
+
+/// The processes and what acts on them.
+#[derive(Debug)]
+pub struct Supervisor {
+    procs: Procs,
+    lifecycle: Lifecycle,
+    fcgi: FcgiSockets,
+    /// Low descriptor numbers that keep a spawn's cost independent of our open descriptors.
+    low_fds: Option<sys::spawn::LowSlots>,
+    env: Vec<(String, String)>,
+    identity: Identity,
+    serverurl: Option<String>,
+    killer: Killer,
+    /// The earliest deadline of any process machine; `None` when a machine may have changed
+    /// since it was computed. Kept so that a wake-up (a chatty child's pipe) costs nothing
+    /// per idle program.
+    deadline: Option<Option<Mono>>,
+}
+
+impl Supervisor {
+    /// Supervision of `procs` under `config`.
+    pub fn new(
+        config: &Config,
+        procs: Procs,
+        fcgi: FcgiSockets,
+        low_fds: Option<sys::spawn::LowSlots>,
+    ) -> Supervisor {
+        Supervisor {
+            procs,
+            lifecycle: Lifecycle::new(),
+            fcgi,
+            low_fds,
+            env: std::env::vars().collect(),
+            identity: Identity {
+                euid: sys::proc::geteuid(),
+                egid: sys::proc::getegid(),
+                groups: Vec::new(),
+            },
+            serverurl: config.serverurl.clone(),
+            killer: kill,
+            deadline: None,
+        }
+    }
+
+    /// Replaces how signals are sent (tests).
+    pub fn set_killer(&mut self, killer: Killer) {
+        self.killer = killer;
+    }
+
+    /// Gives the spawn descriptors back (they outlive a restart).
+    pub fn into_low_fds(self) -> Option<sys::spawn::LowSlots> {
+        self.low_fds
+    }
+
+    /// The process table.
+    pub fn procs(&self) -> &Procs {
+        &self.procs
+    }
+
+    /// The process table, mutably. Machines change only through [`Supervisor::feed`]; a
+    /// caller that adds or removes processes calls [`Supervisor::procs_changed`].
+    pub fn procs_mut(&mut self) -> &mut Procs {
+        &mut self.procs
+    }
+
+    /// Processes were added or removed: their deadlines must be looked at again.
+    pub fn procs_changed(&mut self) {
+        self.deadline = None;
+    }
+
+    /// The daemon-level machine.
+    pub fn lifecycle(&self) -> &Lifecycle {
+        &self.lifecycle
+    }
+
+    /// The daemon-level machine, mutably.
+    pub fn lifecycle_mut(&mut self) -> (&mut Lifecycle, &Procs) {
+        (&mut self.lifecycle, &self.procs)
+    }
+
+    /// The fcgi sockets.
+    pub fn fcgi_mut(&mut self) -> &mut FcgiSockets {
+        &mut self.fcgi
+    }
+
+    /// What spawn planning needs to know about the daemon.
+    pub fn spawn_context<'a>(&'a self, user_groups: &'a [u32]) -> SpawnContext<'a> {
+        SpawnContext {
+            daemon_env: &self.env,
+            serverurl: self.serverurl.as_deref(),
+            euid: self.identity.euid,
+            egid: self.identity.egid,
+            daemon_groups: &self.identity.groups,
+            user_groups,
+        }
+    }
+
+    /// Feeds one input to a process and carries out the resulting actions. A failed kill is
+    /// fed back at once and its outcome replaces an `Ok`.
+    pub fn feed(&mut self, id: ProcId, input: Input, now: Mono, cx: &mut Cx<'_>) -> Outcome {
+        let mut actions = Vec::new();
+        let mut outcome = match self.procs.get_mut(id) {
+            Some(p) => p.machine.on(input, now, &mut actions),
+            None => return Outcome::Ignored,
+        };
+        self.deadline = None;
+        for a in actions {
+            if let Some(nested) = self.execute(id, a, now, cx) {
+                outcome = merge(outcome, nested);
+            }
+        }
+        outcome
+    }
+
+    /// Carries out one action; the outcome of an input it fed back, if any.
+    fn execute(
+        &mut self,
+        id: ProcId,
+        action: Action,
+        now: Mono,
+        cx: &mut Cx<'_>,
+    ) -> Option<Outcome> {
+        match action {
+            Action::Spawn => {
+                self.spawn(id, now, cx);
+                None
+            }
+            Action::Kill { pid, signal, group } => {
+                let err = (self.killer)(pid, signal, group).err()?;
+                let errno_name = sys::errno_name(err.raw_os_error().unwrap_or(0)).to_string();
+                Some(self.feed(id, Input::KillFailed { errno_name }, now, cx))
+            }
+            Action::Log { level, message } => {
+                cx.log.log(level, &message);
+                None
+            }
+            Action::StateChanged {
+                from,
+                to,
+                expected,
+                pid,
+                tries,
+            } => {
+                let p = self.procs.get_mut(id)?;
+                if (to.is_stopped() || to == State::Backoff) && p.machine.laststop().is_some() {
+                    p.stop_wall_ms = Some(sys::wall_clock_ms());
+                }
+                let t = Transition {
+                    from,
+                    to,
+                    expected,
+                    pid,
+                    tries,
+                };
+                cx.bus.emit_state(p, &t, cx.log);
+                None
+            }
+        }
+    }
+
+    fn spawn(&mut self, id: ProcId, now: Mono, cx: &mut Cx<'_>) {
+        let Some(cfg) = self.procs.get(id).map(|p| p.cfg().clone()) else {
+            return;
+        };
+        let user_groups = match (&cfg.user, cfg.uid, cfg.gid) {
+            (Some(_), Some(uid), Some(gid)) => sys::user::user_by_uid(uid)
+                .ok()
+                .flatten()
+                .and_then(|pw| sys::user::group_list(&pw.name, gid).ok())
+                .unwrap_or_else(|| vec![gid]),
+            _ => Vec::new(),
+        };
+        let mut plan = match build_plan(&cfg, &self.spawn_context(&user_groups)) {
+            Ok(p) => p,
+            Err(message) => {
+                self.feed(id, Input::SpawnFailed { message }, now, cx);
+                return;
+            }
+        };
+        let mut lines = Vec::new();
+        let socket = match self.procs.get(id) {
+            Some(p) => self.fcgi.acquire(&p.group, id, &mut lines),
+            None => None,
+        };
+        for l in lines {
+            cx.log.info(&l);
+        }
+        match socket {
+            Some(Ok(fd)) => plan.stdin_fd = Some(fd),
+            Some(Err(message)) => {
+                self.release_fcgi(id, cx.log);
+                self.feed(id, Input::SpawnFailed { message }, now, cx);
+                return;
+            }
+            None => {}
+        }
+        let Some(p) = self.procs.get_mut(id) else {
+            return;
+        };
+        for (level, msg) in output::open_logs(p) {
+            cx.log.log(level, &msg);
+        }
+        let started = match self.low_fds.as_mut() {
+            Some(low) => sys::spawn::spawn_with_slots(&plan, &cfg.name, low),
+            None => sys::spawn::spawn_nowait(&plan, &cfg.name),
+        };
+        let child = match started {
+            Ok(c) => c,
+            Err(e) => {
+                self.release_fcgi(id, cx.log);
+                let message = e.message();
+                self.feed(id, Input::SpawnFailed { message }, now, cx);
+                return;
+            }
+        };
+        let pid = child.pid;
+        let listener = p.listener.is_some();
+        let pipes = ChildPipes {
+            stdout: child.stdout,
+            stderr: child.stderr,
+            exec_status: child.exec_status,
+            listener,
+        };
+        for problem in cx.io.add_child_pipes(id, pipes) {
+            cx.log.critical(&problem);
+        }
+        p.stdin = child.stdin.and_then(|fd| {
+            let src = Source::Stdin {
+                proc: id,
+                file: std::fs::File::from(fd),
+            };
+            cx.io.add(src, Interest::NONE).ok()
+        });
+        p.start_wall_ms = Some(sys::wall_clock_ms());
+        if let Some(l) = p.listener.as_mut() {
+            crate::daemon::bus::listener_spawned(l);
+        }
+        self.procs.set_pid(id, pid);
+        self.feed(id, Input::Spawned { pid }, now, cx);
+    }
+
+    /// A process no longer holds its group's fcgi socket (it exited, or did not start).
+    pub fn release_fcgi(&mut self, id: ProcId, log: &mut Logger) {
+        let Some(p) = self.procs.get(id) else {
+            return;
+        };
+        let mut lines = Vec::new();
+        self.fcgi.release(&p.group, id, &mut lines);
+        for l in lines {
+            log.info(&l);
+        }
+    }
+
+    /// Processes whose machine deadline has come.
+    pub fn due(&mut self, now: Mono) -> Vec<ProcId> {
+        if self.earliest_deadline().is_none_or(|d| d > now) {
+            return Vec::new();
+        }
+        self.procs
+            .iter()
+            .filter(|(_, p)| p.machine.deadline().is_some_and(|d| d <= now))
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// The earliest machine deadline, scanning the processes only after a machine changed.
+    pub fn earliest_deadline(&mut self) -> Option<Mono> {
+        if let Some(d) = self.deadline {
+            return d;
+        }
+        let d = self
+            .procs
+            .iter()
+            .filter_map(|(_, p)| p.machine.deadline())
+            .min();
+        self.deadline = Some(d);
+        d
+    }
+}
+
+/// The outcome of an input whose actions fed the machine again: a nested failure wins over
+/// a success, so the request that caused it hears of it.
+fn merge(outer: Outcome, nested: Outcome) -> Outcome {
+    match (outer, nested) {
+        (Outcome::Ok | Outcome::Ignored, f @ Outcome::Failed(_)) => f,
+        (outer, _) => outer,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nested_failure_is_not_dropped() {
+        let failed = Outcome::Failed("boom".into());
+        assert_eq!(merge(Outcome::Ok, failed.clone()), failed);
+        assert_eq!(merge(Outcome::Ignored, failed.clone()), failed);
+        assert_eq!(merge(Outcome::Ok, Outcome::Ok), Outcome::Ok);
+        assert_eq!(merge(Outcome::NotRunning, failed), Outcome::NotRunning);
+    }
+}
