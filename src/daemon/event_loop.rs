@@ -174,10 +174,7 @@ impl Daemon {
                 }
                 self.service_client(r.key, now);
             }
-            Some(Source::Output(_)) if self.io.park_if_trickling(r.key, now) => {}
-            Some(Source::Output(_)) => {
-                let _ = self.read_pipe(r.key, now);
-            }
+            Some(Source::Output(_)) => self.output_ready(r.key, now),
             Some(Source::ExecStatus { .. }) => {
                 let _ = self.read_pipe(r.key, now);
             }
@@ -209,6 +206,13 @@ impl Daemon {
     }
 
     // ----- the one read path ---------------------------------------------------------
+
+    /// A readable output pipe: read now, unless it trickles and waits for the next batch.
+    fn output_ready(&mut self, key: Key, now: Mono) {
+        if !self.io.park_if_trickling(key, now) {
+            let _ = self.read_pipe(key, now);
+        }
+    }
 
     /// Reads once from a pipe and delivers what it gave; returns the read's size (0 for
     /// nothing or a close).
