@@ -13,6 +13,7 @@ pub mod fg;
 pub mod input;
 pub mod interrupt;
 pub mod opts;
+pub mod out;
 pub mod shell;
 pub mod url;
 
@@ -29,7 +30,7 @@ pub fn main(argv0: &str, args: &[String]) -> i32 {
         Err(msg) => return usage_failure(&msg, argv0),
     };
     if cli.help {
-        commands::write_raw(opts::usage(argv0).as_bytes());
+        out::write_raw(opts::usage(argv0).as_bytes());
         return 0;
     }
     let ctx = cfg::LoadContext::from_process();
