@@ -14,6 +14,7 @@ pub mod kvlist;
 pub mod load;
 #[cfg(test)]
 mod load_tests;
+mod loader;
 pub mod model;
 mod programs;
 mod servers;
