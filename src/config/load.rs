@@ -297,9 +297,7 @@ fn evaluate(
     opts: &Options,
 ) -> Result<Config, ConfigError> {
     let Some(section) = ini.section("supervisord") else {
-        return Err(ConfigError::new(
-            ".ini file does not include supervisord section",
-        ));
+        return Err(ConfigError::no_supervisord_section());
     };
     let mut sup = supervisord(l, section, ctx)?;
     let rpcinterfaces = servers::rpcinterfaces(l, ini)?;

@@ -24,7 +24,7 @@ pub mod users;
 pub mod values;
 
 pub use ctl::{load_ctl, CtlConfig};
-pub use error::ConfigError;
+pub use error::{ConfigError, ConfigErrorKind};
 pub use load::{
     check_report, find_config, load, load_for_daemon, load_report, running_as_root, LoadContext,
     LoadReport, ROOT_SEARCH_WARNING,
