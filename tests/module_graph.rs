@@ -148,7 +148,8 @@ fn config_leaves_import_only_leaves() {
 
 #[test]
 fn parser_finds_edges_and_circles() {
-    let text = "use super::a::X;\nuse super::{b, c::Y};\n// use super::d;\nfn f() { crate::m::e::g(); }\n#[cfg(test)]\nmod tests {\n    use super::h;\n}\n";
+    let text = "use super::a::X;\nuse super::{b, c::Y};\n// use super::d;\n\
+                fn f() { crate::m::e::g(); }\n#[cfg(test)]\nmod tests {\n    use super::h;\n}\n";
     let found: Vec<String> = imports(text, "m").into_iter().collect();
     assert_eq!(found, ["a", "b", "c", "e"]);
     let mut g = Graph::new();

@@ -4,8 +4,12 @@
 //! - [`opts`]: `-c -s -u -p -i -r -h`.
 //! - [`url`]: `unix://` and `http://` server URLs.
 //! - [`client`]: one request over a socket, with timeouts.
-//! - [`commands`]: the interpreter; [`shell`]: the prompt; [`fg`]: foreground mode.
-//! - [`input`], [`interrupt`]: stdin lines and Ctrl-C, shared by everything that waits.
+//! - [`out`]: stdout writing, shared by every command.
+//! - [`fg`]: foreground mode, below `commands` through [`fg::Session`].
+//! - [`commands`]: the interpreter.
+//! - [`shell`]: the prompt.
+//! - [`input`]: stdin lines.
+//! - [`interrupt`]: Ctrl-C, shared by everything that waits.
 
 pub mod client;
 pub mod commands;
