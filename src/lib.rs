@@ -1,17 +1,19 @@
 //! supervisor-rs: a drop-in Rust reimplementation of Supervisor 4.3.0.
 //!
-//! Architecture map (who owns what):
-//! - `config`: pure loading of `supervisord.conf` (INI dialect, `%(x)s` expansion, value
-//!   types, includes) into the validated [`config::model::Config`].
-//! - `options`: the supervisord command line.
-//! - `process`: the pure per-process state machine (state, input, now) -> actions, the spawn
-//!   plan (argv, environment, fds as data) and start/stop ordering.
-//! - `logfile`: rotating log writers for the activity log and child output.
-//! - `protocol`: the text-line control protocol (pure parse/render) and per-connection buffers.
-//! - `ctl`: supervisorctl commands and output formatting.
-//! - `daemon`: the single-threaded poll loop that executes the actions.
-//! - `sys`: the only module allowed `unsafe`: thin syscall wrappers.
-//! - `time`: monotonic instants as values and wall-clock formatting.
+//! Module map (who owns what):
+//! - [`config`]: loading `supervisord.conf` into the validated [`config::model::Config`].
+//! - [`ctl`]: supervisorctl: command line, interpreter, shell, protocol client.
+//! - [`daemon`]: the single-threaded poll loop that carries out the actions.
+//! - [`events`]: event types, listener pools and the listener protocol (pure).
+//! - [`logfile`]: the activity log and child output logs, with rotation.
+//! - [`messages`]: the reference's activity-log lines, word for word.
+//! - [`options`]: the supervisord command line.
+//! - [`process`]: the per-process state machine, spawn plans and ordering (pure).
+//! - [`protocol`]: the text-line control protocol (pure parse/render) and connections.
+//! - [`pyrepr`]: Python `repr()` of strings, as the reference's messages quote values.
+//! - [`signames`]: signal names and numbers.
+//! - [`sys`]: the only module allowed `unsafe`: thin syscall wrappers.
+//! - [`time`]: monotonic instants as values and wall-clock formatting.
 
 pub mod config;
 pub mod ctl;

@@ -1,5 +1,5 @@
-//! Every activity-log line the process and daemon layers print, word for word as Supervisor
-//! 4.3.0 prints them (reference §7.1). Operators grep logs for these texts, so they live in one
+//! Every activity-log line the process, daemon, event and log-file layers print, word for word
+//! as Supervisor 4.3.0 prints them (reference §7.1). Operators grep logs for these texts, so they live in one
 //! place and are unit-tested against lines copied from the reference's logs.
 //!
 //! Pure: each function only formats. The level each line is logged at is noted in its doc;
@@ -304,6 +304,52 @@ pub fn reload_failed(e: &str) -> String {
     format!("could not reload the configuration, keeping the current one: {e}")
 }
 
+// ---- event listeners and pools ---------------------------------------------------------------
+
+/// DEBG `NAME: ACKNOWLEDGED -> READY` (every listener state change, also to the same state).
+pub fn listener_state_change(name: &str, from: &str, to: &str) -> String {
+    format!("{name}: {from} -> {to}")
+}
+
+/// WARN after a listener's change to UNKNOWN.
+pub fn listener_entered_unknown(name: &str) -> String {
+    format!(
+        "{name}: has entered the UNKNOWN state and will no longer receive events, this usually \
+         indicates the process violated the eventlistener protocol"
+    )
+}
+
+/// DEBG `NAME: event was processed`
+pub fn event_processed(name: &str) -> String {
+    format!("{name}: event was processed")
+}
+
+/// WARN `NAME: event was rejected`
+pub fn event_rejected(name: &str) -> String {
+    format!("{name}: event was rejected")
+}
+
+/// WARN `NAME: event caused an error`
+pub fn event_caused_error(name: &str) -> String {
+    format!("{name}: event caused an error")
+}
+
+/// WARN `NAME: bad result line: 'TEXT'` (TEXT quoted literally, without escaping, as the
+/// reference does).
+pub fn bad_result_line(name: &str, text: &str) -> String {
+    format!("{name}: bad result line: '{text}'")
+}
+
+/// ERRO `pool POOL event buffer overflowed, discarding event SERIAL`
+pub fn event_buffer_overflowed(pool: &str, serial: u64) -> String {
+    format!("pool {pool} event buffer overflowed, discarding event {serial}")
+}
+
+/// DEBG `rebuffering event SERIAL for pool POOL (buf size=N, max=M)`
+pub fn rebuffering_event(serial: u64, pool: &str, size: usize, max: usize) -> String {
+    format!("rebuffering event {serial} for pool {pool} (buf size={size}, max={max})")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,6 +482,34 @@ mod tests {
                 "Increased RLIMIT_NOFILE limit to 1024",
             ),
             (bad_exit_code(3), "Bad exit code 3"),
+            (
+                listener_state_change("lis", "ACKNOWLEDGED", "READY"),
+                "lis: ACKNOWLEDGED -> READY",
+            ),
+            (
+                listener_entered_unknown("lis"),
+                "lis: has entered the UNKNOWN state and will no longer receive events, this \
+                 usually indicates the process violated the eventlistener protocol",
+            ),
+            (event_processed("lis"), "lis: event was processed"),
+            (event_rejected("lis"), "lis: event was rejected"),
+            (event_caused_error("lis"), "lis: event caused an error"),
+            (
+                bad_result_line("lis", "what?"),
+                "lis: bad result line: 'what?'",
+            ),
+            (
+                event_buffer_overflowed("lis", 0),
+                "pool lis event buffer overflowed, discarding event 0",
+            ),
+            (
+                rebuffering_event(1, "p", 1, 2),
+                "rebuffering event 1 for pool p (buf size=1, max=2)",
+            ),
+            (
+                failed_to_clean_up("/x/a.log"),
+                "Failed to clean up '/x/a.log'",
+            ),
         ];
         for (got, want) in cases {
             assert_eq!(got, want);

@@ -13,6 +13,18 @@ pub struct ConfigError {
     pub file: Option<PathBuf>,
     /// 1-based line of the offending value or section, when known.
     pub line: Option<usize>,
+    /// The case, for callers that act on it (most only show the message).
+    pub kind: ConfigErrorKind,
+}
+
+/// The cases of [`ConfigError`] a caller tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigErrorKind {
+    /// Any other error.
+    Other,
+    /// The files have no `[supervisord]` section: a snippet meant to be included (`--check-config
+    /// --json` says so).
+    NoSupervisordSection,
 }
 
 impl ConfigError {
@@ -22,6 +34,15 @@ impl ConfigError {
             message: message.into(),
             file: None,
             line: None,
+            kind: ConfigErrorKind::Other,
+        }
+    }
+
+    /// `.ini file does not include supervisord section`
+    pub fn no_supervisord_section() -> ConfigError {
+        ConfigError {
+            kind: ConfigErrorKind::NoSupervisordSection,
+            ..ConfigError::new(".ini file does not include supervisord section")
         }
     }
 
@@ -31,6 +52,7 @@ impl ConfigError {
             message: message.into(),
             file: Some(file.to_path_buf()),
             line: Some(line),
+            kind: ConfigErrorKind::Other,
         }
     }
 
@@ -62,5 +84,11 @@ mod tests {
         assert_eq!(e.to_string(), "bad");
         assert_eq!(e.located(), "bad (file /x.conf, line 3)");
         assert_eq!(ConfigError::new("m").located(), "m");
+        let e = ConfigError::no_supervisord_section();
+        assert_eq!(
+            e.to_string(),
+            ".ini file does not include supervisord section"
+        );
+        assert_eq!(e.kind, ConfigErrorKind::NoSupervisordSection);
     }
 }

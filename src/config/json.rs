@@ -1,6 +1,7 @@
 //! `--check-config --json`: a minimal JSON writer and the verdict document in the schema of
 //! the conformance corpus (same keys and shapes as the reference's verdicts).
 
+use super::error::ConfigErrorKind;
 use super::load::LoadReport;
 use super::model::{
     AutoRestart, ChannelConfig, Config, GroupConfig, GroupKind, LogTarget, ProcessConfig,
@@ -178,7 +179,7 @@ pub fn report(r: &LoadReport) -> Json {
             ] {
                 items.push((k, Json::Null));
             }
-            let snippet = e.message == ".ini file does not include supervisord section";
+            let snippet = e.kind == ConfigErrorKind::NoSupervisordSection;
             items.push(("snippet", Json::Bool(snippet)));
         }
     }
@@ -369,6 +370,7 @@ fn channel(items: &mut Vec<(String, Json)>, name: &str, ch: &ChannelConfig) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ConfigError;
 
     #[test]
     fn renders_valid_json() {
@@ -386,5 +388,32 @@ mod tests {
         );
         assert_eq!(octal(0o22), s("022"));
         assert_eq!(id(u32::MAX), Json::Int(-1));
+    }
+
+    #[test]
+    fn snippet_only_for_a_missing_supervisord_section() {
+        let snippet = |e: ConfigError| {
+            let r = LoadReport {
+                result: Err(e.clone()),
+                warnings: Vec::new(),
+                infos: Vec::new(),
+                files_read: Vec::new(),
+                errors: vec![e],
+            };
+            match report(&r) {
+                Json::Obj(items) => items
+                    .into_iter()
+                    .find(|(k, _)| k == "snippet")
+                    .map(|(_, v)| v),
+                _ => None,
+            }
+        };
+        assert_eq!(
+            snippet(ConfigError::no_supervisord_section()),
+            Some(Json::Bool(true))
+        );
+        // Same text, other case: the kind decides, not the message.
+        let text = ConfigError::no_supervisord_section().message;
+        assert_eq!(snippet(ConfigError::new(text)), Some(Json::Bool(false)));
     }
 }

@@ -1,8 +1,27 @@
 //! Loading `supervisord.conf`: the INI dialect, `%(name)s` expansion, value types,
 //! `[include]`, and validation into [`model::Config`].
 //!
-//! Pure parts: `ini`, `expand`, `values` (except its directory checks), `kvlist`, `glob`'s
-//! matcher, `json`. File access: `load` (reading, include globbing), `users` (passwd/group).
+//! Bottom up: a file imports only files listed above it (`tests/module_graph.rs` checks there
+//! is no circle).
+//!
+//! - [`error`]: [`ConfigError`], the reference's message plus file and line.
+//! - [`ini`]: the INI dialect, text to sections.
+//! - [`expand`]: `%(name)s` expansion.
+//! - [`kvlist`]: the `environment=` key/value list.
+//! - [`shlex`]: `command=` word splitting.
+//! - [`glob`]: `[include] files=` globbing.
+//! - [`users`]: users and groups from `/etc/passwd` and `/etc/group`.
+//! - [`model`]: the validated config, the contract with the daemon.
+//! - [`values`]: the value types, text to typed value or the reference's error.
+//! - `loader`: the state section evaluation shares, and its typed getters.
+//! - `programs`: `[program:x]`, `[group:x]`, `[eventlistener:x]`, `[fcgi-program:x]`.
+//! - `servers`: `[*_http_server]` and `[rpcinterface:x]`.
+//! - [`mod@load`]: the entry points: find, read and evaluate the files (`load_tests`: its tests).
+//! - [`ctl`]: the `[supervisorctl]` section, for supervisorctl.
+//! - [`json`], [`summary`]: `--check-config` output, for machines and for humans.
+//!
+//! File access: `load` (reading), `glob` (directory listing; its matcher is pure), `users`
+//! (passwd/group, read by `loader`) and the directory checks of `values`. The rest is pure.
 
 pub mod ctl;
 pub mod error;
@@ -14,6 +33,7 @@ pub mod kvlist;
 pub mod load;
 #[cfg(test)]
 mod load_tests;
+mod loader;
 pub mod model;
 mod programs;
 mod servers;
@@ -23,7 +43,7 @@ pub mod users;
 pub mod values;
 
 pub use ctl::{load_ctl, CtlConfig};
-pub use error::ConfigError;
+pub use error::{ConfigError, ConfigErrorKind};
 pub use load::{
     check_report, find_config, load, load_for_daemon, load_report, running_as_root, LoadContext,
     LoadReport, ROOT_SEARCH_WARNING,

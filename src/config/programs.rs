@@ -9,7 +9,7 @@ use super::error::ConfigError;
 use super::expand::{expand, Names};
 use super::ini::{Ini, Section};
 use super::kvlist::key_value_pairs;
-use super::load::Loader;
+use super::loader::Loader;
 use super::model::{
     AutoRestart, ChannelConfig, FcgiConfig, GroupConfig, GroupKind, ListenerConfig, LogTarget,
     ProcessConfig,
@@ -480,7 +480,7 @@ fn section_processes(
     let mut names = Names::new();
     names.set_str("here", &l.here);
     names.set_str("program_name", &program_name);
-    names.set_str("host_node_name", &l.ctx.hostname);
+    names.set_str("host_node_name", l.host.hostname);
     names.set_str("group_name", group_name);
     let sh = shared(l, s, &names)?;
     let env_entry = s.get("environment").cloned();

@@ -4,7 +4,7 @@
 use super::error::ConfigError;
 use super::expand::Names;
 use super::ini::{Ini, Section};
-use super::load::Loader;
+use super::loader::Loader;
 use super::model::{ServerAddress, ServerConfig};
 use super::programs::importable;
 use super::values;

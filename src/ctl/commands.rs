@@ -3,11 +3,12 @@
 //! "upcheck", argument checks first for the others), and the messages and exit codes for
 //! connection failures (reference 4.2).
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use super::client::{CallError, Client, ConnectError, Stream};
+use super::fg;
 use super::input::{self, Input};
+use super::out::{output, print_event, write_raw};
 use crate::protocol::fault::exit;
 use crate::protocol::request::{from_words, ProtoError};
 use crate::protocol::{help, Fault, Outcome, ReplyEvent, Request};
@@ -68,43 +69,6 @@ pub struct Controller {
     auth_retry: bool,
 }
 
-/// Prints one line on stdout. A closed stdout (`| head`) ends the program quietly.
-pub fn output(line: &str) {
-    write_out(line.as_bytes(), true);
-}
-
-/// Prints bytes as they are on stdout (same failure handling as [`output`]).
-pub fn write_raw(bytes: &[u8]) {
-    write_out(bytes, false);
-}
-
-fn write_out(bytes: &[u8], newline: bool) {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let r = out
-        .write_all(bytes)
-        .and_then(|_| {
-            if newline {
-                out.write_all(b"\n")
-            } else {
-                Ok(())
-            }
-        })
-        .and_then(|_| out.flush());
-    if r.is_err() {
-        std::process::exit(exit::GENERIC);
-    }
-}
-
-/// Prints a reply event as supervisorctl would.
-pub fn print_event(ev: ReplyEvent) {
-    match ev {
-        ReplyEvent::Line(l) => write_out(&l, true),
-        ReplyEvent::Partial(p) => write_out(&p, false),
-        ReplyEvent::Keepalive | ReplyEvent::End(_) => {}
-    }
-}
-
 /// Python's text for an OS error: `<class 'FileNotFoundError'>, [Errno 2] No such file...`.
 pub fn py_error(e: &std::io::Error) -> String {
     let class = match e.kind() {
@@ -162,13 +126,13 @@ impl Controller {
 
     fn dispatch(&mut self, cmd: &str, arg: &str, line: &str) -> bool {
         match cmd {
-            "help" => write_out(help::help_output(arg).as_bytes(), false),
+            "help" => write_raw(help::help_output(arg).as_bytes()),
             "EOF" | "quit" | "exit" => {
                 output("");
                 return true;
             }
             "open" => self.do_open(arg),
-            "fg" => return super::fg::fg(self, arg),
+            "fg" => return fg::fg(self, arg),
             c if UPCHECK.contains(&c) => return self.upcheck_first(c, arg),
             c if NO_UPCHECK.contains(&c) => return self.args_first(c, arg),
             _ => {
@@ -439,6 +403,24 @@ impl Controller {
         self.settings.username = Some(user);
         self.settings.password = Some(pass);
         true
+    }
+}
+
+impl fg::Session for Controller {
+    fn client(&self) -> Client {
+        Controller::client(self)
+    }
+
+    fn upcheck(&mut self, cmd: &str) -> Option<Stream> {
+        Controller::upcheck(self, cmd)
+    }
+
+    fn capture(&mut self, stream: Stream, req: &Request) -> Option<(Vec<String>, Outcome)> {
+        Controller::capture(self, stream, req)
+    }
+
+    fn set_exit_status(&mut self, code: i32) {
+        self.exit_status = code;
     }
 }
 

@@ -5,16 +5,29 @@
 
 use std::thread::JoinHandle;
 
-use super::client::Stream;
-use super::commands::{output, print_event, Controller};
+use super::client::{Client, Stream};
 use super::input::{self, Input};
+use super::out::{output, print_event};
 use crate::protocol::fault::exit;
 use crate::protocol::request::{Channel, TailMode};
 use crate::protocol::status::{namespec, split_namespec};
-use crate::protocol::{help, Fault, Request};
+use crate::protocol::{help, Fault, Outcome, Request};
+
+/// What `fg` needs from the interpreter (`commands::Controller`). A trait, so that `fg`
+/// sits below `commands`, which dispatches to it.
+pub trait Session {
+    /// The client for the current settings.
+    fn client(&self) -> Client;
+    /// Connects, or reports the failure and sets the exit status.
+    fn upcheck(&mut self, cmd: &str) -> Option<Stream>;
+    /// Sends `req` and collects its body lines; `None` when already reported.
+    fn capture(&mut self, stream: Stream, req: &Request) -> Option<(Vec<String>, Outcome)>;
+    /// Sets the exit status of one-shot mode.
+    fn set_exit_status(&mut self, code: i32);
+}
 
 /// Runs `fg`; returns true when the shell should end.
-pub fn fg(ctl: &mut Controller, arg: &str) -> bool {
+pub fn fg(ctl: &mut impl Session, arg: &str) -> bool {
     let Some(stream) = ctl.upcheck("fg") else {
         return false;
     };
@@ -25,13 +38,13 @@ pub fn fg(ctl: &mut Controller, arg: &str) -> bool {
             for l in help::lines(help::topic("fg").unwrap_or_default()) {
                 output(&l);
             }
-            ctl.exit_status = exit::GENERIC;
+            ctl.set_exit_status(exit::GENERIC);
             return false;
         }
         [one] => one.to_string(),
         _ => {
             output("ERROR: too many process names supplied");
-            ctl.exit_status = exit::GENERIC;
+            ctl.set_exit_status(exit::GENERIC);
             return false;
         }
     };
@@ -39,12 +52,12 @@ pub fn fg(ctl: &mut Controller, arg: &str) -> bool {
         Some(Ok(state)) if state == "RUNNING" => {}
         Some(Ok(_)) => {
             output("ERROR: process not running");
-            ctl.exit_status = exit::GENERIC;
+            ctl.set_exit_status(exit::GENERIC);
             return false;
         }
         Some(Err(())) => {
             output("ERROR: bad process name supplied");
-            ctl.exit_status = exit::GENERIC;
+            ctl.set_exit_status(exit::GENERIC);
             return false;
         }
         None => return false,
@@ -68,7 +81,7 @@ pub fn fg(ctl: &mut Controller, arg: &str) -> bool {
 
 /// The state word of one process from `status NAME`: `Some(Err(()))` for a bad name,
 /// `None` when the request itself failed (already reported).
-fn state_of(ctl: &mut Controller, stream: Stream, name: &str) -> Option<Result<String, ()>> {
+fn state_of(ctl: &mut impl Session, stream: Stream, name: &str) -> Option<Result<String, ()>> {
     if split_namespec(name).1.is_none() {
         return Some(Err(()));
     }
@@ -82,7 +95,7 @@ fn state_of(ctl: &mut Controller, stream: Stream, name: &str) -> Option<Result<S
     ) {
         // Refused (supervisord is shutting down): show why.
         lines.iter().for_each(|l| output(l));
-        ctl.exit_status = outcome.exit_code;
+        ctl.set_exit_status(outcome.exit_code);
         return None;
     }
     if outcome.fault == Some(Fault::BadName) || lines.len() != 1 {
@@ -98,7 +111,11 @@ fn state_of(ctl: &mut Controller, stream: Stream, name: &str) -> Option<Result<S
     Some(Ok(state))
 }
 
-fn spawn_tail(ctl: &Controller, name: &str, channel: Channel) -> Option<(Stream, JoinHandle<()>)> {
+fn spawn_tail(
+    ctl: &impl Session,
+    name: &str,
+    channel: Channel,
+) -> Option<(Stream, JoinHandle<()>)> {
     let client = ctl.client();
     let mut stream = client.connect().ok()?;
     let handle = stream.try_clone().ok()?;
@@ -120,7 +137,7 @@ enum End {
 }
 
 /// Forwards typed lines until Ctrl-C, end of input, or the process stops running.
-fn forward_input(ctl: &mut Controller, name: &str) -> End {
+fn forward_input(ctl: &mut impl Session, name: &str) -> End {
     loop {
         let line = match input::read_line("") {
             Input::Line(l) => l,

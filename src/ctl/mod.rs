@@ -4,8 +4,12 @@
 //! - [`opts`]: `-c -s -u -p -i -r -h`.
 //! - [`url`]: `unix://` and `http://` server URLs.
 //! - [`client`]: one request over a socket, with timeouts.
-//! - [`commands`]: the interpreter; [`shell`]: the prompt; [`fg`]: foreground mode.
-//! - [`input`], [`interrupt`]: stdin lines and Ctrl-C, shared by everything that waits.
+//! - [`out`]: stdout writing, shared by every command.
+//! - [`fg`]: foreground mode, below `commands` through [`fg::Session`].
+//! - [`commands`]: the interpreter.
+//! - [`shell`]: the prompt.
+//! - [`input`]: stdin lines.
+//! - [`interrupt`]: Ctrl-C, shared by everything that waits.
 
 pub mod client;
 pub mod commands;
@@ -13,6 +17,7 @@ pub mod fg;
 pub mod input;
 pub mod interrupt;
 pub mod opts;
+pub mod out;
 pub mod shell;
 pub mod url;
 
@@ -29,7 +34,7 @@ pub fn main(argv0: &str, args: &[String]) -> i32 {
         Err(msg) => return usage_failure(&msg, argv0),
     };
     if cli.help {
-        commands::write_raw(opts::usage(argv0).as_bytes());
+        out::write_raw(opts::usage(argv0).as_bytes());
         return 0;
     }
     let ctx = cfg::LoadContext::from_process();

@@ -3,8 +3,9 @@
 
 use std::io::Write;
 
-use super::commands::{output, Controller};
+use super::commands::Controller;
 use super::input::{self, Input};
+use super::out::output;
 
 /// Runs the shell.
 pub fn run(ctl: &mut Controller) {

@@ -20,6 +20,7 @@
 //! closes the channel; waiting for zero bytes is the sane reading.
 
 use crate::config::model::LogLevel;
+use crate::messages;
 use crate::pyrepr::decode_or_undecodable;
 
 /// A listener's protocol state, as the reference's `EventListenerStates`.
@@ -108,26 +109,18 @@ impl Note {
             Note::Changed { from, to } => {
                 let mut lines = vec![(
                     LogLevel::Debug,
-                    format!("{name}: {} -> {}", from.name(), to.name()),
+                    messages::listener_state_change(name, from.name(), to.name()),
                 )];
                 if *to == ListenerState::Unknown {
-                    lines.push((
-                        LogLevel::Warn,
-                        format!(
-                            "{name}: has entered the UNKNOWN state and will no longer receive \
-                             events, this usually indicates the process violated the \
-                             eventlistener protocol"
-                        ),
-                    ));
+                    lines.push((LogLevel::Warn, messages::listener_entered_unknown(name)));
                 }
                 lines
             }
-            Note::Processed => vec![(LogLevel::Debug, format!("{name}: event was processed"))],
-            Note::Rejected => vec![(LogLevel::Warn, format!("{name}: event was rejected"))],
-            Note::HandlerError => vec![(LogLevel::Warn, format!("{name}: event caused an error"))],
-            // Quoted literally, without escaping, as the reference does.
+            Note::Processed => vec![(LogLevel::Debug, messages::event_processed(name))],
+            Note::Rejected => vec![(LogLevel::Warn, messages::event_rejected(name))],
+            Note::HandlerError => vec![(LogLevel::Warn, messages::event_caused_error(name))],
             Note::BadResultLine(text) => {
-                vec![(LogLevel::Warn, format!("{name}: bad result line: '{text}'"))]
+                vec![(LogLevel::Warn, messages::bad_result_line(name, text))]
             }
         }
     }

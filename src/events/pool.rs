@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use super::types::{timeslice, Event, Kind, TICK_PERIODS};
 use crate::config::model::LogLevel;
+use crate::messages;
 
 /// An event waiting in (or taken from) a pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,10 +86,7 @@ impl Pool {
         let dropped = self.buffer.pop_front()?;
         Some((
             LogLevel::Error,
-            format!(
-                "pool {} event buffer overflowed, discarding event {}",
-                self.name, dropped.serial
-            ),
+            messages::event_buffer_overflowed(&self.name, dropped.serial),
         ))
     }
 
@@ -102,13 +100,7 @@ impl Pool {
     pub fn rebuffer(&mut self, q: Queued) -> Vec<Line> {
         let mut lines = vec![(
             LogLevel::Debug,
-            format!(
-                "rebuffering event {} for pool {} (buf size={}, max={})",
-                q.serial,
-                self.name,
-                self.buffer.len(),
-                self.buffer_size
-            ),
+            messages::rebuffering_event(q.serial, &self.name, self.buffer.len(), self.buffer_size),
         )];
         lines.extend(self.make_room());
         self.buffer.push_front(q);

@@ -14,6 +14,7 @@ use std::io;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
+use crate::messages;
 use crate::sys::random::random_bytes;
 
 /// Python tempfile's alphabet.
@@ -103,7 +104,7 @@ pub fn is_auto_log_name(name: &str, identifier: &str) -> bool {
 pub fn clear_auto_logs(dir: &Path, identifier: &str) -> Vec<String> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
-        Err(_) => return vec!["Could not clear childlog dir".to_string()],
+        Err(_) => return vec![messages::COULD_NOT_CLEAR_CHILDLOGDIR.to_string()],
     };
     let mut warnings = Vec::new();
     for entry in entries.flatten() {
@@ -113,10 +114,7 @@ pub fn clear_auto_logs(dir: &Path, identifier: &str) -> Vec<String> {
         }
         let path = dir.join(&name);
         if std::fs::remove_file(&path).is_err() {
-            warnings.push(format!(
-                "Failed to clean up {}",
-                crate::pyrepr::str_repr(&path.to_string_lossy())
-            ));
+            warnings.push(messages::failed_to_clean_up(&path.to_string_lossy()));
         }
     }
     warnings

@@ -1,9 +1,12 @@
 //! Log files: the activity log and child output logs, with rotation.
 //!
-//! Map: [`rotate`] plans rotation (pure), [`writer`] is the rotating append writer
-//! ([`LogFile`]) used for every log, [`activity`] the main log ([`Logger`]),
-//! [`syslog`] datagrams to `/dev/log`, [`auto`] AUTO child log names and their cleanup,
-//! [`ansi`] escape stripping, [`mod@tail`] reading logs back for the control protocol.
+//! - [`rotate`]: rotation planning (pure).
+//! - [`writer`]: the rotating append writer ([`LogFile`]) every log uses.
+//! - [`activity`]: the main log ([`Logger`]).
+//! - [`syslog`]: datagrams to `/dev/log`.
+//! - [`auto`]: AUTO child log names and their cleanup.
+//! - [`ansi`]: escape stripping.
+//! - [`mod@tail`]: reading logs back for the control protocol.
 
 pub mod activity;
 pub mod ansi;

@@ -5,7 +5,8 @@
 //! - [`machine`]: one process's state machine, `Process::on(input, now) -> actions`.
 //! - [`wait_status`]: a reaped child's status, decoded.
 //! - [`order`]: start, stop and status order; the level-by-level stop sequencer.
-//! - [`spawn`] and [`plan`]: the spawn plan (argv, environment, identity) built as data.
+//! - [`plan`]: the spawn plan (argv, environment, identity) as data.
+//! - [`spawn`]: building the spawn plan from a process's config.
 //!
 //! # Transitions (reference §3.2, with this project's differences marked *)
 //!

@@ -5,9 +5,11 @@
 //! - [`request`]: the [`Request`] enum, [`parse_request`], [`render_request`], usage checks.
 //! - [`reply`]: reply framing ([`render_reply`], [`ReplyParser`]).
 //! - [`fault`]: fault names, [`Outcome`], exit-code rules.
-//! - [`status`], [`results`]: the output lines supervisorctl prints, for the daemon.
+//! - [`status`]: the `status` and `avail` tables, for the daemon.
+//! - [`results`]: per-name result lines and their exit codes, for the daemon.
 //! - [`help`]: supervisorctl's help texts.
-//! - [`auth`], [`sha1`]: credentials and their constant-time check.
+//! - [`auth`]: credentials and their constant-time check.
+//! - [`sha1`]: SHA-1, for `{SHA}` passwords.
 //! - [`conn`]: the server's per-connection state machine.
 //! - [`follow`]: which bytes of a log `tail` and `tail -f` send (pure planning).
 

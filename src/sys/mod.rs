@@ -3,10 +3,16 @@
 //! retry) lives in the callers; these wrappers only translate return values into
 //! `io::Result`s and owned types.
 //!
-//! Map: [`fd`] pipes and descriptor flags, [`mod@spawn`] fork/exec of a child from a
-//! [`crate::process::plan::SpawnPlan`], [`proc`] waiting, signalling, identity and
-//! privileges, [`limits`] rlimits, [`clock`] wall clock, local time and host name,
-//! [`user`] passwd/group lookups, [`random`] random bytes, [`errno`] errno names.
+//! - [`fd`]: pipes and descriptor flags.
+//! - [`mod@spawn`]: fork/exec of a child from a [`crate::process::plan::SpawnPlan`].
+//! - [`proc`]: waiting, signalling, identity and privileges.
+//! - [`limits`]: resource limits (`minfds`, `minprocs`).
+//! - [`clock`]: wall clock, local time and host name.
+//! - [`user`]: passwd/group lookups.
+//! - [`random`]: random bytes.
+//! - [`errno`]: errno names and messages.
+//! - [`term`]: terminal echo.
+//! - [`poller`]: a safe face for `polling::Poller`.
 
 pub mod clock;
 pub mod errno;
