@@ -85,7 +85,7 @@ pub struct Daemon {
     pub(crate) reactor: Reactor,
     signals: SignalPipe,
     /// Low descriptor slots that keep a spawn's cost independent of our open descriptors.
-    slots: Option<sys::spawn::LowSlots>,
+    slots: Option<sys::spawn::LowFds>,
     /// The earliest deadline of any process machine; `None` when a machine may have changed
     /// since it was computed. Kept so that a wake-up (a chatty child's pipe) costs nothing
     /// per idle program.
@@ -138,7 +138,7 @@ impl Daemon {
         signals: SignalPipe,
         servers: Vec<Server>,
         reloader: Reloader,
-        slots: Option<sys::spawn::LowSlots>,
+        slots: Option<sys::spawn::LowFds>,
         bus: Bus,
     ) -> std::io::Result<Daemon> {
         let reactor = Reactor::new()?;
@@ -182,7 +182,7 @@ impl Daemon {
 
     /// Gives the signal pipe, the logger, the spawn slots and the event bus back (they
     /// outlive a restart); closes the control sockets after a last flush of pending replies.
-    pub fn into_parts(mut self) -> (SignalPipe, Logger, Option<sys::spawn::LowSlots>, Bus) {
+    pub fn into_parts(mut self) -> (SignalPipe, Logger, Option<sys::spawn::LowFds>, Bus) {
         self.control.close_all(&self.reactor);
         self.reactor.unwatch(self.signals.fd());
         for (_, ch) in self.channels.drain() {
@@ -407,7 +407,7 @@ impl Daemon {
             self.logger.log(level, &msg);
         }
         let started = match self.slots.as_mut() {
-            Some(slots) => sys::spawn::spawn_with_slots(&plan, &cfg.name, slots),
+            Some(slots) => sys::spawn::spawn_with_low_fds(&plan, &cfg.name, slots),
             None => sys::spawn::spawn_nowait(&plan, &cfg.name),
         };
         let child = match started {

@@ -85,8 +85,8 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
     if options.profile_options.is_some() {
         logger.warn("--profile_options has no effect in this implementation");
     }
-    // First, so the slots get the lowest free descriptor numbers (see LowSlots).
-    let mut slots = match sys::spawn::LowSlots::reserve() {
+    // First, so the slots get the lowest free descriptor numbers (see LowFds).
+    let mut slots = match sys::spawn::LowFds::reserve() {
         Ok(s) => Some(s),
         Err(e) => {
             logger.warn(&format!("could not reserve spawn descriptors: {e}"));
