@@ -5,9 +5,10 @@
 //! (child_main -> mark_all_cloexec_by_walk with a 2 KiB buffer, a few small frames and
 //! libc's syscall wrappers: a few KiB in all) against [`CHILD_STACK`] = 128 KiB, but that is
 //! an argument, not a guarantee: a PROT_NONE guard page below the stack turns an overflow
-//! into a SIGSEGV that kills only the child (the daemon sees it exit by signal). Rust's
-//! stack probes touch every page of a frame larger than a page, so no frame can jump over
-//! the guard; the child's largest frame is under a page anyway.
+//! into a SIGSEGV that kills only the child (the daemon sees it exit by signal). A frame
+//! could jump over one page only if it were larger than a page without stack probes (Rust
+//! probes such frames on x86_64 and aarch64); the child's largest frame, the 2 KiB buffer,
+//! is smaller than a page anyway.
 
 use std::io;
 use std::ptr;
