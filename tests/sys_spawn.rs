@@ -267,10 +267,10 @@ fn failed_user_switch_reports_setuid_line() {
     );
 }
 
-/// Through LowSlots (the daemon's way): the child starts on our table and keeps only the
+/// Through LowFds (the daemon's way): the child starts on our table and keeps only the
 /// descriptors below the slots' limit, so a spawn does not copy or close the daemon's others.
-fn run_with_slots(p: &SpawnPlan, slots: &mut sys::spawn::LowSlots) -> Done {
-    let mut child = sys::spawn::spawn_with_slots(p, "test", slots).unwrap();
+fn run_with_slots(p: &SpawnPlan, slots: &mut sys::spawn::LowFds) -> Done {
+    let mut child = sys::spawn::spawn_with_low_fds(p, "test", slots).unwrap();
     assert!(child.exec_status.is_some(), "a status pipe");
     child.wait_exec();
     finish(child)
@@ -278,7 +278,7 @@ fn run_with_slots(p: &SpawnPlan, slots: &mut sys::spawn::LowSlots) -> Done {
 
 #[test]
 fn low_slots_spawn_inherits_only_stdio_and_restores_the_slots() {
-    let mut slots = sys::spawn::LowSlots::reserve().unwrap();
+    let mut slots = sys::spawn::LowFds::reserve().unwrap();
     // Plenty of descriptors of ours above the slots, as a daemon with many programs has.
     let held: Vec<_> = (0..200).map(|_| sys::pipe().unwrap()).collect();
     let d = run_with_slots(

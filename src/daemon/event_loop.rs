@@ -74,7 +74,7 @@ pub struct Kept {
     /// The activity log.
     pub log: Logger,
     /// The spawn descriptors.
-    pub low_fds: Option<sys::spawn::LowSlots>,
+    pub low_fds: Option<sys::spawn::LowFds>,
     /// The pools' serial and tick clock.
     pub bus: Bus,
 }

@@ -105,8 +105,8 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
     if options.profile_options.is_some() {
         logger.warn("--profile_options has no effect in this implementation");
     }
-    // First, so the spawn descriptors get the lowest free numbers (see LowSlots).
-    let low_fds = match sys::spawn::LowSlots::reserve() {
+    // First, so the spawn descriptors get the lowest free numbers (see LowFds).
+    let low_fds = match sys::spawn::LowFds::reserve() {
         Ok(s) => Some(s),
         Err(e) => {
             logger.warn(&format!("could not reserve spawn descriptors: {e}"));

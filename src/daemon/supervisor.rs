@@ -59,7 +59,7 @@ pub struct Supervisor {
     lifecycle: Lifecycle,
     fcgi: FcgiSockets,
     /// Low descriptor numbers that keep a spawn's cost independent of our open descriptors.
-    low_fds: Option<sys::spawn::LowSlots>,
+    low_fds: Option<sys::spawn::LowFds>,
     env: Vec<(String, String)>,
     identity: Identity,
     serverurl: Option<String>,
@@ -76,7 +76,7 @@ impl Supervisor {
         config: &Config,
         procs: Procs,
         fcgi: FcgiSockets,
-        low_fds: Option<sys::spawn::LowSlots>,
+        low_fds: Option<sys::spawn::LowFds>,
     ) -> Supervisor {
         Supervisor {
             procs,
@@ -101,7 +101,7 @@ impl Supervisor {
     }
 
     /// Gives the spawn descriptors back (they outlive a restart).
-    pub fn into_low_fds(self) -> Option<sys::spawn::LowSlots> {
+    pub fn into_low_fds(self) -> Option<sys::spawn::LowFds> {
         self.low_fds
     }
 
@@ -254,7 +254,7 @@ impl Supervisor {
             cx.log.log(level, &msg);
         }
         let started = match self.low_fds.as_mut() {
-            Some(low) => sys::spawn::spawn_with_slots(&plan, &cfg.name, low),
+            Some(low) => sys::spawn::spawn_with_low_fds(&plan, &cfg.name, low),
             None => sys::spawn::spawn_nowait(&plan, &cfg.name),
         };
         let child = match started {
