@@ -8,6 +8,7 @@
 //! then the command line and `user=`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::error::ConfigError;
 use super::expand::{expand, Names};
@@ -20,8 +21,9 @@ use super::{glob, programs, servers};
 use crate::options::Options;
 
 /// What loading depends on besides the file: the environment (for `%(ENV_X)s`), the host
-/// name (`%(host_node_name)s`) and the working directory (relative paths).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// name (`%(host_node_name)s`), the working directory (relative paths), the user database
+/// (`user=`, `chown=`, `~user`) and our effective uid.
+#[derive(Debug, Clone)]
 pub struct LoadContext {
     /// Environment variables in process order.
     pub env: Vec<(String, String)>,
@@ -29,11 +31,17 @@ pub struct LoadContext {
     pub hostname: String,
     /// Directory relative paths resolve against.
     pub cwd: PathBuf,
+    /// Where users and groups are looked up.
+    pub users: Arc<dyn UserDb>,
+    /// Our effective uid: an fcgi socket of a program whose `user=` is someone else is
+    /// chowned to them, and `~` is its home when `HOME` is unset.
+    pub euid: u32,
 }
 
 impl LoadContext {
-    /// The context of this process: its environment, `/proc/sys/kernel/hostname` and cwd.
-    pub fn from_process() -> LoadContext {
+    /// The context of this process: its environment, host name, cwd and effective uid, with
+    /// users looked up in `users` (the binaries pass [`super::users::nss`]).
+    pub fn from_process(users: Arc<dyn UserDb>) -> LoadContext {
         let env = std::env::vars_os()
             .map(|(k, v)| {
                 (
@@ -42,11 +50,16 @@ impl LoadContext {
                 )
             })
             .collect();
-        let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default();
+        // uname(2) gives the same name as /proc/sys/kernel/hostname, and needs no /proc.
+        let hostname = crate::sys::hostname();
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-        LoadContext { env, hostname, cwd }
+        LoadContext {
+            env,
+            hostname,
+            cwd,
+            users,
+            euid: crate::sys::proc::geteuid(),
+        }
     }
 
     /// The value of environment variable `name`.
@@ -143,7 +156,7 @@ for improved security.";
 
 /// Whether this process runs with effective uid 0.
 pub fn running_as_root() -> bool {
-    super::users::effective_uid() == 0
+    crate::sys::proc::geteuid() == 0
 }
 
 /// Loads `path` and applies `opts` overrides, keeping warnings and infos also on failure.
@@ -179,7 +192,8 @@ fn report(mut loader: Loader, opts: &Options) -> LoadReport {
 /// State shared by the evaluation of all sections.
 pub(crate) struct Loader<'a> {
     pub(crate) ctx: &'a LoadContext,
-    pub(crate) users: UserDb,
+    /// `ctx.users`, borrowed for the sections' lookups.
+    pub(crate) users: &'a dyn UserDb,
     /// The merged files (moved out while sections are evaluated).
     pub(crate) ini: Ini,
     /// The main file as given (the reference names it so in messages).
@@ -198,6 +212,13 @@ pub(crate) struct Loader<'a> {
     collect: bool,
     /// Errors kept in collect mode.
     errors: Vec<ConfigError>,
+}
+
+/// A uid's passwd entry, resolved at load (see [`Loader::account`]).
+pub(crate) struct Account {
+    pub(crate) name: String,
+    pub(crate) gid: u32,
+    pub(crate) groups: Vec<u32>,
 }
 
 /// An option's expanded value and the entry it came from.
@@ -232,7 +253,7 @@ impl<'a> Loader<'a> {
         }
         Loader {
             ctx,
-            users: UserDb::system(),
+            users: &*ctx.users,
             ini: Ini::new(),
             configfile: path.to_path_buf(),
             here,
@@ -258,12 +279,42 @@ impl<'a> Loader<'a> {
         }
     }
 
+    /// The passwd entry of `uid` (its name, gid and group list), looked up the way the
+    /// reference does when it switches to a `user=`: by uid, even when a name was written
+    /// (two names may share a uid). None if the uid has no entry; switching to it then fails
+    /// with the reference's `Can't find uid`. A failed group listing is a warning, and the
+    /// list is just the gid.
+    pub(crate) fn account(&mut self, uid: u32) -> Option<Account> {
+        let user = self.users.user_by_uid(uid).ok().flatten()?;
+        let groups = match self.users.group_list(&user.name, user.gid) {
+            Ok(mut groups) => {
+                // The primary gid first, once, whatever the database returned.
+                groups.retain(|g| *g != user.gid);
+                groups.insert(0, user.gid);
+                groups
+            }
+            Err(e) => {
+                self.warnings.push(format!(
+                    "cannot list the groups of user {}: {e}; using only gid {}",
+                    user.name, user.gid
+                ));
+                vec![user.gid]
+            }
+        };
+        Some(Account {
+            name: user.name,
+            gid: user.gid,
+            groups,
+        })
+    }
+
     /// Directory checks and `~` expansion in this load's context.
     pub(crate) fn paths(&self) -> PathCtx<'_> {
         PathCtx {
             home: self.ctx.var("HOME"),
             cwd: &self.ctx.cwd,
-            users: &self.users,
+            users: self.users,
+            euid: self.ctx.euid,
         }
     }
 
@@ -502,6 +553,8 @@ impl<'a> Loader<'a> {
             umask,
             user,
             uid: None,
+            gid: None,
+            groups: Vec::new(),
             directory,
             identifier,
             childlogdir: PathBuf::from(childlogdir),
@@ -613,7 +666,7 @@ impl<'a> Loader<'a> {
             sup.minprocs = v;
         }
         if let Some(user) = &sup.user {
-            let uid = values::name_to_uid(user, &self.users).map_err(|m| {
+            let uid = values::name_to_uid(user, self.users).map_err(|m| {
                 // Located at the config line unless the name came from `-u`.
                 match (opts.user.is_none(), section.get("user")) {
                     (true, Some(e)) => ConfigError::at(m, &e.file, e.line),
@@ -621,6 +674,10 @@ impl<'a> Loader<'a> {
                 }
             })?;
             sup.uid = Some(uid);
+            if let Some(account) = self.account(uid) {
+                sup.gid = Some(account.gid);
+                sup.groups = account.groups;
+            }
         }
         let paths = self.paths();
         if sup.logfile != Path::new("syslog") {

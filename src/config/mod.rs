@@ -2,7 +2,7 @@
 //! `[include]`, and validation into [`model::Config`].
 //!
 //! Pure parts: `ini`, `expand`, `values` (except its directory checks), `kvlist`, `glob`'s
-//! matcher, `json`. File access: `load` (reading, include globbing), `users` (passwd/group).
+//! matcher, `json`. File access: `load` (reading, include globbing), `users` (the injected user database).
 
 pub mod ctl;
 pub mod error;

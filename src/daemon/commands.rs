@@ -337,7 +337,7 @@ impl Daemon {
             return Some(Fault::Failed);
         }
         let cfg = slot.cfg().clone();
-        let ctx = self.spawn_context(&[]);
+        let ctx = self.spawn_context();
         if let Err(e) = resolve_command(&cfg, &ctx) {
             return Some(match e.kind {
                 CommandErrorKind::NotFound => Fault::NoFile,

@@ -367,15 +367,7 @@ impl Daemon {
         let Some(cfg) = self.procs.get(id).map(|s| s.cfg().clone()) else {
             return;
         };
-        let user_groups = match (&cfg.user, cfg.uid, cfg.gid) {
-            (Some(_), Some(uid), Some(gid)) => sys::user::user_by_uid(uid)
-                .ok()
-                .flatten()
-                .and_then(|pw| sys::user::group_list(&pw.name, gid).ok())
-                .unwrap_or_else(|| vec![gid]),
-            _ => Vec::new(),
-        };
-        let ctx = self.spawn_context(&user_groups);
+        let ctx = self.spawn_context();
         let mut plan = match build_plan(&cfg, &ctx) {
             Ok(p) => p,
             Err(message) => {
@@ -454,14 +446,13 @@ impl Daemon {
     }
 
     /// What spawn planning needs to know about the daemon.
-    pub(crate) fn spawn_context<'a>(&'a self, user_groups: &'a [u32]) -> SpawnContext<'a> {
+    pub(crate) fn spawn_context(&self) -> SpawnContext<'_> {
         SpawnContext {
             daemon_env: &self.env,
             serverurl: self.config.serverurl.as_deref(),
             euid: self.identity.euid,
             egid: self.identity.egid,
             daemon_groups: &self.identity.groups,
-            user_groups,
         }
     }
 
