@@ -233,9 +233,10 @@ Options:
     )
 }
 
-/// Parses `args` (with the program name at `args[0]`). Errors are the message to print after
-/// `Error: ` (the caller adds `For help, use <argv0> -h` and exits 2).
-pub fn parse(args: &[String]) -> Result<Command, String> {
+/// Parses `args` (with the program name at `args[0]`); `~user` in paths is looked up in
+/// `users`. Errors are the message to print after `Error: ` (the caller adds
+/// `For help, use <argv0> -h` and exits 2).
+pub fn parse(args: &[String], users: &dyn UserDb) -> Result<Command, String> {
     let argv0 = args
         .first()
         .cloned()
@@ -286,7 +287,13 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             "version" => return Ok(Command::Version),
             "check-config" => check = true,
             "json" => json = true,
-            _ => apply(&mut opts, spec, &spelled, value.as_deref().unwrap_or(""))?,
+            _ => apply(
+                &mut opts,
+                spec,
+                &spelled,
+                value.as_deref().unwrap_or(""),
+                users,
+            )?,
         }
     }
     if json && !check {
@@ -435,16 +442,22 @@ fn occurrences(args: &[String]) -> Vec<(&'static Spec, String)> {
 }
 
 /// Stores one option's value after validating it like the reference's handler.
-fn apply(opts: &mut Options, spec: &Spec, spelled: &str, v: &str) -> Result<(), String> {
+fn apply(
+    opts: &mut Options,
+    spec: &Spec,
+    spelled: &str,
+    v: &str,
+    users: &dyn UserDb,
+) -> Result<(), String> {
     let invalid = |msg: String| format!("invalid value for {spelled} {}: {msg}", str_repr(v));
     let conflict = || format!("conflicting command line option {}", str_repr(spelled));
-    let users = UserDb::system();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let home = std::env::var("HOME").ok();
     let paths = PathCtx {
         home: home.as_deref(),
         cwd: &cwd,
-        users: &users,
+        users,
+        euid: crate::sys::proc::geteuid(),
     };
     let nonneg = |n: i64| u64::try_from(n).map_err(|_| invalid(format!("{n} is negative")));
     macro_rules! set {
@@ -504,7 +517,7 @@ mod tests {
     fn run(args: &[&str]) -> Result<Command, String> {
         let mut v = vec!["supervisord".to_string()];
         v.extend(args.iter().map(|s| s.to_string()));
-        parse(&v)
+        parse(&v, &crate::config::users::NssUserDb)
     }
 
     fn opts(args: &[&str]) -> Options {

@@ -112,6 +112,66 @@ fn daemon_mode_startup_failure_is_reported_by_the_launcher() {
     assert!(err.starts_with("Error: "), "{err}");
 }
 
+/// Daemon mode in a mount namespace whose /proc is an empty tmpfs (as in a chroot or early
+/// boot): the launcher returns 0 once the daemon is ready, supervisorctl works, and the
+/// daemon shuts down cleanly.
+#[test]
+#[cfg_attr(not(root), ignore = "needs root")]
+fn daemon_mode_works_without_proc() {
+    let unshare = ["/usr/bin/unshare", "/bin/unshare"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("unshare(1) (util-linux) is needed");
+    let dir = TestDir::new();
+    let d = dir.s();
+    let conf = dir.write(
+        "supervisord.conf",
+        &format!(
+            "{}[unix_http_server]\nfile={d}/s.sock\n[supervisorctl]\nserverurl=unix://{d}/s.sock\n\
+             [program:sl]\ncommand=/bin/sleep 1000\nstartsecs=0\n",
+            base(&dir)
+        ),
+    );
+    let out = Command::new(unshare)
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg("mount -t tmpfs none /proc && exec \"$0\" -c \"$1\"")
+        .arg(common::supervisord_bin())
+        .arg(&conf)
+        .env("SVTEST_ID", dir.s())
+        .current_dir(&dir.path)
+        .output()
+        .unwrap();
+    let pid = fs::read_to_string(dir.join("supervisord.pid"))
+        .ok()
+        .and_then(|p| p.trim().parse::<i32>().ok());
+    let _guard = pid.map(|p| DaemonPid(p, dir.s()));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "launcher: {}\nlog: {}",
+        String::from_utf8_lossy(&out.stderr),
+        fs::read_to_string(dir.join("supervisord.log")).unwrap_or_default()
+    );
+    let pid = pid.expect("pidfile written before the launcher returned");
+    // The daemon really runs without /proc: its /proc is the empty tmpfs.
+    let mounts = fs::read_to_string(format!("/proc/{pid}/mounts")).unwrap();
+    assert!(
+        mounts.lines().any(|l| l.starts_with("none /proc tmpfs")),
+        "{mounts}"
+    );
+    let status = || common::ctl_output(&conf, &["status"]);
+    assert!(
+        wait_until(T, || String::from_utf8_lossy(&status().stdout)
+            .contains("RUNNING")),
+        "{:?}",
+        status()
+    );
+    let shut = common::ctl_output(&conf, &["shutdown"]);
+    assert!(shut.status.success(), "{shut:?}");
+    assert!(wait_until(T, || !alive(pid)), "daemon still running");
+    assert!(!dir.join("supervisord.pid").exists());
+}
+
 /// Kills a detached daemon and its children if a test fails.
 struct DaemonPid(i32, String);
 impl Drop for DaemonPid {

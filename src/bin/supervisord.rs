@@ -1,7 +1,7 @@
 //! The `supervisord` binary: parse the command line, load the config, then run the daemon
 //! (or just report on the config with `--check-config`).
 
-use supervisor::config::{self, json, summary, ConfigError, LoadContext};
+use supervisor::config::{self, json, summary, users, ConfigError, LoadContext};
 use supervisor::options::{self, Command, Options};
 
 /// Prints a usage error the reference's way and returns exit status 2.
@@ -69,7 +69,9 @@ fn main() {
         .first()
         .cloned()
         .unwrap_or_else(|| "supervisord".into());
-    let code = match options::parse(&args) {
+    // The one user database of this process: NSS, so LDAP and other sources work.
+    let users = users::nss();
+    let code = match options::parse(&args, &*users) {
         Err(msg) => usage_error(&argv0, &msg),
         Ok(Command::Help) => {
             print!("{}", options::usage(&argv0));
@@ -80,11 +82,11 @@ fn main() {
             0
         }
         Ok(Command::CheckConfig { json, options }) => {
-            check(json, &options, &LoadContext::from_process())
+            check(json, &options, &LoadContext::from_process(users))
         }
         Ok(Command::Run(options)) => {
             warn_root_search(&options);
-            match config::load_for_daemon(&options, &LoadContext::from_process()) {
+            match config::load_for_daemon(&options, &LoadContext::from_process(users)) {
                 Ok(cfg) => supervisor::daemon::run(options, cfg),
                 Err(e) => config_error(&argv0, &e),
             }

@@ -7,7 +7,6 @@ use super::error::ConfigError;
 use super::expand::{expand, Names};
 use super::ini::{self, Section};
 use super::load::{search_paths, LoadContext};
-use super::users::UserDb;
 use super::values::{normpath, PathCtx};
 
 /// What supervisorctl takes from its config file.
@@ -70,11 +69,11 @@ pub fn load_ctl(path: Option<&Path>, ctx: &LoadContext) -> Result<CtlConfig, Con
             ".ini file does not include supervisorctl section",
         ));
     };
-    let users = UserDb::system();
     let paths = PathCtx {
         home: ctx.var("HOME"),
         cwd: &ctx.cwd,
-        users: &users,
+        users: &*ctx.users,
+        euid: ctx.euid,
     };
     let here = paths
         .normalize(&path.to_string_lossy())
@@ -125,6 +124,8 @@ mod tests {
             ],
             hostname: "h".into(),
             cwd: dir.to_path_buf(),
+            users: crate::config::users::FakeUserDb::default().shared(),
+            euid: 0,
         }
     }
 

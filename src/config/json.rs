@@ -7,7 +7,6 @@ use super::model::{
     AutoRestart, ChannelConfig, Config, GroupConfig, GroupKind, LogTarget, ProcessConfig,
     ServerAddress, ServerConfig, SupervisordConfig,
 };
-use super::users::UserDb;
 
 /// A JSON value. Objects keep insertion order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +116,10 @@ fn id(v: u32) -> Json {
     }
 }
 
+fn ids(v: &[u32]) -> Json {
+    Json::Arr(v.iter().map(|g| Json::Int(*g as i64)).collect())
+}
+
 fn env(pairs: &[(String, String)]) -> Json {
     let mut sorted: Vec<&(String, String)> = pairs.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
@@ -158,14 +161,13 @@ pub fn report(r: &LoadReport) -> Json {
     ];
     match &r.result {
         Ok(c) => {
-            let users = UserDb::system();
             items.push(("supervisord", supervisord(&c.supervisord)));
             items.push(("servers", Json::Arr(c.servers.iter().map(server).collect())));
             items.push(("serverurl", opt_s(c.serverurl.as_deref())));
             items.push(("rpcinterfaces", strs(&c.rpcinterfaces)));
             items.push((
                 "groups",
-                Json::Arr(c.groups.iter().map(|g| group(c, g, &users)).collect()),
+                Json::Arr(c.groups.iter().map(|g| group(c, g)).collect()),
             ));
             items.push(("snippet", Json::Bool(false)));
         }
@@ -200,6 +202,9 @@ fn supervisord(c: &SupervisordConfig) -> Json {
         ("umask", octal(c.umask)),
         ("user", opt_s(c.user.as_deref())),
         ("uid", c.uid.map_or(Json::Null, |u| Json::Int(u as i64))),
+        // Not in the reference's verdicts, as for processes.
+        ("gid", c.gid.map_or(Json::Null, |g| Json::Int(g as i64))),
+        ("groups", ids(&c.groups)),
         (
             "directory",
             opt_s(c.directory.as_ref().map(|d| d.to_string_lossy()).as_deref()),
@@ -234,7 +239,7 @@ fn server(c: &ServerConfig) -> Json {
     obj(items)
 }
 
-fn group(c: &Config, g: &GroupConfig, users: &UserDb) -> Json {
+fn group(c: &Config, g: &GroupConfig) -> Json {
     let is_group_name = |n: &str| {
         c.groups
             .iter()
@@ -280,12 +285,12 @@ fn group(c: &Config, g: &GroupConfig, users: &UserDb) -> Json {
     }
     items.push((
         "processes",
-        Json::Arr(g.processes.iter().map(|p| process(p, users)).collect()),
+        Json::Arr(g.processes.iter().map(process).collect()),
     ));
     obj(items)
 }
 
-fn process(p: &ProcessConfig, users: &UserDb) -> Json {
+fn process(p: &ProcessConfig) -> Json {
     let (argv, argv_error) = match super::shlex::split(&p.command) {
         Ok(v) => (strs(&v), Json::Null),
         Err(e) => (
@@ -301,7 +306,6 @@ fn process(p: &ProcessConfig, users: &UserDb) -> Json {
         AutoRestart::Never => "false",
         AutoRestart::Unexpected => "unexpected",
     };
-    let user = p.uid.and_then(|u| users.by_uid(u)).map(|u| u.name.clone());
     let mut items: Vec<(String, Json)> = vec![
         ("name".to_string(), s(&p.name)),
         ("section".to_string(), s(&p.section)),
@@ -331,11 +335,17 @@ fn process(p: &ProcessConfig, users: &UserDb) -> Json {
         ("stopwaitsecs".to_string(), Json::Int(p.stopwaitsecs as i64)),
         ("stopasgroup".to_string(), Json::Bool(p.stopasgroup)),
         ("killasgroup".to_string(), Json::Bool(p.killasgroup)),
-        ("user".to_string(), opt_s(user.as_deref())),
+        ("user".to_string(), opt_s(p.login.as_deref())),
         (
             "uid".to_string(),
             p.uid.map_or(Json::Null, |u| Json::Int(u as i64)),
         ),
+        // Not in the reference's verdicts: what the daemon will pass to setgid/setgroups.
+        (
+            "gid".to_string(),
+            p.gid.map_or(Json::Null, |g| Json::Int(g as i64)),
+        ),
+        ("groups".to_string(), ids(&p.groups)),
         ("redirect_stderr".to_string(), Json::Bool(p.redirect_stderr)),
     ];
     for (name, ch) in [("stdout", &p.stdout), ("stderr", &p.stderr)] {

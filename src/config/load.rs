@@ -8,6 +8,7 @@
 //! then the command line and `user=`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::error::ConfigError;
 use super::expand::{expand, Names};
@@ -15,13 +16,15 @@ use super::ini::{Ini, Section};
 use super::kvlist::key_value_pairs;
 use super::loader::{Host, Loader};
 use super::model::{Config, LogLevel, SupervisordConfig};
+use super::users::UserDb;
 use super::values;
 use super::{glob, programs, servers};
 use crate::options::Options;
 
 /// What loading depends on besides the file: the environment (for `%(ENV_X)s`), the host
-/// name (`%(host_node_name)s`) and the working directory (relative paths).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// name (`%(host_node_name)s`), the working directory (relative paths), the user database
+/// (`user=`, `chown=`, `~user`) and our effective uid.
+#[derive(Debug, Clone)]
 pub struct LoadContext {
     /// Environment variables in process order.
     pub env: Vec<(String, String)>,
@@ -29,11 +32,17 @@ pub struct LoadContext {
     pub hostname: String,
     /// Directory relative paths resolve against.
     pub cwd: PathBuf,
+    /// Where users and groups are looked up.
+    pub users: Arc<dyn UserDb>,
+    /// Our effective uid: an fcgi socket of a program whose `user=` is someone else is
+    /// chowned to them, and `~` is its home when `HOME` is unset.
+    pub euid: u32,
 }
 
 impl LoadContext {
-    /// The context of this process: its environment, `/proc/sys/kernel/hostname` and cwd.
-    pub fn from_process() -> LoadContext {
+    /// The context of this process: its environment, host name, cwd and effective uid, with
+    /// users looked up in `users` (the binaries pass [`super::users::nss`]).
+    pub fn from_process(users: Arc<dyn UserDb>) -> LoadContext {
         let env = std::env::vars_os()
             .map(|(k, v)| {
                 (
@@ -42,11 +51,16 @@ impl LoadContext {
                 )
             })
             .collect();
-        let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default();
+        // uname(2) gives the same name as /proc/sys/kernel/hostname, and needs no /proc.
+        let hostname = crate::sys::hostname();
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-        LoadContext { env, hostname, cwd }
+        LoadContext {
+            env,
+            hostname,
+            cwd,
+            users,
+            euid: crate::sys::proc::geteuid(),
+        }
     }
 
     /// The value of environment variable `name`.
@@ -143,7 +157,7 @@ for improved security.";
 
 /// Whether this process runs with effective uid 0.
 pub fn running_as_root() -> bool {
-    super::users::effective_uid() == 0
+    crate::sys::proc::geteuid() == 0
 }
 
 /// Loads `path` and applies `opts` overrides, keeping warnings and infos also on failure.
@@ -164,6 +178,8 @@ fn report(path: &Path, ctx: &LoadContext, opts: &Options, collect: bool) -> Load
         cwd: &ctx.cwd,
         home: ctx.var("HOME"),
         hostname: &ctx.hostname,
+        users: &*ctx.users,
+        euid: ctx.euid,
     };
     let mut loader = Loader::new(path, host, &ctx.env, collect);
     let result = run(&mut loader, ctx, opts);
@@ -397,6 +413,8 @@ fn supervisord(
         umask,
         user,
         uid: None,
+        gid: None,
+        groups: Vec::new(),
         directory,
         identifier,
         childlogdir: PathBuf::from(childlogdir),
@@ -463,7 +481,7 @@ fn apply_options(
         sup.minprocs = v;
     }
     if let Some(user) = &sup.user {
-        let uid = values::name_to_uid(user, &l.users).map_err(|m| {
+        let uid = values::name_to_uid(user, l.users).map_err(|m| {
             // Located at the config line unless the name came from `-u`.
             match (opts.user.is_none(), section.get("user")) {
                 (true, Some(e)) => ConfigError::at(m, &e.file, e.line),
@@ -471,6 +489,10 @@ fn apply_options(
             }
         })?;
         sup.uid = Some(uid);
+        if let Some(account) = l.account(uid) {
+            sup.gid = Some(account.gid);
+            sup.groups = account.groups;
+        }
     }
     let paths = l.paths();
     if sup.logfile != Path::new("syslog") {

@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use super::load::{load, load_report, LoadContext};
-use super::model::{AutoRestart, Config, GroupKind, LogTarget};
+use super::model::{AutoRestart, Config, GroupKind, LogTarget, ServerAddress};
+use super::users::FakeUserDb;
 use crate::options::Options;
 
 /// A unique temp dir for one test, removed on drop.
@@ -31,6 +32,13 @@ impl Drop for TempDir {
     }
 }
 
+/// The users of every test load: `ldapper`, `toor` and the `devs` group exist only here (as
+/// with an LDAP directory), so they resolve only if the loader asks the injected database.
+const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\n\
+    ldapper:*:5001:5001:LDAP user:/home/ldapper:/bin/sh\n\
+    toor:x:0:0:same uid as root:/root:/bin/sh\n";
+const GROUP: &str = "root:x:0:\nstaff:x:50:ldapper\nldapper:x:5001:\ndevs:x:7000:other,ldapper\n";
+
 fn ctx(dir: &Path) -> LoadContext {
     LoadContext {
         env: vec![
@@ -39,6 +47,8 @@ fn ctx(dir: &Path) -> LoadContext {
         ],
         hostname: "box".into(),
         cwd: dir.to_path_buf(),
+        users: FakeUserDb::parse(PASSWD, GROUP).shared(),
+        euid: 0,
     }
 }
 
@@ -227,4 +237,114 @@ fn command_line_overrides_win() {
     assert!(c.supervisord.nodaemon);
     assert_eq!(c.supervisord.loglevel.config_name(), "warn");
     assert_eq!(c.supervisord.logfile, d.0.join("rel.log"));
+}
+
+#[test]
+fn users_resolve_once_through_the_injected_database() {
+    let c = load_text(
+        "users",
+        "user=ldapper\n[program:byname]\ncommand=x\nuser=ldapper\n\
+         [program:byuid]\ncommand=x\nuser=5001\n[program:alias]\ncommand=x\nuser=toor\n\
+         [program:plain]\ncommand=x\n\
+         [fcgi-program:f]\ncommand=x\nsocket=unix:///tmp/sv-t-fcgi.sock\nuser=ldapper\n\
+         [unix_http_server]\nfile=/tmp/sv-t.sock\nchown=ldapper:devs\n",
+    )
+    .unwrap();
+    let sd = &c.supervisord;
+    assert_eq!((sd.uid, sd.gid), (Some(5001), Some(5001)));
+    assert_eq!(sd.groups, vec![5001, 50, 7000]);
+    let p = |name: &str| {
+        c.groups
+            .iter()
+            .flat_map(|g| &g.processes)
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("no process {name}"))
+    };
+    for name in ["byname", "byuid"] {
+        let p = p(name);
+        assert_eq!((p.uid, p.gid), (Some(5001), Some(5001)), "{name}");
+        assert_eq!(p.groups, vec![5001, 50, 7000], "{name}");
+        assert_eq!(p.login.as_deref(), Some("ldapper"), "{name}");
+    }
+    assert_eq!(p("byuid").user.as_deref(), Some("5001"));
+    // Like the reference's spawn: the uid's entry decides, whatever name was written.
+    let alias = p("alias");
+    assert_eq!((alias.uid, alias.gid), (Some(0), Some(0)));
+    assert_eq!(
+        (alias.login.as_deref(), &alias.groups[..]),
+        (Some("root"), &[0][..])
+    );
+    let plain = p("plain");
+    assert_eq!(
+        (plain.uid, plain.gid, plain.login.as_ref()),
+        (None, None, None)
+    );
+    assert!(plain.groups.is_empty());
+    let fcgi = c.groups.iter().find_map(|g| g.fcgi.as_ref()).unwrap();
+    assert_eq!(fcgi.socket_owner, Some((5001, 5001)));
+    let ServerAddress::Unix { chown, .. } = &c.servers[0].address else {
+        panic!("not unix: {:?}", c.servers[0]);
+    };
+    assert_eq!(*chown, Some((5001, 7000)));
+}
+
+#[test]
+fn fcgi_sockets_of_our_own_user_keep_their_owner() {
+    let d = TempDir::new("fcgi-own");
+    let p = d.write(
+        "s.conf",
+        &format!(
+            "{HEAD}[fcgi-program:f]\ncommand=x\nsocket=unix:///tmp/sv-t-fcgi.sock\nuser=ldapper\n"
+        ),
+    );
+    let mut cx = ctx(&d.0);
+    cx.euid = 5001;
+    let c = load(&p, &cx).unwrap();
+    assert_eq!(c.groups[0].fcgi.as_ref().unwrap().socket_owner, None);
+}
+
+#[test]
+fn unknown_users_are_the_references_errors_with_their_place() {
+    let d = TempDir::new("ghost");
+    let cases = [
+        (
+            "[program:a]\ncommand=x\nuser=ghost\n",
+            "Invalid user name ghost in section 'program:a' (file: '{file}')",
+            6,
+        ),
+        (
+            "[program:a]\ncommand=x\n\nuser=4242\n",
+            "Invalid user id 4242 in section 'program:a' (file: '{file}')",
+            7,
+        ),
+        ("user=ghost\n", "Invalid user name ghost", 4),
+        (
+            "[unix_http_server]\nfile=/tmp/sv-t.sock\nchown=ldapper:ghosts\n",
+            "Invalid sockchown value ldapper:ghosts",
+            6,
+        ),
+    ];
+    for (body, message, line) in cases {
+        let p = d.write("s.conf", &format!("{HEAD}{body}"));
+        let e = load(&p, &ctx(&d.0)).expect_err(body);
+        let message = message.replace("{file}", &p.display().to_string());
+        assert_eq!(e.message, message, "{body}");
+        assert_eq!(
+            (e.file.as_deref(), e.line),
+            (Some(&*p), Some(line)),
+            "{body}"
+        );
+    }
+    // The real system database is not asked: users it has are unknown to the fake.
+    let p = d.write(
+        "s.conf",
+        &format!("{HEAD}[program:a]\ncommand=x\nuser=daemon\n"),
+    );
+    assert_eq!(
+        load(&p, &ctx(&d.0)).unwrap_err().message,
+        format!(
+            "Invalid user name daemon in section 'program:a' (file: '{}')",
+            p.display()
+        )
+    );
 }

@@ -19,12 +19,17 @@ pub(crate) struct Host<'a> {
     pub(crate) home: Option<&'a str>,
     /// Host name for `%(host_node_name)s`.
     pub(crate) hostname: &'a str,
+    /// Where users and groups are looked up.
+    pub(crate) users: &'a dyn UserDb,
+    /// Our effective uid.
+    pub(crate) euid: u32,
 }
 
 /// State shared by the evaluation of all sections.
 pub(crate) struct Loader<'a> {
     pub(crate) host: Host<'a>,
-    pub(crate) users: UserDb,
+    /// `host.users`, for the sections' lookups.
+    pub(crate) users: &'a dyn UserDb,
     /// The merged files (moved out while sections are evaluated).
     pub(crate) ini: Ini,
     /// The main file as given (the reference names it so in messages).
@@ -43,6 +48,13 @@ pub(crate) struct Loader<'a> {
     collect: bool,
     /// Errors kept in collect mode.
     pub(crate) errors: Vec<ConfigError>,
+}
+
+/// A uid's passwd entry, resolved at load (see [`Loader::account`]).
+pub(crate) struct Account {
+    pub(crate) name: String,
+    pub(crate) gid: u32,
+    pub(crate) groups: Vec<u32>,
 }
 
 /// An option's expanded value and the entry it came from.
@@ -83,8 +95,8 @@ impl<'a> Loader<'a> {
             names.set_str(&format!("ENV_{k}"), v);
         }
         Loader {
+            users: host.users,
             host,
-            users: UserDb::system(),
             ini: Ini::new(),
             configfile: path.to_path_buf(),
             here,
@@ -110,12 +122,42 @@ impl<'a> Loader<'a> {
         }
     }
 
+    /// The passwd entry of `uid` (its name, gid and group list), looked up the way the
+    /// reference does when it switches to a `user=`: by uid, even when a name was written
+    /// (two names may share a uid). None if the uid has no entry; switching to it then fails
+    /// with the reference's `Can't find uid`. A failed group listing is a warning, and the
+    /// list is just the gid.
+    pub(crate) fn account(&mut self, uid: u32) -> Option<Account> {
+        let user = self.users.user_by_uid(uid).ok().flatten()?;
+        let groups = match self.users.group_list(&user.name, user.gid) {
+            Ok(mut groups) => {
+                // The primary gid first, once, whatever the database returned.
+                groups.retain(|g| *g != user.gid);
+                groups.insert(0, user.gid);
+                groups
+            }
+            Err(e) => {
+                self.warnings.push(format!(
+                    "cannot list the groups of user {}: {e}; using only gid {}",
+                    user.name, user.gid
+                ));
+                vec![user.gid]
+            }
+        };
+        Some(Account {
+            name: user.name,
+            gid: user.gid,
+            groups,
+        })
+    }
+
     /// Directory checks and `~` expansion in this load's context.
     pub(crate) fn paths(&self) -> PathCtx<'_> {
         PathCtx {
             home: self.host.home,
             cwd: self.host.cwd,
-            users: &self.users,
+            users: self.users,
+            euid: self.host.euid,
         }
     }
 

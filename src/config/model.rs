@@ -131,8 +131,14 @@ pub struct ProcessConfig {
     pub user: Option<String>,
     /// Resolved uid of `user`.
     pub uid: Option<u32>,
-    /// Primary gid of `user`.
+    /// Primary gid of `user`: that of the uid's passwd entry, as the reference's spawn
+    /// looks it up (None if the uid has no entry by name lookup alone; spawn then fails).
     pub gid: Option<u32>,
+    /// The `setgroups` list for `user`, `gid` first (empty without `user` or `gid`).
+    /// Resolved at load so that spawning does no user lookups.
+    pub groups: Vec<u32>,
+    /// Login name of the uid's passwd entry (`user=0` gives `root`).
+    pub login: Option<String>,
     /// `redirect_stderr`
     pub redirect_stderr: bool,
     /// stdout channel options.
@@ -263,6 +269,10 @@ pub struct SupervisordConfig {
     pub user: Option<String>,
     /// Resolved uid of `user`.
     pub uid: Option<u32>,
+    /// Primary gid of `uid`'s passwd entry (None without `user`, or if the uid has none).
+    pub gid: Option<u32>,
+    /// The `setgroups` list for `user`, `gid` first (empty when `gid` is None).
+    pub groups: Vec<u32>,
     /// `directory`
     pub directory: Option<PathBuf>,
     /// `identifier`

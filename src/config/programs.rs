@@ -240,7 +240,7 @@ fn fcgi(l: &mut Loader, s: &Section, here: &Names) -> Result<GroupConfig, Config
     let name = values::process_or_group_name(suffix(&s.name)).map_err(|m| at_section(m, s))?;
     let priority = l.number(s, "priority", here, 999, values::integer)?;
     let proc_uid = match l.get(s, "user", here)? {
-        Some(g) => Some(g.parse(|v| values::name_to_uid(v, &l.users))?),
+        Some(g) => Some(g.parse(|v| values::name_to_uid(v, l.users))?),
         None => None,
     };
     let backlog = match l.get(s, "socket_backlog", here)? {
@@ -255,7 +255,7 @@ fn fcgi(l: &mut Loader, s: &Section, here: &Names) -> Result<GroupConfig, Config
     };
     let owner = match l.get(s, "socket_owner", here)? {
         Some(g) => Some(g.parse(|v| {
-            values::user_group(v, &l.users).map_err(|_| format!("Invalid socket_owner value {v}"))
+            values::user_group(v, l.users).map_err(|_| format!("Invalid socket_owner value {v}"))
         })?),
         None => None,
     };
@@ -308,8 +308,8 @@ fn parse_socket(
         let path = l.paths().normalize(path);
         let owner = owner.or_else(|| {
             let uid = proc_uid?;
-            (uid != super::users::effective_uid())
-                .then(|| (uid, values::gid_for_uid(uid, &l.users).unwrap_or(u32::MAX)))
+            (uid != l.host.euid)
+                .then(|| (uid, values::gid_for_uid(uid, l.users).unwrap_or(u32::MAX)))
         });
         return Ok(FcgiConfig {
             socket: format!("unix://{}", path.display()),
@@ -378,7 +378,8 @@ struct Shared {
     capture: [i64; 2],
     events: [bool; 2],
     serverurl: Option<String>,
-    user: Option<(String, u32, u32)>,
+    /// `user=` as written, and its uid.
+    user: Option<(String, u32)>,
     umask: Option<u32>,
     process_name: String,
 }
@@ -419,9 +420,8 @@ fn shared(l: &Loader, s: &Section, names: &Names) -> Result<Shared, ConfigError>
         .filter(|u| !u.trim().eq_ignore_ascii_case("auto"));
     let user = match l.get(s, "user", names)? {
         Some(g) => {
-            let uid = g.parse(|v| values::name_to_uid(v, &l.users))?;
-            let gid = values::gid_for_uid(uid, &l.users).unwrap_or(u32::MAX);
-            Some((g.value, uid, gid))
+            let uid = g.parse(|v| values::name_to_uid(v, l.users))?;
+            Some((g.value, uid))
         }
         None => None,
     };
@@ -483,6 +483,7 @@ fn section_processes(
     names.set_str("host_node_name", l.host.hostname);
     names.set_str("group_name", group_name);
     let sh = shared(l, s, &names)?;
+    let account = sh.user.as_ref().and_then(|u| l.account(u.1));
     let env_entry = s.get("environment").cloned();
     let mut out = Vec::new();
     let start = sh.numprocs_start;
@@ -558,7 +559,9 @@ fn section_processes(
             killasgroup: sh.killasgroup,
             user: sh.user.as_ref().map(|u| u.0.clone()),
             uid: sh.user.as_ref().map(|u| u.1),
-            gid: sh.user.as_ref().map(|u| u.2),
+            gid: account.as_ref().map(|a| a.gid),
+            groups: account.as_ref().map_or_else(Vec::new, |a| a.groups.clone()),
+            login: account.as_ref().map(|a| a.name.clone()),
             redirect_stderr: sh.redirect_stderr,
             stdout,
             stderr,

@@ -90,7 +90,7 @@ fn unix(l: &Loader, s: &Section) -> Result<ServerConfig, ConfigError> {
     let (username, password) = credentials(l, s)?;
     let chown = match l.get(s, "chown", &none)? {
         Some(g) => Some(g.parse(|v| {
-            values::user_group(v, &l.users).map_err(|_| format!("Invalid sockchown value {v}"))
+            values::user_group(v, l.users).map_err(|_| format!("Invalid sockchown value {v}"))
         })?),
         None => None,
     };

@@ -1,8 +1,15 @@
-//! Users and groups from `/etc/passwd` and `/etc/group`, read as text (no libc NSS calls, so
-//! no `unsafe`). Used for `user=`, `chown=`, `socket_owner=` and `~user` at load time, and by
-//! the daemon to drop privileges ([`lookup_user`], [`supplementary_groups`]).
+//! Users and groups, for `user=`, `chown=`, `socket_owner=`, `sockchown` and `~user`.
+//!
+//! The loader asks a [`UserDb`] that its caller injects through
+//! [`LoadContext`](super::LoadContext): the binaries pass [`NssUserDb`] (the C library, so
+//! users from LDAP or any other NSS source resolve, as with Python's `pwd`/`grp`), tests pass
+//! an in-memory table. Everything is resolved once, at load, and carried in the config
+//! (uid, gid and the supplementary groups of `user=`), so the daemon never looks a user up
+//! while its loop runs.
 
-use std::path::Path;
+use std::fmt;
+use std::io;
+use std::sync::Arc;
 
 /// One passwd entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,120 +31,183 @@ pub struct Group {
     pub name: String,
     /// Group id.
     pub gid: u32,
-    /// Member user names.
-    pub members: Vec<String>,
 }
 
-/// The passwd and group tables.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UserDb {
-    /// Users in file order.
-    pub users: Vec<User>,
-    /// Groups in file order.
-    pub groups: Vec<Group>,
-}
+/// A user and group database. `Ok(None)` means "no such entry"; `Err` is a failed lookup
+/// (an unreachable directory server, say), which callers report with the name they asked.
+pub trait UserDb: fmt::Debug + Send + Sync {
+    /// `getpwnam`.
+    fn user_by_name(&self, name: &str) -> io::Result<Option<User>>;
+    /// `getpwuid`.
+    fn user_by_uid(&self, uid: u32) -> io::Result<Option<User>>;
+    /// `getgrnam`.
+    fn group_by_name(&self, name: &str) -> io::Result<Option<Group>>;
+    /// `getgrgid`.
+    fn group_by_gid(&self, gid: u32) -> io::Result<Option<Group>>;
+    /// The `setgroups` list for becoming `user` with primary group `gid`: `gid` first, then
+    /// every other group listing `user` as a member.
+    fn group_list(&self, user: &str, gid: u32) -> io::Result<Vec<u32>>;
 
-impl UserDb {
-    /// Reads `/etc/passwd` and `/etc/group`; a missing file reads as empty.
-    pub fn system() -> UserDb {
-        let read = |p: &str| std::fs::read_to_string(Path::new(p)).unwrap_or_default();
-        UserDb::parse(&read("/etc/passwd"), &read("/etc/group"))
+    /// A user given by name or numeric uid (a number is a uid, like the reference).
+    fn lookup_user(&self, name_or_uid: &str) -> io::Result<Option<User>> {
+        match name_or_uid.trim().parse::<i64>() {
+            Ok(n) => match u32::try_from(n) {
+                Ok(uid) => self.user_by_uid(uid),
+                Err(_) => Ok(None),
+            },
+            Err(_) => self.user_by_name(name_or_uid),
+        }
     }
 
+    /// A group given by name or numeric gid.
+    fn lookup_group(&self, name_or_gid: &str) -> io::Result<Option<Group>> {
+        match name_or_gid.trim().parse::<i64>() {
+            Ok(n) => match u32::try_from(n) {
+                Ok(gid) => self.group_by_gid(gid),
+                Err(_) => Ok(None),
+            },
+            Err(_) => self.group_by_name(name_or_gid),
+        }
+    }
+}
+
+/// The system's database, through the C library's NSS functions.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NssUserDb;
+
+/// The system's database, shared, ready for a [`LoadContext`](super::LoadContext).
+pub fn nss() -> Arc<dyn UserDb> {
+    Arc::new(NssUserDb)
+}
+
+fn user_from(pw: crate::sys::user::Passwd) -> User {
+    User {
+        name: pw.name,
+        uid: pw.uid,
+        gid: pw.gid,
+        home: pw.dir,
+    }
+}
+
+fn group_from(gr: crate::sys::user::GroupEntry) -> Group {
+    Group {
+        name: gr.name,
+        gid: gr.gid,
+    }
+}
+
+impl UserDb for NssUserDb {
+    fn user_by_name(&self, name: &str) -> io::Result<Option<User>> {
+        Ok(crate::sys::user::user_by_name(name)?.map(user_from))
+    }
+
+    fn user_by_uid(&self, uid: u32) -> io::Result<Option<User>> {
+        Ok(crate::sys::user::user_by_uid(uid)?.map(user_from))
+    }
+
+    fn group_by_name(&self, name: &str) -> io::Result<Option<Group>> {
+        Ok(crate::sys::user::group_by_name(name)?.map(group_from))
+    }
+
+    fn group_by_gid(&self, gid: u32) -> io::Result<Option<Group>> {
+        Ok(crate::sys::user::group_by_gid(gid)?.map(group_from))
+    }
+
+    fn group_list(&self, user: &str, gid: u32) -> io::Result<Vec<u32>> {
+        crate::sys::user::group_list(user, gid)
+    }
+}
+
+/// An in-memory database for tests, filled from passwd and group texts.
+#[cfg(test)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FakeUserDb {
+    /// Users in file order.
+    pub users: Vec<User>,
+    /// Groups in file order, with their member names.
+    pub groups: Vec<(Group, Vec<String>)>,
+}
+
+#[cfg(test)]
+impl FakeUserDb {
     /// Parses passwd and group texts. Malformed lines are skipped.
-    pub fn parse(passwd: &str, group: &str) -> UserDb {
+    pub fn parse(passwd: &str, group: &str) -> FakeUserDb {
+        let fields = |l: &str, n: usize| {
+            let f: Vec<String> = l.split(':').map(str::to_string).collect();
+            (f.len() >= n && !l.starts_with(['#', '+', '-'])).then_some(f)
+        };
         let users = passwd
             .lines()
             .filter_map(|l| {
-                let f: Vec<&str> = l.split(':').collect();
-                if f.len() < 7 || l.starts_with(['#', '+', '-']) {
-                    return None;
-                }
+                let f = fields(l, 7)?;
                 Some(User {
-                    name: f[0].to_string(),
+                    name: f[0].clone(),
                     uid: f[2].parse().ok()?,
                     gid: f[3].parse().ok()?,
-                    home: f[5].to_string(),
+                    home: f[5].clone(),
                 })
             })
             .collect();
         let groups = group
             .lines()
             .filter_map(|l| {
-                let f: Vec<&str> = l.split(':').collect();
-                if f.len() < 4 || l.starts_with(['#', '+', '-']) {
-                    return None;
-                }
-                Some(Group {
-                    name: f[0].to_string(),
+                let f = fields(l, 4)?;
+                let group = Group {
+                    name: f[0].clone(),
                     gid: f[2].parse().ok()?,
-                    members: f[3]
-                        .split(',')
-                        .filter(|m| !m.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                })
+                };
+                let members = f[3]
+                    .split(',')
+                    .filter(|m| !m.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                Some((group, members))
             })
             .collect();
-        UserDb { users, groups }
+        FakeUserDb { users, groups }
     }
 
-    /// The user named `name`.
-    pub fn by_name(&self, name: &str) -> Option<&User> {
-        self.users.iter().find(|u| u.name == name)
+    /// Shared, ready for a [`LoadContext`](super::LoadContext).
+    pub fn shared(self) -> Arc<dyn UserDb> {
+        Arc::new(self)
+    }
+}
+
+#[cfg(test)]
+impl UserDb for FakeUserDb {
+    fn user_by_name(&self, name: &str) -> io::Result<Option<User>> {
+        Ok(self.users.iter().find(|u| u.name == name).cloned())
     }
 
-    /// The first user with `uid`.
-    pub fn by_uid(&self, uid: u32) -> Option<&User> {
-        self.users.iter().find(|u| u.uid == uid)
+    fn user_by_uid(&self, uid: u32) -> io::Result<Option<User>> {
+        Ok(self.users.iter().find(|u| u.uid == uid).cloned())
     }
 
-    /// The group named `name`.
-    pub fn group_by_name(&self, name: &str) -> Option<&Group> {
-        self.groups.iter().find(|g| g.name == name)
+    fn group_by_name(&self, name: &str) -> io::Result<Option<Group>> {
+        Ok(self
+            .groups
+            .iter()
+            .find(|g| g.0.name == name)
+            .map(|g| g.0.clone()))
     }
 
-    /// The first group with `gid`.
-    pub fn group_by_gid(&self, gid: u32) -> Option<&Group> {
-        self.groups.iter().find(|g| g.gid == gid)
+    fn group_by_gid(&self, gid: u32) -> io::Result<Option<Group>> {
+        Ok(self
+            .groups
+            .iter()
+            .find(|g| g.0.gid == gid)
+            .map(|g| g.0.clone()))
     }
 
-    /// A user given by name or numeric uid (a number is tried as a uid first, like the
-    /// reference).
-    pub fn lookup(&self, name_or_uid: &str) -> Option<&User> {
-        match name_or_uid.trim().parse::<i64>() {
-            Ok(n) => u32::try_from(n).ok().and_then(|uid| self.by_uid(uid)),
-            Err(_) => self.by_name(name_or_uid),
-        }
-    }
-
-    /// Every gid of `user`: `gid` first, then each group listing `user` as a member
-    /// (what `initgroups(3)` sets).
-    pub fn supplementary_groups(&self, user: &str, gid: u32) -> Vec<u32> {
+    fn group_list(&self, user: &str, gid: u32) -> io::Result<Vec<u32>> {
         let mut out = vec![gid];
-        for g in &self.groups {
-            if g.members.iter().any(|m| m == user) && !out.contains(&g.gid) {
+        for (g, members) in &self.groups {
+            if members.iter().any(|m| m == user) && !out.contains(&g.gid) {
                 out.push(g.gid);
             }
         }
-        out
+        Ok(out)
     }
-}
-
-/// The effective uid of this process: the owner of `/proc/self` (no libc call needed).
-pub fn effective_uid() -> u32 {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").map_or(0, |m| m.uid())
-}
-
-/// Looks a user up by name or uid in the system tables.
-pub fn lookup_user(name_or_uid: &str) -> Option<User> {
-    UserDb::system().lookup(name_or_uid).cloned()
-}
-
-/// The group list the daemon sets before switching to `user` with primary group `gid`.
-pub fn supplementary_groups(user: &str, gid: u32) -> Vec<u32> {
-    UserDb::system().supplementary_groups(user, gid)
 }
 
 #[cfg(test)]
@@ -152,25 +222,36 @@ mod tests {
     const GROUP: &str = "root:x:0:\nwww-data:x:33:app\nstaff:x:50:app,other\napp:x:1000:\n";
 
     #[test]
-    fn parses_and_looks_up() {
-        let db = UserDb::parse(PASSWD, GROUP);
+    fn fake_parses_and_looks_up() {
+        let db = FakeUserDb::parse(PASSWD, GROUP);
         assert_eq!(db.users.len(), 3);
-        assert_eq!(db.lookup("www-data").unwrap().uid, 33);
-        assert_eq!(db.lookup("1000").unwrap().name, "app");
-        assert_eq!(db.lookup("0").unwrap().home, "/root");
-        assert!(db.lookup("4242").is_none());
-        assert!(db.lookup("-1").is_none());
-        assert!(db.lookup("nobody").is_none());
-        assert_eq!(db.group_by_name("staff").unwrap().gid, 50);
-        assert_eq!(db.group_by_gid(33).unwrap().members, vec!["app"]);
-        assert_eq!(db.supplementary_groups("app", 1000), vec![1000, 33, 50]);
-        assert_eq!(db.supplementary_groups("root", 0), vec![0]);
+        let user = |s: &str| db.lookup_user(s).unwrap();
+        assert_eq!(user("www-data").unwrap().uid, 33);
+        assert_eq!(user("1000").unwrap().name, "app");
+        assert_eq!(user("0").unwrap().home, "/root");
+        assert!(user("4242").is_none());
+        assert!(user("-1").is_none());
+        assert!(user("nobody").is_none());
+        assert_eq!(db.lookup_group("staff").unwrap().unwrap().gid, 50);
+        assert_eq!(db.lookup_group("33").unwrap().unwrap().name, "www-data");
+        assert_eq!(db.group_list("app", 1000).unwrap(), vec![1000, 33, 50]);
+        assert_eq!(db.group_list("root", 0).unwrap(), vec![0]);
     }
 
     #[test]
-    fn system_has_root() {
-        assert_eq!(lookup_user("root").map(|u| u.uid), Some(0));
-        assert!(lookup_user(&effective_uid().to_string()).is_some());
-        assert_eq!(supplementary_groups("root", 0)[0], 0);
+    fn nss_has_root() {
+        let db = NssUserDb;
+        assert_eq!(db.lookup_user("root").unwrap().map(|u| u.uid), Some(0));
+        assert_eq!(
+            db.lookup_user("0").unwrap().map(|u| u.name).unwrap(),
+            "root"
+        );
+        assert_eq!(
+            db.lookup_group("0").unwrap().map(|g| g.name).unwrap(),
+            "root"
+        );
+        assert_eq!(db.lookup_group("root").unwrap().map(|g| g.gid), Some(0));
+        assert_eq!(db.group_list("root", 0).unwrap()[0], 0);
+        assert!(db.lookup_user("no-such-user-h3x").unwrap().is_none());
     }
 }

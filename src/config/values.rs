@@ -205,7 +205,9 @@ pub struct PathCtx<'a> {
     /// Directory that relative paths are relative to.
     pub cwd: &'a Path,
     /// Users, for `~name`.
-    pub users: &'a UserDb,
+    pub users: &'a dyn UserDb,
+    /// Our effective uid, whose home `~` is when `HOME` is unset.
+    pub euid: u32,
 }
 
 impl PathCtx<'_> {
@@ -219,15 +221,16 @@ impl PathCtx<'_> {
         let home = if name.is_empty() {
             match self.home {
                 Some(h) => h.to_string(),
-                None => match self.users.by_uid(super::users::effective_uid()) {
-                    Some(u) => u.home.clone(),
-                    None => return path.to_string(),
+                // Like Python, a failed lookup leaves the path as it is.
+                None => match self.users.user_by_uid(self.euid) {
+                    Ok(Some(u)) => u.home,
+                    _ => return path.to_string(),
                 },
             }
         } else {
-            match self.users.by_name(name) {
-                Some(u) => u.home.clone(),
-                None => return path.to_string(),
+            match self.users.user_by_name(name) {
+                Ok(Some(u)) => u.home,
+                _ => return path.to_string(),
             }
         };
         let joined = format!("{}{tail}", home.trim_end_matches('/'));
@@ -343,42 +346,51 @@ pub fn logfile_name(v: &str, ctx: &PathCtx) -> Result<LogName, String> {
     })
 }
 
+/// `msg`, plus why the lookup failed when it did not just find nothing (the reference says
+/// only `msg` either way).
+fn lookup_failed<T>(r: std::io::Result<Option<T>>, msg: String) -> Result<T, String> {
+    match r {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(msg),
+        Err(e) => Err(format!("{msg} (lookup failed: {e})")),
+    }
+}
+
 /// A user name or uid that exists.
-pub fn name_to_uid(name: &str, db: &UserDb) -> Result<u32, String> {
+pub fn name_to_uid(name: &str, db: &dyn UserDb) -> Result<u32, String> {
     match parse_int(name, 10) {
-        Some(n) => u32::try_from(n)
-            .ok()
-            .filter(|uid| db.by_uid(*uid).is_some())
-            .ok_or_else(|| format!("Invalid user id {name}")),
-        None => db
-            .by_name(name)
-            .map(|u| u.uid)
-            .ok_or_else(|| format!("Invalid user name {name}")),
+        Some(n) => {
+            let msg = || format!("Invalid user id {name}");
+            let uid = u32::try_from(n).map_err(|_| msg())?;
+            lookup_failed(db.user_by_uid(uid), msg()).map(|_| uid)
+        }
+        None => {
+            lookup_failed(db.user_by_name(name), format!("Invalid user name {name}")).map(|u| u.uid)
+        }
     }
 }
 
 /// A group name or gid that exists.
-pub fn name_to_gid(name: &str, db: &UserDb) -> Result<u32, String> {
+pub fn name_to_gid(name: &str, db: &dyn UserDb) -> Result<u32, String> {
     match parse_int(name, 10) {
-        Some(n) => u32::try_from(n)
-            .ok()
-            .filter(|gid| db.group_by_gid(*gid).is_some())
-            .ok_or_else(|| format!("Invalid group id {name}")),
-        None => db
-            .group_by_name(name)
-            .map(|g| g.gid)
-            .ok_or_else(|| format!("Invalid group name {name}")),
+        Some(n) => {
+            let msg = || format!("Invalid group id {name}");
+            let gid = u32::try_from(n).map_err(|_| msg())?;
+            lookup_failed(db.group_by_gid(gid), msg()).map(|_| gid)
+        }
+        None => lookup_failed(db.group_by_name(name), format!("Invalid group name {name}"))
+            .map(|g| g.gid),
     }
 }
 
 /// The primary gid of `uid`.
-pub fn gid_for_uid(uid: u32, db: &UserDb) -> Option<u32> {
-    db.by_uid(uid).map(|u| u.gid)
+pub fn gid_for_uid(uid: u32, db: &dyn UserDb) -> Option<u32> {
+    db.user_by_uid(uid).ok().flatten().map(|u| u.gid)
 }
 
 /// `user` or `user:group` as (uid, gid); a missing group is `u32::MAX`, which `chown(2)`
 /// reads as "leave unchanged" (the reference's -1).
-pub fn user_group(s: &str, db: &UserDb) -> Result<(u32, u32), String> {
+pub fn user_group(s: &str, db: &dyn UserDb) -> Result<(u32, u32), String> {
     let bad = || format!("Invalid user:group definition {s}");
     match s.split_once(':') {
         None => Ok((name_to_uid(s, db).map_err(|_| bad())?, u32::MAX)),
@@ -407,6 +419,7 @@ pub fn profile_options(s: &str) -> (Vec<String>, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::users::FakeUserDb;
 
     #[test]
     fn integers_like_python_int() {
@@ -569,8 +582,8 @@ mod tests {
         );
     }
 
-    fn db() -> UserDb {
-        UserDb::parse(
+    fn db() -> FakeUserDb {
+        FakeUserDb::parse(
             "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/bin/false\n",
             "root:x:0:\nnogroup:x:65534:\n",
         )
@@ -606,6 +619,7 @@ mod tests {
             home: Some("/home/me/"),
             cwd: &tmp,
             users: &db,
+            euid: 0,
         };
         assert_eq!(ctx.expanduser("~/x"), "/home/me/x");
         assert_eq!(ctx.expanduser("~"), "/home/me");

@@ -37,7 +37,7 @@ pub fn main(argv0: &str, args: &[String]) -> i32 {
         out::write_raw(opts::usage(argv0).as_bytes());
         return 0;
     }
-    let ctx = cfg::LoadContext::from_process();
+    let ctx = cfg::LoadContext::from_process(cfg::users::nss());
     let conf = match cfg::load_ctl(cli.config.as_deref().map(Path::new), &ctx) {
         Ok(c) => c,
         Err(e) => return usage_failure(&e.message, argv0),

@@ -252,6 +252,6 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
 
 /// Loads the config again, the way startup did.
 fn reload_config(options: &Options) -> Result<Config, String> {
-    let ctx = crate::config::LoadContext::from_process();
+    let ctx = crate::config::LoadContext::from_process(crate::config::users::nss());
     crate::config::load_for_daemon(options, &ctx).map_err(|e| e.to_string())
 }

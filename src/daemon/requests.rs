@@ -176,7 +176,7 @@ impl Daemon {
         if state == State::Unknown {
             return Some(Fault::Failed);
         }
-        if let Err(e) = resolve_command(p.cfg(), &self.sup.spawn_context(&[])) {
+        if let Err(e) = resolve_command(p.cfg(), &self.sup.spawn_context()) {
             return Some(match e.kind {
                 CommandErrorKind::NotFound => Fault::NoFile,
                 CommandErrorKind::NotExecutable => Fault::NotExecutable,

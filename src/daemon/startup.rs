@@ -22,9 +22,10 @@ pub struct StartupNotes {
 }
 
 /// `user=`: switch to that user (setgroups, setgid, setuid), or note that we run as root.
-/// An error is a usage error (exit 2), with the reference's text.
+/// The user was resolved at load (uid, and the gid and groups of its passwd entry), so
+/// nothing is looked up here. An error is a usage error (exit 2), with the reference's text.
 pub fn set_uid(cfg: &SupervisordConfig, notes: &mut StartupNotes) -> Result<(), String> {
-    let Some(user) = cfg.user.as_deref() else {
+    let Some(uid) = cfg.uid else {
         if sys::proc::getuid() == 0 {
             notes.criticals.push(
                 "Supervisor is running as root.  Privileges were not dropped because no user is \
@@ -35,29 +36,17 @@ pub fn set_uid(cfg: &SupervisordConfig, notes: &mut StartupNotes) -> Result<(), 
         }
         return Ok(());
     };
-    let pw = match user.parse::<u32>() {
-        Ok(uid) => sys::user::user_by_uid(uid)
-            .ok()
-            .flatten()
-            .ok_or_else(|| format!("Can't find uid {uid}"))?,
-        Err(_) => sys::user::user_by_name(user)
-            .ok()
-            .flatten()
-            .ok_or_else(|| format!("Can't find username {}", crate::pyrepr::str_repr(user)))?,
+    let Some(gid) = cfg.gid else {
+        return Err(format!("Can't find uid {uid}"));
     };
     let current = sys::proc::getuid();
-    if current != pw.uid {
+    if current != uid {
         if current != 0 {
             return Err("Can't drop privilege as nonroot user".into());
         }
-        let mut groups = sys::user::group_list(&pw.name, pw.gid).unwrap_or_default();
-        groups.retain(|g| *g != pw.gid);
-        groups.insert(0, pw.gid);
-        sys::proc::drop_privileges(pw.uid, pw.gid, &groups).map_err(|e| e.to_string())?;
+        sys::proc::drop_privileges(uid, gid, &cfg.groups).map_err(|e| e.to_string())?;
     }
-    notes
-        .infos
-        .push(format!("Set uid to user {} succeeded", pw.uid));
+    notes.infos.push(format!("Set uid to user {uid} succeeded"));
     Ok(())
 }
 

@@ -137,14 +137,13 @@ impl Supervisor {
     }
 
     /// What spawn planning needs to know about the daemon.
-    pub fn spawn_context<'a>(&'a self, user_groups: &'a [u32]) -> SpawnContext<'a> {
+    pub fn spawn_context(&self) -> SpawnContext<'_> {
         SpawnContext {
             daemon_env: &self.env,
             serverurl: self.serverurl.as_deref(),
             euid: self.identity.euid,
             egid: self.identity.egid,
             daemon_groups: &self.identity.groups,
-            user_groups,
         }
     }
 
@@ -215,15 +214,7 @@ impl Supervisor {
         let Some(cfg) = self.procs.get(id).map(|p| p.cfg().clone()) else {
             return;
         };
-        let user_groups = match (&cfg.user, cfg.uid, cfg.gid) {
-            (Some(_), Some(uid), Some(gid)) => sys::user::user_by_uid(uid)
-                .ok()
-                .flatten()
-                .and_then(|pw| sys::user::group_list(&pw.name, gid).ok())
-                .unwrap_or_else(|| vec![gid]),
-            _ => Vec::new(),
-        };
-        let mut plan = match build_plan(&cfg, &self.spawn_context(&user_groups)) {
+        let mut plan = match build_plan(&cfg, &self.spawn_context()) {
             Ok(p) => p,
             Err(message) => {
                 self.feed(id, Input::SpawnFailed { message }, now, cx);

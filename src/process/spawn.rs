@@ -19,7 +19,8 @@ use std::os::unix::fs::MetadataExt;
 pub const DEFAULT_PATH: &[&str] = &["/bin", "/usr/bin", "/usr/local/bin"];
 
 /// What the daemon knows and the config does not: its environment, its control URL and its
-/// identity, and the groups of the program's `user=` (looked up by the daemon).
+/// identity. (The program's `user=` was resolved at load: uid, gid and groups are in its
+/// config, so spawning looks nothing up.)
 #[derive(Debug, Clone, Copy)]
 pub struct SpawnContext<'a> {
     /// supervisord's environment, in order.
@@ -32,9 +33,6 @@ pub struct SpawnContext<'a> {
     pub egid: u32,
     /// supervisord's supplementary groups (for the execute-permission check).
     pub daemon_groups: &'a [u32],
-    /// The setgroups list for the program's `user=` (`sys::user::group_list`); the primary
-    /// gid is put first whether or not it is included. Ignored without `user=`.
-    pub user_groups: &'a [u32],
 }
 
 /// Which fault a start request gets when the command is bad.
@@ -292,7 +290,7 @@ fn identity(cfg: &ProcessConfig, ctx: &SpawnContext<'_>) -> (Option<PlanUser>, O
         return fail("Can't drop privilege as nonroot user");
     }
     let mut groups = vec![gid];
-    groups.extend(ctx.user_groups.iter().copied().filter(|&g| g != gid));
+    groups.extend(cfg.groups.iter().copied().filter(|&g| g != gid));
     (Some(PlanUser { uid, gid, groups }), None)
 }
 

@@ -53,7 +53,6 @@ fn ctx<'a>(env: &'a [(String, String)]) -> SpawnContext<'a> {
         euid: 0,
         egid: 0,
         daemon_groups: &[],
-        user_groups: &[],
     }
 }
 
@@ -284,9 +283,10 @@ fn identity_by_daemon_uid() {
         let mut c = cfg();
         c.uid = uid;
         c.gid = gid;
+        // As loaded: the groups of the uid's passwd entry, not necessarily gid first.
+        c.groups = vec![27, 1000, 50];
         let mut cx = ctx(&[]);
         cx.euid = euid;
-        cx.user_groups = &[27, 1000, 50];
         let (user, err) = identity(&c, &cx);
         let user = user.map(|u| (u.uid, u.gid, u.groups));
         assert_eq!(user, want_user, "{uid:?} as {euid}");

@@ -187,23 +187,33 @@ pub enum Fork {
     Child,
 }
 
-/// `fork()` for the daemon's detach. Refuses (EBUSY... reported as an `Other` error) when
-/// the process has more than one thread: the child of a multi-threaded process may only
-/// make async-signal-safe calls, and the daemon's child carries on as a normal program.
+/// `fork()` for the daemon's detach. The caller must be single-threaded: the child of a
+/// multi-threaded process may only make async-signal-safe calls, and the daemon's child
+/// carries on as a normal program. supervisord detaches before it starts anything (signal
+/// handling, the loop), so this holds by construction; it is checked when `/proc` can tell,
+/// and refused (an `Other` error) when it says there are other threads.
 pub fn fork() -> io::Result<Fork> {
-    let threads = thread_count()?;
-    if threads != 1 {
-        return Err(io::Error::other(format!(
-            "refusing to fork a process with {threads} threads"
-        )));
-    }
-    // SAFETY: the process is single-threaded (checked above), so the child inherits a
-    // consistent heap and may continue running arbitrary Rust code.
+    fork_allowed(thread_count())?;
+    // SAFETY: the process is single-threaded (documented precondition, checked above when
+    // /proc can tell), so the child inherits a consistent heap and may continue running
+    // arbitrary Rust code.
     let pid = unsafe { libc::fork() };
     match pid {
         -1 => Err(io::Error::from_raw_os_error(last_errno())),
         0 => Ok(Fork::Child),
         pid => Ok(Fork::Parent(pid)),
+    }
+}
+
+/// Whether to fork given what /proc says about our threads. Unknown counts are trusted:
+/// no /proc (chroots, early boot, containers without it) gives an error, and qemu-user
+/// reports 0 threads.
+fn fork_allowed(threads: io::Result<usize>) -> io::Result<()> {
+    match threads {
+        Ok(n) if n > 1 => Err(io::Error::other(format!(
+            "refusing to fork a process with {n} threads"
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -266,5 +276,16 @@ mod tests {
     fn threads_counted() {
         // The test harness runs tests on threads, so at least one.
         assert!(thread_count().unwrap() >= 1);
+    }
+
+    #[test]
+    fn fork_refused_only_with_known_other_threads() {
+        assert!(fork_allowed(Ok(1)).is_ok());
+        let e = fork_allowed(Ok(3)).unwrap_err();
+        assert_eq!(e.to_string(), "refusing to fork a process with 3 threads");
+        // qemu-user's 0, and no /proc at all: unknown, so trusted.
+        assert!(fork_allowed(Ok(0)).is_ok());
+        assert!(fork_allowed(Err(io::Error::from_raw_os_error(libc::ENOENT))).is_ok());
+        assert!(fork_allowed(Err(io::Error::other("cannot parse /proc/self/stat"))).is_ok());
     }
 }

@@ -96,27 +96,59 @@ pub fn user_by_uid(uid: u32) -> io::Result<Option<Passwd>> {
     passwd_lookup(Err(uid))
 }
 
-/// `getgrnam(name)` -> gid; `Ok(None)` when there is no such group.
-pub fn group_by_name(name: &str) -> io::Result<Option<u32>> {
-    let Ok(c) = CString::new(name) else {
-        return Ok(None);
-    };
+/// One group entry (members are not needed: [`group_list`] asks the C library).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupEntry {
+    /// Group name.
+    pub name: String,
+    /// gid
+    pub gid: u32,
+}
+
+fn group_lookup(by: Result<&CStr, u32>) -> io::Result<Option<GroupEntry>> {
     with_buffer(|buf| {
         // SAFETY: group is plain data; all-zero is valid and the call fills it.
         let mut gr: libc::group = unsafe { std::mem::zeroed() };
         let mut result: *mut libc::group = std::ptr::null_mut();
-        // SAFETY: c is NUL-terminated; gr, buf (with its length) and result are live.
-        let err = unsafe {
-            libc::getgrnam_r(
-                c.as_ptr(),
-                &mut gr,
-                buf.as_mut_ptr(),
-                buf.len(),
-                &mut result,
-            )
+        let err = match by {
+            // SAFETY: name is NUL-terminated; gr, buf (with its length) and result are
+            // live and writable for the duration of the call.
+            Ok(name) => unsafe {
+                libc::getgrnam_r(
+                    name.as_ptr(),
+                    &mut gr,
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                    &mut result,
+                )
+            },
+            // SAFETY: as above.
+            Err(gid) => unsafe {
+                libc::getgrgid_r(gid, &mut gr, buf.as_mut_ptr(), buf.len(), &mut result)
+            },
         };
-        (err, (!result.is_null()).then_some(gr.gr_gid))
+        if err != 0 || result.is_null() {
+            return (err, None);
+        }
+        let entry = GroupEntry {
+            name: cstr_to_string(gr.gr_name),
+            gid: gr.gr_gid,
+        };
+        (0, Some(entry))
     })
+}
+
+/// `getgrnam(name)`; `Ok(None)` when there is no such group.
+pub fn group_by_name(name: &str) -> io::Result<Option<GroupEntry>> {
+    let Ok(c) = CString::new(name) else {
+        return Ok(None);
+    };
+    group_lookup(Ok(&c))
+}
+
+/// `getgrgid(gid)`; `Ok(None)` when there is no such gid.
+pub fn group_by_gid(gid: u32) -> io::Result<Option<GroupEntry>> {
+    group_lookup(Err(gid))
 }
 
 /// The groups for `setgroups` when becoming `user`: `gid` first, then every group that
@@ -152,7 +184,8 @@ mod tests {
         let by_name = user_by_name("root").unwrap().unwrap();
         assert_eq!(by_name.uid, 0);
         assert_eq!(user_by_uid(0).unwrap().unwrap().name, "root");
-        assert_eq!(group_by_name("root").unwrap(), Some(0));
+        assert_eq!(group_by_name("root").unwrap().map(|g| g.gid), Some(0));
+        assert_eq!(group_by_gid(0).unwrap().unwrap().name, "root");
         assert_eq!(group_list("root", 0).unwrap().first(), Some(&0));
     }
 
@@ -162,5 +195,6 @@ mod tests {
         assert_eq!(user_by_name("nul\0inside").unwrap(), None);
         assert_eq!(group_by_name("no-such-group-h3x").unwrap(), None);
         assert_eq!(user_by_uid(4_000_000_123).unwrap(), None);
+        assert_eq!(group_by_gid(4_000_000_123).unwrap(), None);
     }
 }

@@ -141,6 +141,16 @@ impl Daemon {
 
     /// Starts `supervisord -c conf <extra args>`.
     pub fn start_with(dir: &TestDir, conf: &Path, extra: &[&str]) -> Daemon {
+        Daemon::start_with_env(dir, conf, extra, &[])
+    }
+
+    /// Starts `supervisord -c conf <extra args>` with `env` added to its environment.
+    pub fn start_with_env(
+        dir: &TestDir,
+        conf: &Path,
+        extra: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Daemon {
         let marker = dir.s();
         let stdout = fs::File::create(dir.join("daemon.stdout")).unwrap();
         let stderr = fs::File::create(dir.join("daemon.stderr")).unwrap();
@@ -148,6 +158,7 @@ impl Daemon {
             .arg("-c")
             .arg(conf)
             .args(extra)
+            .envs(env.iter().copied())
             .env("SVTEST_ID", &marker)
             .current_dir(&dir.path)
             .stdin(Stdio::null())

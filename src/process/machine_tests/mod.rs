@@ -46,6 +46,8 @@ pub(crate) fn cfg() -> ProcessConfig {
         user: None,
         uid: None,
         gid: None,
+        groups: vec![],
+        login: None,
         redirect_stderr: false,
         stdout: channel(),
         stderr: channel(),
