@@ -491,32 +491,6 @@ fn tail_counts_read_like_python_int() {
     );
 }
 
-/// A stop request that waits logs `waiting for NAME to stop` at once and every 2 s, as
-/// the reference does, until the process is gone (here: killed after stopwaitsecs).
-#[test]
-fn a_waiting_stop_reports_in_the_log() {
-    let dir = TestDir::new();
-    let progs =
-        "[program:stub]\ncommand=/bin/sh -c 'trap \"\" TERM; while true; do sleep 0.1; done'\n\
-                 startsecs=0\nstopwaitsecs=3\n";
-    let d = Daemon::start(&dir, &small_conf(&dir, "", progs));
-    wait_socket(&dir, &d);
-    assert!(wait_until(T, || ctl(&d.conf, &["status", "stub"])
-        .0
-        .contains("RUNNING")));
-    assert_eq!(
-        ctl(&d.conf, &["stop", "stub"]),
-        ("stub: stopped\n".into(), 0)
-    );
-    let log = d.log();
-    assert_eq!(
-        log.matches("INFO waiting for stub to stop").count(),
-        2,
-        "{log}"
-    );
-    assert!(log.contains("WARN killing 'stub'"), "{log}");
-}
-
 /// The interactive shell on a pipe: the status table first, a prompt per line, and a
 /// newline at the end of input; failures do not change the exit code of the shell.
 #[test]

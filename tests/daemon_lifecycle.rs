@@ -214,11 +214,13 @@ fn child_environment_precedence() {
 }
 
 #[test]
+#[cfg_attr(not(root), ignore = "needs root")]
 fn user_switch_when_root() {
-    if supervisor::sys::proc::geteuid() != 0 {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    assert_eq!(
+        supervisor::sys::proc::geteuid(),
+        0,
+        "built as root, run as root"
+    );
     let dir = TestDir::new();
     let out = dir.join("id.txt");
     fs::set_permissions(

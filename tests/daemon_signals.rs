@@ -244,14 +244,17 @@ fn children_are_reaped_and_inherit_only_stdio() {
 }
 
 #[test]
+#[cfg_attr(not(root), ignore = "needs root")]
 fn orphans_are_reaped_as_pid_one() {
     let unshare = ["/usr/bin/unshare", "/bin/unshare"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists());
-    if supervisor::sys::proc::geteuid() != 0 || unshare.is_none() {
-        eprintln!("skipped: needs root and unshare(1)");
-        return;
-    }
+    assert_eq!(
+        supervisor::sys::proc::geteuid(),
+        0,
+        "built as root, run as root"
+    );
+    assert!(unshare.is_some(), "unshare(1) (util-linux) is needed");
     let dir = TestDir::new();
     let conf = dir.write(
         "supervisord.conf",

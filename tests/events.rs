@@ -343,21 +343,6 @@ fn a_big_event_reaches_a_listener_whole() {
 }
 
 #[test]
-fn ticks_come_on_period_boundaries() {
-    let dir = TestDir::new();
-    let _d = Daemon::start(&dir, &conf(&dir, "events=TICK_5\nstartsecs=0", ""));
-    assert!(wait_until(Duration::from_secs(15), || events(&dir).len() >= 2));
-    let evs = events(&dir);
-    let whens: Vec<u64> = evs
-        .iter()
-        .map(|(_, p)| p.trim_start_matches("when:").parse().unwrap())
-        .collect();
-    assert!(whens.iter().all(|w| w % 5 == 0), "{whens:?}");
-    assert_eq!(whens[1] - whens[0], 5, "{whens:?}");
-    assert!(evs.iter().all(|(h, _)| field(h, "eventname") == "TICK_5"));
-}
-
-#[test]
 fn removing_a_group_is_an_event() {
     let dir = TestDir::new();
     let d = Daemon::start(

@@ -275,11 +275,13 @@ fn no_byte_is_lost_when_a_child_exits_or_is_killed() {
 }
 
 #[test]
+#[cfg_attr(not(root), ignore = "needs root")] // to mount a tmpfs
 fn a_full_disk_drops_output_and_resumes() {
-    if supervisor::sys::proc::geteuid() != 0 {
-        eprintln!("skipped: needs root to mount a tmpfs");
-        return;
-    }
+    assert_eq!(
+        supervisor::sys::proc::geteuid(),
+        0,
+        "built as root, run as root"
+    );
     let dir = TestDir::new();
     let mnt = dir.join("small");
     fs::create_dir(&mnt).unwrap();

@@ -227,10 +227,9 @@ fn parent_ends_are_nonblocking() {
 }
 
 #[test]
+#[cfg_attr(not(root), ignore = "needs root")]
 fn user_switch_when_root() {
-    if sys::geteuid() != 0 {
-        return; // needs root; covered by the reference-text unit tests otherwise
-    }
+    assert_eq!(sys::geteuid(), 0, "built as root, run as root");
     let mut p = plan("/usr/bin/id", &["id"]);
     p.user = Some(PlanUser {
         uid: 65534,
@@ -248,10 +247,9 @@ fn user_switch_when_root() {
 }
 
 #[test]
+#[cfg_attr(root, ignore = "needs an unprivileged user: root can always switch")]
 fn failed_user_switch_reports_setuid_line() {
-    if sys::geteuid() == 0 {
-        return; // root can always switch; the failing path needs an unprivileged run
-    }
+    assert_ne!(sys::geteuid(), 0, "built unprivileged, run unprivileged");
     let mut p = plan("/bin/echo", &["echo"]);
     p.user = Some(PlanUser {
         uid: 1,

@@ -103,14 +103,18 @@ impl Bus {
         self.emit(event, log);
     }
 
-    /// TICK_* events whose slice began by `wall_secs`, when some pool listens for ticks.
-    pub fn fire_ticks(&mut self, wall_secs: u64, log: &mut Logger) {
+    /// TICK_* events whose slice began by `wall_secs`, when some pool listens for ticks;
+    /// how many were raised.
+    pub fn fire_ticks(&mut self, wall_secs: u64, log: &mut Logger) -> usize {
         if !self.pools.wants_ticks() {
-            return;
+            return 0;
         }
-        for event in self.pools.ticks_due(wall_secs) {
+        let due = self.pools.ticks_due(wall_secs);
+        let n = due.len();
+        for event in due {
             self.emit(event, log);
         }
+        n
     }
 
     /// When the next tick is due; None when nobody listens for ticks.

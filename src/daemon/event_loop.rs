@@ -129,7 +129,8 @@ impl Daemon {
                 self.feed(id, Input::Deadline, now);
             }
             self.read_batches(now);
-            self.bus
+            let _ = self
+                .bus
                 .fire_ticks(sys::wall_clock_ms() / 1000, &mut self.log);
             if let Some(exit) = self.step_lifecycle(now) {
                 return exit;

@@ -104,6 +104,17 @@ impl Io {
         })
     }
 
+    /// A poller without the signal pipe, for tests.
+    #[cfg(test)]
+    pub fn for_tests() -> Io {
+        Io {
+            sources: Sources::new().unwrap(),
+            buf: vec![0; READ_CHUNK],
+            ready: Vec::new(),
+            batch_due: None,
+        }
+    }
+
     /// Takes `source` and watches it for `interest`.
     pub fn add(&mut self, source: Source, interest: Interest) -> io::Result<Key> {
         self.sources.insert(source, interest)

@@ -30,6 +30,8 @@ pub mod signals;
 pub mod sockets;
 pub mod startup;
 pub mod supervisor;
+#[cfg(test)]
+mod tests;
 pub mod waits;
 
 use crate::config::model::{Config, LogLevel};

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::config::model::{Config, GroupConfig, LogTarget, ProcessConfig};
-use crate::daemon::io::Key;
 use crate::events::capture::Capture;
 use crate::events::listener::Listener;
 use crate::events::pool::Queued;
@@ -16,6 +15,7 @@ use crate::logfile::writer::LogFile;
 use crate::process::machine::Process;
 use crate::process::order::Entry;
 use crate::process::state::State;
+use crate::sys::poller::Key;
 
 /// Index of a process in the table; stable for its lifetime.
 pub type ProcId = usize;

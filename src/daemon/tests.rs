@@ -1,0 +1,389 @@
+//! The daemon's policy on a fake clock: the daemon machine, the control waits, namespec
+//! resolution, the tick schedule and the supervisor's merge of a failed kill. Processes are
+//! driven through their machines directly (no fork); times are milliseconds.
+
+use std::path::PathBuf;
+
+use crate::config::load::{load, LoadContext};
+use crate::daemon::bus::{tick_deadline, Bus};
+use crate::daemon::fcgi::FcgiSockets;
+use crate::daemon::io::Io;
+use crate::daemon::lifecycle::{Effect as Life, Lifecycle};
+use crate::daemon::names;
+use crate::daemon::procs::{ProcId, Procs};
+use crate::daemon::supervisor::{Cx, Supervisor};
+use crate::daemon::waits::{Effect, Wait};
+use crate::logfile::activity::Logger;
+use crate::process::machine::{Input, Mood, Outcome};
+use crate::process::state::State;
+use crate::process::wait_status::WaitStatus;
+use crate::protocol::results::Action;
+use crate::time::Mono;
+
+/// A config of `programs` (each `[program:x]` text), loaded as the daemon loads it.
+fn config(tag: &str, programs: &str) -> crate::config::model::Config {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("sv-daemon-{tag}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path: PathBuf = dir.join("s.conf");
+    let text = format!(
+        "[supervisord]\nlogfile={d}/d.log\nchildlogdir={d}\n{programs}",
+        d = dir.display()
+    );
+    std::fs::write(&path, text).unwrap();
+    let ctx = LoadContext::from_process(crate::config::users::nss());
+    let cfg = load(&path, &ctx).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    cfg
+}
+
+fn procs(tag: &str, programs: &str) -> Procs {
+    Procs::from_config(&config(tag, programs)).0
+}
+
+fn prog(name: &str, priority: i64) -> String {
+    format!(
+        "[program:{name}]\ncommand=/bin/sleep 100\npriority={priority}\nstartsecs=0\n\
+         stdout_logfile=NONE\nstderr_logfile=NONE\n"
+    )
+}
+
+fn at(ms: u64) -> Mono {
+    Mono(1_000_000 + ms)
+}
+
+fn id(procs: &Procs, name: &str) -> ProcId {
+    procs.find(name, name).unwrap()
+}
+
+/// Feeds the machine directly, ignoring its actions (no fork, no signal).
+fn feed(procs: &mut Procs, id: ProcId, input: Input, now: Mono) -> Outcome {
+    procs
+        .get_mut(id)
+        .unwrap()
+        .machine
+        .on(input, now, &mut Vec::new())
+}
+
+/// Drives `name` to RUNNING with pid `pid`.
+fn run(procs: &mut Procs, name: &str, pid: i32, now: Mono) {
+    let id = id(procs, name);
+    feed(procs, id, Input::Start, now);
+    feed(procs, id, Input::Spawned { pid }, now);
+    feed(procs, id, Input::Deadline, now);
+    assert_eq!(procs.state_of(id), State::Running, "{name}");
+}
+
+fn exited(procs: &mut Procs, name: &str, now: Mono) {
+    let id = id(procs, name);
+    feed(
+        procs,
+        id,
+        Input::Exited {
+            status: WaitStatus::Signaled {
+                sig: 15,
+                core: false,
+            },
+        },
+        now,
+    );
+}
+
+fn three() -> Procs {
+    let mut p = procs(
+        "three",
+        &(prog("low", 1) + &prog("mid", 2) + &prog("high", 3)),
+    );
+    for (i, n) in ["low", "mid", "high"].iter().enumerate() {
+        run(&mut p, n, 100 + i as i32, at(0));
+    }
+    p
+}
+
+// ----- the daemon machine ----------------------------------------------------------------
+
+#[test]
+fn shutdown_stops_level_by_level_in_descending_priority() {
+    let mut p = three();
+    let mut life = Lifecycle::new();
+    assert_eq!(
+        life.stop(Mood::ShuttingDown, &p, at(0)),
+        vec![Life::LeaveRunning, Life::Mood(Mood::ShuttingDown)]
+    );
+    assert_eq!(life.mood(), Mood::ShuttingDown);
+    let high = id(&p, "high");
+    assert_eq!(life.step(&p, at(0)), vec![Life::Shutdown(vec![high])]);
+    feed(&mut p, high, Input::Shutdown, at(0));
+    let waiting = Life::Log("waiting for low, mid, high to die".into());
+    assert_eq!(life.step(&p, at(0)), vec![waiting.clone()]);
+    assert_eq!(
+        life.step(&p, at(0)),
+        vec![],
+        "nothing until the next report"
+    );
+    assert_eq!(life.deadline(), Some(at(3000)));
+    assert_eq!(life.step(&p, at(2999)), vec![]);
+    assert_eq!(life.step(&p, at(3000)), vec![waiting]);
+    exited(&mut p, "high", at(3100));
+    let mid = id(&p, "mid");
+    assert_eq!(life.step(&p, at(3100)), vec![Life::Shutdown(vec![mid])]);
+    feed(&mut p, mid, Input::Shutdown, at(3100));
+    exited(&mut p, "mid", at(3200));
+    let low = id(&p, "low");
+    assert_eq!(life.step(&p, at(3200)), vec![Life::Shutdown(vec![low])]);
+    feed(&mut p, low, Input::Shutdown, at(3200));
+    exited(&mut p, "low", at(3300));
+    assert_eq!(
+        life.step(&p, at(3300)),
+        vec![Life::Done(Mood::ShuttingDown)]
+    );
+    assert_eq!(life.step(&p, at(3300)), vec![]);
+    assert_eq!(life.deadline(), None);
+}
+
+#[test]
+fn a_restart_can_become_a_shutdown_but_not_the_other_way() {
+    let p = three();
+    let mut life = Lifecycle::new();
+    assert_eq!(
+        life.stop(Mood::Restarting, &p, at(0)),
+        vec![Life::LeaveRunning, Life::Mood(Mood::Restarting)]
+    );
+    assert_eq!(
+        life.stop(Mood::ShuttingDown, &p, at(0)),
+        vec![Life::Mood(Mood::ShuttingDown)],
+        "no second STOPPING event"
+    );
+    assert_eq!(life.stop(Mood::Restarting, &p, at(0)), vec![]);
+    assert_eq!(life.mood(), Mood::ShuttingDown);
+}
+
+#[test]
+fn nothing_running_is_done_at_once() {
+    let p = procs("idle", &prog("a", 1));
+    let mut life = Lifecycle::new();
+    life.stop(Mood::Restarting, &p, at(0));
+    assert_eq!(life.step(&p, at(0)), vec![Life::Done(Mood::Restarting)]);
+}
+
+// ----- control waits ---------------------------------------------------------------------
+
+fn key() -> crate::daemon::io::Key {
+    let mut io = Io::for_tests();
+    let (r, _w) = crate::sys::pipe().unwrap();
+    io.add(
+        crate::daemon::io::Source::ExecStatus {
+            proc: 0,
+            file: std::fs::File::from(r),
+        },
+        crate::sys::poller::Interest::NONE,
+    )
+    .unwrap()
+}
+
+fn lines(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Line(l) => Some(l.text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn stop_all_waits_level_by_level_and_reports_every_two_seconds() {
+    let mut p = three();
+    let items = names::resolve(&p, &["all".into()], Action::Stop);
+    let mut w = Wait::stop(key(), items, &p, None);
+    let high = id(&p, "high");
+    assert_eq!(w.step(&p, at(0)), vec![Effect::Stop(high)]);
+    feed(&mut p, high, Input::Stop, at(0));
+    assert_eq!(
+        w.step(&p, at(0)),
+        vec![Effect::Log("waiting for high to stop".into())]
+    );
+    assert_eq!(w.step(&p, at(0)), vec![]);
+    assert_eq!(w.next_report(&p), Some(at(2000)));
+    assert_eq!(w.step(&p, at(1999)), vec![]);
+    assert_eq!(
+        w.step(&p, at(2000)),
+        vec![Effect::Log("waiting for high to stop".into())]
+    );
+    exited(&mut p, "high", at(2500));
+    let mid = id(&p, "mid");
+    assert_eq!(w.step(&p, at(2500)), vec![Effect::Stop(mid)]);
+    feed(&mut p, mid, Input::Stop, at(2500));
+    exited(&mut p, "mid", at(2500));
+    let low = id(&p, "low");
+    assert_eq!(w.step(&p, at(2500)), vec![Effect::Stop(low)]);
+    feed(&mut p, low, Input::Stop, at(2500));
+    exited(&mut p, "low", at(2500));
+    let done = w.step(&p, at(2500));
+    assert_eq!(
+        lines(&done),
+        vec!["low: stopped", "mid: stopped", "high: stopped"]
+    );
+    assert_eq!(done.last(), Some(&Effect::Finish));
+    assert!(w.is_done());
+}
+
+#[test]
+fn a_stop_that_fails_to_signal_says_failed() {
+    let mut p = three();
+    let items = names::resolve(&p, &["low".into(), "nosuch".into()], Action::Stop);
+    let mut w = Wait::stop(key(), items, &p, None);
+    let low = id(&p, "low");
+    assert_eq!(w.step(&p, at(0)), vec![Effect::Stop(low)]);
+    // What the reactor does when the kill fails: the machine goes UNKNOWN and says why.
+    feed(&mut p, low, Input::Stop, at(0));
+    let why = feed(
+        &mut p,
+        low,
+        Input::KillFailed {
+            errno_name: "EPERM".into(),
+        },
+        at(0),
+    );
+    let Outcome::Failed(msg) = why else {
+        panic!("{why:?}")
+    };
+    w.stop_failed(low, &msg);
+    let done = w.step(&p, at(0));
+    assert_eq!(
+        lines(&done),
+        vec![
+            format!("FAILED: {msg}"),
+            "nosuch: ERROR (no such process)".to_string()
+        ]
+    );
+}
+
+#[test]
+fn restart_hands_its_names_to_a_start() {
+    let mut p = three();
+    let names = vec!["low".to_string()];
+    let items = names::resolve(&p, &names, Action::Stop);
+    let mut w = Wait::stop(key(), items, &p, Some(names.clone()));
+    let low = id(&p, "low");
+    assert_eq!(w.step(&p, at(0)), vec![Effect::Stop(low)]);
+    feed(&mut p, low, Input::Stop, at(0));
+    exited(&mut p, "low", at(10));
+    let done = w.step(&p, at(10));
+    assert_eq!(lines(&done), vec!["low: stopped"]);
+    assert_eq!(done.last(), Some(&Effect::Start(names)));
+}
+
+#[test]
+fn a_start_wait_answers_when_running_or_failed() {
+    let mut p = procs("start", &(prog("a", 1) + &prog("b", 2)));
+    let items = names::resolve(&p, &["a".into(), "b".into()], Action::Start);
+    let (a, b) = (id(&p, "a"), id(&p, "b"));
+    feed(&mut p, a, Input::Start, at(0));
+    feed(&mut p, b, Input::Start, at(0));
+    let mut w = Wait::start(key(), items);
+    assert_eq!(w.step(&p, at(0)), vec![], "both STARTING");
+    feed(&mut p, a, Input::Spawned { pid: 7 }, at(0));
+    feed(&mut p, a, Input::Deadline, at(0));
+    feed(
+        &mut p,
+        b,
+        Input::SpawnFailed {
+            message: "can't find command".into(),
+        },
+        at(0),
+    );
+    // As the reference: a spawn error ends the wait at once, while b goes on retrying.
+    assert_eq!(p.state_of(b), State::Backoff);
+    let done = w.step(&p, at(0));
+    assert_eq!(lines(&done), vec!["a: started", "b: ERROR (spawn error)"]);
+    assert_eq!(done.last(), Some(&Effect::Finish));
+}
+
+#[test]
+fn all_takes_only_what_the_action_applies_to() {
+    let mut p = three();
+    let mid = id(&p, "mid");
+    feed(&mut p, mid, Input::Stop, at(0));
+    exited(&mut p, "mid", at(0));
+    let stop = names::resolve(&p, &["low".into(), "all".into()], Action::Stop);
+    let specs: Vec<&str> = stop.iter().map(|i| i.spec.as_str()).collect();
+    assert_eq!(specs, vec!["low", "high"], "`all` anywhere is `all` alone");
+    let start = names::resolve(&p, &["all".into()], Action::Start);
+    assert_eq!(start.len(), 1);
+    let bad = names::resolve(&p, &["nogroup:*".into()], Action::Start);
+    assert_eq!(
+        bad[0].result.as_ref().unwrap().text,
+        "nogroup: ERROR (no such group)"
+    );
+}
+
+// ----- the tick schedule ---------------------------------------------------------------
+
+#[test]
+fn ticks_wake_just_after_the_boundary_and_fire_once_per_slice() {
+    // Wall clock 1000.400 s; the next 5 s boundary is 1005 s: 4.6 s and a millisecond on.
+    assert_eq!(tick_deadline(1005, 1_000_400, at(0)), at(4601));
+    assert_eq!(
+        tick_deadline(1005, 1_005_300, at(0)),
+        at(1),
+        "late: at once"
+    );
+    let cfg = config(
+        "ticks",
+        "[eventlistener:l]\ncommand=/bin/cat\nevents=TICK_5\n",
+    );
+    let mut bus = Bus::default();
+    let mut log = Logger::new(crate::config::model::LogLevel::Critical);
+    bus.start(&cfg.groups, &mut log);
+    assert_eq!(bus.next_tick(1_000_400, at(0)), Some(at(4601)));
+    let fired: Vec<usize> = [1000, 1004, 1005, 1009, 1010, 1015]
+        .iter()
+        .map(|s| bus.fire_ticks(*s, &mut log))
+        .collect();
+    assert_eq!(
+        fired,
+        vec![0, 0, 1, 0, 1, 1],
+        "the first call starts the clock; no catch-up"
+    );
+    let empty = Bus::default();
+    assert_eq!(empty.next_tick(1_000_400, at(0)), None, "nobody listens");
+}
+
+// ----- the supervisor ------------------------------------------------------------------
+
+fn eperm(_pid: i32, _sig: i32, _group: bool) -> std::io::Result<()> {
+    Err(std::io::Error::from_raw_os_error(libc::EPERM))
+}
+
+#[test]
+fn a_failed_kill_fails_the_stop_and_the_signal() {
+    let cfg = config("kill", &prog("a", 1));
+    let mut p = Procs::from_config(&cfg).0;
+    run(&mut p, "a", 4242, at(0));
+    let a = id(&p, "a");
+    let mut sup = Supervisor::new(&cfg, p, FcgiSockets::default(), None);
+    sup.set_killer(eperm);
+    let mut io = Io::for_tests();
+    let mut log = Logger::new(crate::config::model::LogLevel::Critical);
+    let mut bus = Bus::default();
+    let mut cx = Cx {
+        io: &mut io,
+        log: &mut log,
+        bus: &mut bus,
+    };
+    let out = sup.feed(a, Input::Signal(libc::SIGHUP), at(0), &mut cx);
+    assert!(matches!(out, Outcome::Failed(_)), "{out:?}");
+    assert_eq!(sup.procs().state_of(a), State::Unknown);
+    let mut p = Procs::from_config(&cfg).0;
+    run(&mut p, "a", 4243, at(0));
+    let mut sup = Supervisor::new(&cfg, p, FcgiSockets::default(), None);
+    sup.set_killer(eperm);
+    let out = sup.feed(a, Input::Stop, at(0), &mut cx);
+    let Outcome::Failed(msg) = out else {
+        panic!("{out:?}")
+    };
+    assert!(msg.contains("unknown problem killing a (4243)"), "{msg}");
+}
