@@ -3,7 +3,8 @@
 //! Module map (who owns what):
 //! - [`config`]: loading `supervisord.conf` into the validated [`config::model::Config`].
 //! - [`ctl`]: supervisorctl: command line, interpreter, shell, protocol client.
-//! - [`daemon`]: the single-threaded poll loop that carries out the actions.
+//! - [`daemon`]: the single-threaded poll loop: a reactor over owned parts (I/O, supervision,
+//!   control, event bus) and pure policy on a fake clock (see `ARCHITECTURE.md`).
 //! - [`events`]: event types, listener pools and the listener protocol (pure).
 //! - [`logfile`]: the activity log and child output logs, with rotation.
 //! - [`messages`]: the reference's activity-log lines, word for word.
@@ -12,6 +13,7 @@
 //! - [`protocol`]: the text-line control protocol (pure parse/render) and connections.
 //! - [`pyrepr`]: Python `repr()` of strings, as the reference's messages quote values.
 //! - [`signames`]: signal names and numbers.
+//! - [`stream`]: stdout or stderr, one type for every module.
 //! - [`sys`]: the only module allowed `unsafe`: thin syscall wrappers.
 //! - [`time`]: monotonic instants as values and wall-clock formatting.
 
@@ -26,6 +28,7 @@ pub mod process;
 pub mod protocol;
 pub mod pyrepr;
 pub mod signames;
+pub mod stream;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod time;

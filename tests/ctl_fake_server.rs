@@ -602,7 +602,7 @@ fn foreground_mode() {
             Act::Reply(lines, o)
         }
         Request::Tail { channel, .. } => {
-            Act::Stream(vec![format!("from {}\n", channel.as_str()).into_bytes()])
+            Act::Stream(vec![format!("from {}\n", channel.name()).into_bytes()])
         }
         Request::SendStdin { .. } => reply(&[], Outcome::ok()),
         _ => reply(&[], Outcome::ok()),

@@ -58,59 +58,59 @@ pub enum CallError {
 
 /// A connected socket of either kind.
 #[derive(Debug)]
-pub enum Stream {
+pub enum Sock {
     /// Unix socket.
     Unix(UnixStream),
     /// TCP.
     Tcp(TcpStream),
 }
 
-impl Stream {
+impl Sock {
     fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
         match self {
-            Stream::Unix(s) => s.set_read_timeout(t),
-            Stream::Tcp(s) => s.set_read_timeout(t),
+            Sock::Unix(s) => s.set_read_timeout(t),
+            Sock::Tcp(s) => s.set_read_timeout(t),
         }
     }
 
     fn set_write_timeout(&self, t: Option<Duration>) -> io::Result<()> {
         match self {
-            Stream::Unix(s) => s.set_write_timeout(t),
-            Stream::Tcp(s) => s.set_write_timeout(t),
+            Sock::Unix(s) => s.set_write_timeout(t),
+            Sock::Tcp(s) => s.set_write_timeout(t),
         }
     }
 
     /// A second handle on the same socket (to shut it down from elsewhere).
-    pub fn try_clone(&self) -> io::Result<Stream> {
+    pub fn try_clone(&self) -> io::Result<Sock> {
         Ok(match self {
-            Stream::Unix(s) => Stream::Unix(s.try_clone()?),
-            Stream::Tcp(s) => Stream::Tcp(s.try_clone()?),
+            Sock::Unix(s) => Sock::Unix(s.try_clone()?),
+            Sock::Tcp(s) => Sock::Tcp(s.try_clone()?),
         })
     }
 
     /// Shuts both directions down, which ends a blocked read on any handle.
     pub fn shutdown(&self) {
         let _ = match self {
-            Stream::Unix(s) => s.shutdown(std::net::Shutdown::Both),
-            Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
+            Sock::Unix(s) => s.shutdown(std::net::Shutdown::Both),
+            Sock::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
         };
     }
 }
 
-impl Read for Stream {
+impl Read for Sock {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
-            Stream::Unix(s) => s.read(buf),
-            Stream::Tcp(s) => s.read(buf),
+            Sock::Unix(s) => s.read(buf),
+            Sock::Tcp(s) => s.read(buf),
         }
     }
 }
 
-impl Write for Stream {
+impl Write for Sock {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
-            Stream::Unix(s) => s.write(buf),
-            Stream::Tcp(s) => s.write(buf),
+            Sock::Unix(s) => s.write(buf),
+            Sock::Tcp(s) => s.write(buf),
         }
     }
 
@@ -140,9 +140,9 @@ fn classify(e: io::Error) -> ConnectError {
 
 impl Client {
     /// Connects to the server.
-    pub fn connect(&self) -> Result<Stream, ConnectError> {
+    pub fn connect(&self) -> Result<Sock, ConnectError> {
         let stream = match url::parse(&self.serverurl).map_err(ConnectError::BadUrl)? {
-            Target::Unix(path) => Stream::Unix(UnixStream::connect(path).map_err(classify)?),
+            Target::Unix(path) => Sock::Unix(UnixStream::connect(path).map_err(classify)?),
             Target::Tcp { host, port } => {
                 let addrs = (host.as_str(), port)
                     .to_socket_addrs()
@@ -159,7 +159,7 @@ impl Client {
                     }
                 }
                 match (found, last) {
-                    (Some(s), _) => Stream::Tcp(s),
+                    (Some(s), _) => Sock::Tcp(s),
                     (None, Some(e)) => return Err(classify(e)),
                     (None, None) => return Err(ConnectError::Refused),
                 }
@@ -175,7 +175,7 @@ impl Client {
     /// up when Ctrl-C is pressed (threads that must not consume the flag pass false).
     pub fn call(
         &self,
-        stream: &mut Stream,
+        stream: &mut Sock,
         req: &Request,
         on_event: &mut dyn FnMut(ReplyEvent),
         ctrl_c: bool,
@@ -190,7 +190,7 @@ impl Client {
     /// nothing.
     pub fn call_stream(
         &self,
-        stream: &mut Stream,
+        stream: &mut Sock,
         req: &Request,
         on_ready: &mut dyn FnMut(),
         on_event: &mut dyn FnMut(ReplyEvent),
@@ -200,7 +200,7 @@ impl Client {
 
     fn exchange(
         &self,
-        stream: &mut Stream,
+        stream: &mut Sock,
         req: &Request,
         on_ready: Option<&mut dyn FnMut()>,
         on_event: &mut dyn FnMut(ReplyEvent),
@@ -245,7 +245,7 @@ impl Client {
 
 /// Reads events until a final line, with the silence timeout and Ctrl-C polling.
 struct Reader<'a> {
-    stream: &'a mut Stream,
+    stream: &'a mut Sock,
     parser: ReplyParser,
     pending: std::collections::VecDeque<ReplyEvent>,
     streaming: bool,
@@ -255,7 +255,7 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn new(stream: &'a mut Stream, streaming: bool, ctrl_c: bool) -> Reader<'a> {
+    fn new(stream: &'a mut Sock, streaming: bool, ctrl_c: bool) -> Reader<'a> {
         Reader {
             stream,
             parser: ReplyParser::new(),

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use super::client::{CallError, Client, ConnectError, Stream};
+use super::client::{CallError, Client, ConnectError, Sock};
 use super::fg;
 use super::input::{self, Input};
 use super::out::{output, print_event, write_raw};
@@ -157,7 +157,7 @@ impl Controller {
 
     /// Connects, reporting failures as the reference's upcheck does. `status` always exits
     /// 4 on failure.
-    pub fn upcheck(&mut self, cmd: &str) -> Option<Stream> {
+    pub fn upcheck(&mut self, cmd: &str) -> Option<Sock> {
         let url = self.settings.serverurl.clone();
         let r = self.client().connect();
         let code = match r {
@@ -287,7 +287,7 @@ impl Controller {
     }
 
     /// Sends `req` and prints the reply. Returns true when the shell should end.
-    pub fn run(&mut self, mut stream: Stream, req: &Request) -> bool {
+    pub fn run(&mut self, mut stream: Sock, req: &Request) -> bool {
         let follow = req.is_streaming();
         let client = self.client();
         let r = if follow {
@@ -319,7 +319,7 @@ impl Controller {
     }
 
     /// Sends `req` and collects its body lines instead of printing them.
-    pub fn capture(&mut self, mut stream: Stream, req: &Request) -> Option<(Vec<String>, Outcome)> {
+    pub fn capture(&mut self, mut stream: Sock, req: &Request) -> Option<(Vec<String>, Outcome)> {
         let mut lines = Vec::new();
         let mut sink = |ev: ReplyEvent| {
             if let ReplyEvent::Line(l) = ev {
@@ -411,11 +411,11 @@ impl fg::Session for Controller {
         Controller::client(self)
     }
 
-    fn upcheck(&mut self, cmd: &str) -> Option<Stream> {
+    fn upcheck(&mut self, cmd: &str) -> Option<Sock> {
         Controller::upcheck(self, cmd)
     }
 
-    fn capture(&mut self, stream: Stream, req: &Request) -> Option<(Vec<String>, Outcome)> {
+    fn capture(&mut self, stream: Sock, req: &Request) -> Option<(Vec<String>, Outcome)> {
         Controller::capture(self, stream, req)
     }
 

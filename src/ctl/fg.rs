@@ -5,11 +5,11 @@
 
 use std::thread::JoinHandle;
 
-use super::client::{Client, Stream};
+use super::client::{Client, Sock};
 use super::input::{self, Input};
 use super::out::{output, print_event};
 use crate::protocol::fault::exit;
-use crate::protocol::request::{Channel, TailMode};
+use crate::protocol::request::{Stream, TailMode};
 use crate::protocol::status::{namespec, split_namespec};
 use crate::protocol::{help, Fault, Outcome, Request};
 
@@ -19,9 +19,9 @@ pub trait Session {
     /// The client for the current settings.
     fn client(&self) -> Client;
     /// Connects, or reports the failure and sets the exit status.
-    fn upcheck(&mut self, cmd: &str) -> Option<Stream>;
+    fn upcheck(&mut self, cmd: &str) -> Option<Sock>;
     /// Sends `req` and collects its body lines; `None` when already reported.
-    fn capture(&mut self, stream: Stream, req: &Request) -> Option<(Vec<String>, Outcome)>;
+    fn capture(&mut self, stream: Sock, req: &Request) -> Option<(Vec<String>, Outcome)>;
     /// Sets the exit status of one-shot mode.
     fn set_exit_status(&mut self, code: i32);
 }
@@ -63,7 +63,7 @@ pub fn fg(ctl: &mut impl Session, arg: &str) -> bool {
         None => return false,
     }
     output("==> Press Ctrl-C to exit <==");
-    let tails: Vec<(Stream, JoinHandle<()>)> = [Channel::Stdout, Channel::Stderr]
+    let tails: Vec<(Sock, JoinHandle<()>)> = [Stream::Stdout, Stream::Stderr]
         .into_iter()
         .filter_map(|ch| spawn_tail(ctl, &name, ch))
         .collect();
@@ -81,7 +81,7 @@ pub fn fg(ctl: &mut impl Session, arg: &str) -> bool {
 
 /// The state word of one process from `status NAME`: `Some(Err(()))` for a bad name,
 /// `None` when the request itself failed (already reported).
-fn state_of(ctl: &mut impl Session, stream: Stream, name: &str) -> Option<Result<String, ()>> {
+fn state_of(ctl: &mut impl Session, stream: Sock, name: &str) -> Option<Result<String, ()>> {
     if split_namespec(name).1.is_none() {
         return Some(Err(()));
     }
@@ -111,11 +111,7 @@ fn state_of(ctl: &mut impl Session, stream: Stream, name: &str) -> Option<Result
     Some(Ok(state))
 }
 
-fn spawn_tail(
-    ctl: &impl Session,
-    name: &str,
-    channel: Channel,
-) -> Option<(Stream, JoinHandle<()>)> {
+fn spawn_tail(ctl: &impl Session, name: &str, channel: Stream) -> Option<(Sock, JoinHandle<()>)> {
     let client = ctl.client();
     let mut stream = client.connect().ok()?;
     let handle = stream.try_clone().ok()?;

@@ -66,7 +66,7 @@ impl Control {
     /// Watches the control servers.
     pub fn add_servers(&mut self, servers: Vec<Server>, io: &mut Io) -> io::Result<()> {
         for s in servers {
-            io.add(Source::Server(s), Interest::READ)?;
+            io.add(Source::Server(Box::new(s)), Interest::READ)?;
         }
         Ok(())
     }

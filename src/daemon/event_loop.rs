@@ -524,7 +524,7 @@ fn deliver(
                 bus.listener_output(p, data, log);
                 return;
             }
-            let log_events = bus.wants(Kind::ProcessLog(stream.channel()));
+            let log_events = bus.wants(Kind::ProcessLog(stream));
             for e in output::deliver(p, stream, data, log, syslog, log_events) {
                 bus.emit(e, log);
             }

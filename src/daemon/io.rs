@@ -26,8 +26,8 @@ pub use crate::sys::poller::Key;
 pub enum Source {
     /// The signal self-pipe.
     Signals(SignalPipe),
-    /// A listening control socket.
-    Server(Server),
+    /// A listening control socket (boxed: its config is large and servers are few).
+    Server(Box<Server>),
     /// A control client's connection.
     Client(Sock),
     /// A child's stdout or stderr (a listener's stdout carries its protocol).

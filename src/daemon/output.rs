@@ -241,7 +241,7 @@ pub fn deliver(
                     name,
                     &proc.group,
                     proc.machine.pid().unwrap_or(0),
-                    stream.channel(),
+                    stream,
                     &data,
                 ));
                 logger.debug(&format!("'{name}' {} emitted a comm event", stream.name()));
@@ -293,7 +293,7 @@ fn record(
             proc.machine.name(),
             &proc.group,
             proc.machine.pid().unwrap_or(0),
-            stream.channel(),
+            stream,
             data,
         ));
     }

@@ -15,37 +15,11 @@ use crate::logfile::writer::LogFile;
 use crate::process::machine::Process;
 use crate::process::order::Entry;
 use crate::process::state::State;
+pub use crate::stream::Stream;
 use crate::sys::poller::Key;
 
 /// Index of a process in the table; stable for its lifetime.
 pub type ProcId = usize;
-
-/// stdout or stderr.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Stream {
-    /// The child's stdout (and stderr with redirect_stderr).
-    Stdout = 0,
-    /// The child's stderr.
-    Stderr = 1,
-}
-
-impl Stream {
-    /// The same channel, as events name it.
-    pub fn channel(self) -> crate::events::types::Channel {
-        match self {
-            Stream::Stdout => crate::events::types::Channel::Stdout,
-            Stream::Stderr => crate::events::types::Channel::Stderr,
-        }
-    }
-
-    /// `stdout` / `stderr`, as log messages and AUTO names spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Stream::Stdout => "stdout",
-            Stream::Stderr => "stderr",
-        }
-    }
-}
 
 /// A listener process's protocol state, the event it is working on, and the part of that
 /// event's envelope its stdin has not taken yet.

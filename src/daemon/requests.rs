@@ -13,7 +13,7 @@ use crate::process::machine::{Input, Mood, Outcome as MOutcome};
 use crate::process::spawn::{resolve_command, CommandErrorKind};
 use crate::process::state::State;
 use crate::protocol::fault::{Fault, Outcome};
-use crate::protocol::request::{Channel, Request, TailMode};
+use crate::protocol::request::{Request, Stream, TailMode};
 use crate::protocol::results::{self, Action, ResultLine};
 use crate::protocol::status::{self, DescribeInput, ProcessStatus};
 use crate::sys;
@@ -264,13 +264,13 @@ impl Daemon {
         self.reply(key, lines);
     }
 
-    fn tail_request(&mut self, key: Key, name: &str, channel: Channel, mode: TailMode) {
+    fn tail_request(&mut self, key: Key, name: &str, channel: Stream, mode: TailMode) {
         let Some(id) = names::find_one(self.sup.procs(), name) else {
             return self.reply(key, vec![results::tail_error(name, Fault::BadName)]);
         };
         let idx = match channel {
-            Channel::Stdout => 0,
-            Channel::Stderr => 1,
+            Stream::Stdout => 0,
+            Stream::Stderr => 1,
         };
         let path = self
             .sup

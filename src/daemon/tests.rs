@@ -387,3 +387,9 @@ fn a_failed_kill_fails_the_stop_and_the_signal() {
     };
     assert!(msg.contains("unknown problem killing a (4243)"), "{msg}");
 }
+
+#[test]
+fn a_source_is_small() {
+    // One per child pipe: 3 per process, so its size is the table's memory per process.
+    assert!(std::mem::size_of::<crate::daemon::io::Source>() <= 96);
+}

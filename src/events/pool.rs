@@ -292,7 +292,7 @@ mod tests {
             "p",
             "g",
             3,
-            crate::events::types::Channel::Stdout,
+            crate::stream::Stream::Stdout,
             "é\n".as_bytes(),
         ));
         let pool = bus.pool_mut("lis").unwrap();

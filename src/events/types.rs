@@ -4,6 +4,7 @@
 
 use crate::process::state::State;
 use crate::pyrepr::decode_or_undecodable;
+use crate::stream::Stream;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,9 +12,9 @@ pub enum Kind {
     /// `PROCESS_STATE_<STATE>`: a process entered this state.
     ProcessState(State),
     /// `PROCESS_LOG_STDOUT` / `PROCESS_LOG_STDERR`.
-    ProcessLog(Channel),
+    ProcessLog(Stream),
     /// `PROCESS_COMMUNICATION_STDOUT` / `PROCESS_COMMUNICATION_STDERR`.
-    ProcessCommunication(Channel),
+    ProcessCommunication(Stream),
     /// `REMOTE_COMMUNICATION`.
     RemoteCommunication,
     /// `SUPERVISOR_STATE_CHANGE_RUNNING`.
@@ -26,25 +27,6 @@ pub enum Kind {
     GroupAdded,
     /// `PROCESS_GROUP_REMOVED`.
     GroupRemoved,
-}
-
-/// An output channel, as event names spell it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    /// stdout
-    Stdout,
-    /// stderr
-    Stderr,
-}
-
-impl Channel {
-    /// `stdout` / `stderr`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Channel::Stdout => "stdout",
-            Channel::Stderr => "stderr",
-        }
-    }
 }
 
 /// The tick periods, in seconds, in the order the reference emits them.
@@ -64,10 +46,10 @@ impl Kind {
                 State::Fatal => "PROCESS_STATE_FATAL",
                 State::Unknown => "PROCESS_STATE_UNKNOWN",
             },
-            Kind::ProcessLog(Channel::Stdout) => "PROCESS_LOG_STDOUT",
-            Kind::ProcessLog(Channel::Stderr) => "PROCESS_LOG_STDERR",
-            Kind::ProcessCommunication(Channel::Stdout) => "PROCESS_COMMUNICATION_STDOUT",
-            Kind::ProcessCommunication(Channel::Stderr) => "PROCESS_COMMUNICATION_STDERR",
+            Kind::ProcessLog(Stream::Stdout) => "PROCESS_LOG_STDOUT",
+            Kind::ProcessLog(Stream::Stderr) => "PROCESS_LOG_STDERR",
+            Kind::ProcessCommunication(Stream::Stdout) => "PROCESS_COMMUNICATION_STDOUT",
+            Kind::ProcessCommunication(Stream::Stderr) => "PROCESS_COMMUNICATION_STDERR",
             Kind::RemoteCommunication => "REMOTE_COMMUNICATION",
             Kind::SupervisorRunning => "SUPERVISOR_STATE_CHANGE_RUNNING",
             Kind::SupervisorStopping => "SUPERVISOR_STATE_CHANGE_STOPPING",
@@ -157,7 +139,7 @@ impl Event {
     }
 
     /// `PROCESS_LOG_*`: a header line, then the bytes as the child wrote them.
-    pub fn process_log(process: &str, group: &str, pid: i32, ch: Channel, data: &[u8]) -> Event {
+    pub fn process_log(process: &str, group: &str, pid: i32, ch: Stream, data: &[u8]) -> Event {
         let payload = format!(
             "processname:{process} groupname:{group} pid:{pid} channel:{}\n{}",
             ch.name(),
@@ -170,7 +152,7 @@ impl Event {
     }
 
     /// `PROCESS_COMMUNICATION_*`: a header line, then the captured bytes.
-    pub fn process_comm(process: &str, group: &str, pid: i32, ch: Channel, data: &[u8]) -> Event {
+    pub fn process_comm(process: &str, group: &str, pid: i32, ch: Stream, data: &[u8]) -> Event {
         let payload = format!(
             "processname:{process} groupname:{group} pid:{pid}\n{}",
             decode_or_undecodable(data)
@@ -275,16 +257,16 @@ mod tests {
 
     #[test]
     fn other_payloads() {
-        let e = Event::process_log("p", "g", 7, Channel::Stderr, b"a\nb");
+        let e = Event::process_log("p", "g", 7, Stream::Stderr, b"a\nb");
         assert_eq!(
             text(&e),
             "processname:p groupname:g pid:7 channel:stderr\na\nb"
         );
         assert_eq!(e.kind.name(), "PROCESS_LOG_STDERR");
-        let e = Event::process_comm("p", "g", 7, Channel::Stdout, b"xy");
+        let e = Event::process_comm("p", "g", 7, Stream::Stdout, b"xy");
         assert_eq!(text(&e), "processname:p groupname:g pid:7\nxy");
         assert_eq!(e.kind.name(), "PROCESS_COMMUNICATION_STDOUT");
-        let e = Event::process_log("p", "g", 7, Channel::Stdout, b"\xff");
+        let e = Event::process_log("p", "g", 7, Stream::Stdout, b"\xff");
         assert!(text(&e).ends_with("channel:stdout\nUndecodable: b'\\xff'"));
         assert_eq!(text(&Event::remote("t", "d")), "type:t\nd");
         assert_eq!(text(&Event::tick(60, 120)), "when:120");
@@ -310,8 +292,8 @@ mod tests {
         }
         assert!(Kind::Tick(5).matches("TICK"));
         assert!(!Kind::Tick(5).matches("TICK_60"));
-        assert!(Kind::ProcessLog(Channel::Stdout).matches("PROCESS_LOG"));
-        assert!(!Kind::ProcessLog(Channel::Stdout).matches("PROCESS_LOG_STDERR"));
+        assert!(Kind::ProcessLog(Stream::Stdout).matches("PROCESS_LOG"));
+        assert!(!Kind::ProcessLog(Stream::Stdout).matches("PROCESS_LOG_STDERR"));
         assert!(Kind::GroupAdded.matches("PROCESS_GROUP"));
         assert!(Kind::SupervisorRunning.matches("SUPERVISOR_STATE_CHANGE"));
         assert!(Kind::RemoteCommunication.matches("EVENT"));
@@ -324,10 +306,10 @@ mod tests {
             .into_iter()
             .map(Kind::ProcessState)
             .chain([
-                Kind::ProcessLog(Channel::Stdout),
-                Kind::ProcessLog(Channel::Stderr),
-                Kind::ProcessCommunication(Channel::Stdout),
-                Kind::ProcessCommunication(Channel::Stderr),
+                Kind::ProcessLog(Stream::Stdout),
+                Kind::ProcessLog(Stream::Stderr),
+                Kind::ProcessCommunication(Stream::Stdout),
+                Kind::ProcessCommunication(Stream::Stderr),
                 Kind::RemoteCommunication,
                 Kind::SupervisorRunning,
                 Kind::SupervisorStopping,

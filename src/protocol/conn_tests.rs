@@ -1,7 +1,7 @@
 //! Tests of the connection state machine: bytes in, bytes out.
 
 use super::*;
-use crate::protocol::request::{Channel, TailMode};
+use crate::protocol::request::{Stream, TailMode};
 
 fn t(ms: u64) -> Mono {
     Mono::from_ms(ms)
@@ -403,7 +403,7 @@ fn streams_survive_half_close_and_frame_partials() {
         c.next_request(t(0)),
         Some(Request::Tail {
             name: "web".into(),
-            channel: Channel::Stderr,
+            channel: Stream::Stderr,
             mode: TailMode::Follow
         })
     );

@@ -28,4 +28,4 @@ pub mod words;
 pub use conn::Conn;
 pub use fault::{Fault, Outcome};
 pub use reply::{render_reply, Reply, ReplyEvent, ReplyParser};
-pub use request::{parse_request, render_request, Channel, ProtoError, Request, TailMode};
+pub use request::{parse_request, render_request, ProtoError, Request, Stream, TailMode};

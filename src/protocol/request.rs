@@ -15,24 +15,7 @@ pub const MAX_LINE: usize = 64 * 1024;
 /// The byte count `tail` and `maintail` read when none is given.
 pub const DEFAULT_TAIL_BYTES: u64 = 1600;
 
-/// Which output channel of a process `tail` reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    /// The stdout log.
-    Stdout,
-    /// The stderr log.
-    Stderr,
-}
-
-impl Channel {
-    /// `stdout` or `stderr`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Stdout => "stdout",
-            Channel::Stderr => "stderr",
-        }
-    }
-}
+pub use crate::stream::Stream;
 
 /// What `tail`/`maintail` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +48,7 @@ pub enum Request {
     /// `tail [-f|-N] NAME [stdout|stderr]`.
     Tail {
         name: String,
-        channel: Channel,
+        channel: Stream,
         mode: TailMode,
     },
     /// `maintail [-f|-N]`.
@@ -362,12 +345,12 @@ fn parse_tail(args: &[String]) -> Result<Request, ProtoError> {
     };
     let (name, channel) = match rest {
         [] => return Err(bad("Error: tail requires process name".into(), None)),
-        [name] => (name, Channel::Stdout),
+        [name] => (name, Stream::Stdout),
         [name, .., ch] => {
             let ch = ch.to_lowercase();
             let channel = match ch.as_str() {
-                "stdout" => Channel::Stdout,
-                "stderr" => Channel::Stderr,
+                "stdout" => Stream::Stdout,
+                "stderr" => Stream::Stderr,
                 _ => {
                     let msg = format!("Error: bad channel {}", crate::pyrepr::str_repr(&ch));
                     return Err(bad(msg, None));
@@ -431,7 +414,7 @@ pub fn render_request(req: &Request) -> Vec<u8> {
             name,
             channel,
             mode,
-        } => w.extend([mode_word(*mode), name.clone(), channel.as_str().into()]),
+        } => w.extend([mode_word(*mode), name.clone(), channel.name().into()]),
         Request::MainTail { mode } => w.push(mode_word(*mode)),
         Request::SendStdin { name, text } => w.extend([name.clone(), text.clone()]),
         Request::SendRemoteCommEvent { kind, data } => w.extend([kind.clone(), data.clone()]),
@@ -501,7 +484,7 @@ mod tests {
                 "tail web",
                 Request::Tail {
                     name: "web".into(),
-                    channel: Channel::Stdout,
+                    channel: Stream::Stdout,
                     mode: TailMode::Last(1600),
                 },
             ),
@@ -509,7 +492,7 @@ mod tests {
                 "tail -4096 web STDERR",
                 Request::Tail {
                     name: "web".into(),
-                    channel: Channel::Stderr,
+                    channel: Stream::Stderr,
                     mode: TailMode::Last(4096),
                 },
             ),
@@ -517,7 +500,7 @@ mod tests {
                 "tail -f web",
                 Request::Tail {
                     name: "web".into(),
-                    channel: Channel::Stdout,
+                    channel: Stream::Stdout,
                     mode: TailMode::Follow,
                 },
             ),
@@ -525,7 +508,7 @@ mod tests {
                 "tail -0 web",
                 Request::Tail {
                     name: "web".into(),
-                    channel: Channel::Stdout,
+                    channel: Stream::Stdout,
                     mode: TailMode::Last(0),
                 },
             ),
@@ -533,7 +516,7 @@ mod tests {
                 "tail --5 web",
                 Request::Tail {
                     name: "web".into(),
-                    channel: Channel::Stdout,
+                    channel: Stream::Stdout,
                     mode: TailMode::From(5),
                 },
             ),
@@ -541,7 +524,7 @@ mod tests {
                 "tail -+1_000 web",
                 Request::Tail {
                     name: "web".into(),
-                    channel: Channel::Stdout,
+                    channel: Stream::Stdout,
                     mode: TailMode::Last(1000),
                 },
             ),
@@ -549,7 +532,7 @@ mod tests {
                 "tail --0 web",
                 Request::Tail {
                     name: "web".into(),
-                    channel: Channel::Stdout,
+                    channel: Stream::Stdout,
                     mode: TailMode::Last(0),
                 },
             ),
@@ -730,12 +713,12 @@ mod tests {
             },
             Request::Tail {
                 name: "-odd".into(),
-                channel: Channel::Stderr,
+                channel: Stream::Stderr,
                 mode: TailMode::Follow,
             },
             Request::Tail {
                 name: "web".into(),
-                channel: Channel::Stdout,
+                channel: Stream::Stdout,
                 mode: TailMode::Last(0),
             },
             Request::MainTail {
