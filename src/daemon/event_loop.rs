@@ -397,7 +397,7 @@ impl Daemon {
             libc::SIGUSR2 => {
                 self.log.info(&messages::received_log_reopen_request(sig));
                 self.reopen_logs();
-                self.log.info("supervisord logreopen");
+                self.log.info(messages::LOGREOPEN);
             }
             libc::SIGCHLD => {
                 self.reap(now);

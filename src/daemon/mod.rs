@@ -37,6 +37,7 @@ pub mod waits;
 use crate::config::model::{Config, LogLevel};
 use crate::logfile::activity::{LogTarget, Logger};
 use crate::logfile::auto::clear_auto_logs;
+use crate::messages;
 use crate::options::Options;
 use crate::sys;
 use event_loop::{Daemon, Exit, Kept};
@@ -193,27 +194,23 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
             }
         };
         for name in &config.rpcinterfaces {
-            logger.info(&format!("RPC interface '{name}' initialized"));
+            logger.info(&messages::rpc_interface_initialized(name));
         }
         for s in &servers {
             if s.cfg.username.is_none() {
-                logger.critical(&format!(
-                    "Server '{}' running without any HTTP authentication checking",
-                    s.cfg.name
-                ));
+                logger.critical(&messages::server_without_auth(&s.cfg.name));
             }
         }
         if first && !config.supervisord.nodaemon {
-            logger.info("daemonizing the supervisord process");
+            logger.info(messages::DAEMONIZING);
             if let Some(dir) = &config.supervisord.directory {
                 match sys::proc::chdir(dir) {
-                    Ok(()) => logger.info(&format!(
-                        "set current directory: {}",
-                        crate::pyrepr::str_repr(&dir.display().to_string())
-                    )),
-                    Err(e) => logger.critical(&format!(
-                        "can't chdir into {}: {e}",
-                        crate::pyrepr::str_repr(&dir.display().to_string())
+                    Ok(()) => {
+                        logger.info(&messages::set_current_directory(&dir.display().to_string()))
+                    }
+                    Err(e) => logger.critical(&messages::cant_chdir_into(
+                        &dir.display().to_string(),
+                        &e.to_string(),
                     )),
                 }
             }
@@ -226,9 +223,11 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
             pidfile = config.supervisord.pidfile.clone();
         }
         if startup::write_pidfile(&pidfile, pid).is_err() {
-            logger.critical(&format!("could not write pidfile {}", pidfile.display()));
+            logger.critical(&messages::could_not_write_pidfile(
+                &pidfile.display().to_string(),
+            ));
         }
-        logger.info(&format!("supervisord started with pid {pid}"));
+        logger.info(&messages::supervisord_started(pid as u32));
         let reload_opts = options.clone();
         let reloader: event_loop::Reloader = Box::new(move || reload_config(&reload_opts));
         let sup = Supervisor::new(&config, procs, fcgi, kept.low_fds.take());

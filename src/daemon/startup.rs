@@ -8,6 +8,7 @@ use std::os::fd::OwnedFd;
 use std::path::Path;
 
 use crate::config::model::SupervisordConfig;
+use crate::messages;
 use crate::sys;
 use crate::sys::limits::{Resource, RLIM_INFINITY};
 
@@ -27,12 +28,7 @@ pub struct StartupNotes {
 pub fn set_uid(cfg: &SupervisordConfig, notes: &mut StartupNotes) -> Result<(), String> {
     let Some(uid) = cfg.uid else {
         if sys::proc::getuid() == 0 {
-            notes.criticals.push(
-                "Supervisor is running as root.  Privileges were not dropped because no user is \
-                 specified in the config file.  If you intend to run as root, you can set \
-                 user=root in the config file to avoid this message."
-                    .into(),
-            );
+            notes.criticals.push(messages::RUNNING_AS_ROOT.into());
         }
         return Ok(());
     };
@@ -46,7 +42,7 @@ pub fn set_uid(cfg: &SupervisordConfig, notes: &mut StartupNotes) -> Result<(), 
         }
         sys::proc::drop_privileges(uid, gid, &cfg.groups).map_err(|e| e.to_string())?;
     }
-    notes.infos.push(format!("Set uid to user {uid} succeeded"));
+    notes.infos.push(messages::set_uid_succeeded(uid));
     Ok(())
 }
 
@@ -82,7 +78,7 @@ pub fn set_rlimits(cfg: &SupervisordConfig, notes: &mut StartupNotes) -> Result<
         match sys::limits::set_rlimit(res, min, new_hard) {
             Ok(()) => notes
                 .infos
-                .push(format!("Increased {} limit to {min}", res.name())),
+                .push(messages::increased_rlimit(res.name(), min)),
             Err(_) => {
                 let lead = if what == "minfds" {
                     "The minimum number of file descriptors required".to_string()
