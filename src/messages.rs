@@ -287,6 +287,21 @@ pub fn listener_epipe(serial: u64, name: &str) -> String {
     )
 }
 
+/// INFO `Creating socket URL` (an fcgi group's socket is bound).
+pub fn creating_socket(url: &str) -> String {
+    format!("Creating socket {url}")
+}
+
+/// INFO `Closing socket URL` (an fcgi group's socket is closed).
+pub fn closing_socket(url: &str) -> String {
+    format!("Closing socket {url}")
+}
+
+/// DEBUG `'NAME' stdout emitted a comm event`
+pub fn emitted_comm_event(name: &str, stream: &str) -> String {
+    format!("'{name}' {stream} emitted a comm event")
+}
+
 // ----- the loop --------------------------------------------------------------------------
 
 /// CRIT: the poller failed (the loop retries after a pause).

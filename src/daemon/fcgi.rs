@@ -11,6 +11,7 @@ use std::os::unix::net::UnixListener;
 
 use crate::config::model::FcgiConfig;
 use crate::daemon::procs::ProcId;
+use crate::messages;
 
 /// One group's socket.
 #[derive(Debug)]
@@ -43,11 +44,11 @@ impl FcgiSockets {
                 holders: Vec::new(),
             },
         ));
-        let mut lines = vec![format!("Creating socket {}", cfg.socket)];
+        let mut lines = vec![messages::creating_socket(&cfg.socket)];
         match create(cfg) {
             Ok(sock) => {
                 drop(sock);
-                lines.push(format!("Closing socket {}", cfg.socket));
+                lines.push(messages::closing_socket(&cfg.socket));
                 (lines, None)
             }
             Err(e) => (lines, Some(e)),
@@ -76,7 +77,7 @@ impl FcgiSockets {
     ) -> Option<Result<i32, String>> {
         let e = self.entry(group)?;
         if e.socket.is_none() {
-            lines.push(format!("Creating socket {}", e.cfg.socket));
+            lines.push(messages::creating_socket(&e.cfg.socket));
             match create(&e.cfg) {
                 Ok(s) => e.socket = Some(s),
                 Err(err) => return Some(Err(err)),
@@ -96,7 +97,7 @@ impl FcgiSockets {
         let held = e.holders.contains(&id);
         e.holders.retain(|h| *h != id);
         if held && e.holders.is_empty() && e.socket.take().is_some() {
-            lines.push(format!("Closing socket {}", e.cfg.socket));
+            lines.push(messages::closing_socket(&e.cfg.socket));
         }
     }
 }

@@ -244,7 +244,7 @@ pub fn deliver(
                     stream,
                     &data,
                 ));
-                logger.debug(&format!("'{name}' {} emitted a comm event", stream.name()));
+                logger.debug(&crate::messages::emitted_comm_event(name, stream.name()));
             }
         }
     }
