@@ -23,6 +23,9 @@ const T: Duration = Duration::from_secs(20);
 
 /// `record.sh`'s `write_conf`: `multi` runs `/bin/sleep 100<suffix>`; `added` appends the
 /// `added` program; `echoer` keeps the `echoer` section (the second config drops it).
+/// The recorded config, with `startsecs=0` on the programs that start fine: their replies and
+/// status lines are the same, and each `start` no longer waits a second (`false` keeps the
+/// default, so it still goes FATAL).
 fn golden_conf(dir: &TestDir, suffix: u32, added: bool, echoer: bool) -> String {
     let d = dir.s();
     let mut c = format!(
@@ -31,23 +34,23 @@ fn golden_conf(dir: &TestDir, suffix: u32, added: bool, echoer: bool) -> String 
          [rpcinterface:supervisor]\n\
          supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n\
          [supervisorctl]\nserverurl=unix://{d}/s.sock\n\n\
-         [program:sleeper]\ncommand=/bin/sleep 1000\n\n\
+         [program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n\n\
          [program:false]\ncommand=/bin/false\nstartretries=1\n\n\
-         [program:manual]\ncommand=/bin/sleep 1000\nautostart=false\n\n\
+         [program:manual]\ncommand=/bin/sleep 1000\nautostart=false\nstartsecs=0\n\n\
          [program:multi]\ncommand=/bin/sleep 100{suffix}\nnumprocs=2\n\
-         process_name=%(program_name)s_%(process_num)02d\nautostart=false\n\n\
+         process_name=%(program_name)s_%(process_num)02d\nautostart=false\nstartsecs=0\n\n\
          [program:noexec]\ncommand=/etc/passwd\nautostart=false\n\n\
          [program:nofile]\ncommand=/nonexistent/bin\nautostart=false\n\n"
     );
     if echoer {
         c.push_str(
             "[program:echoer]\ncommand=/bin/sh -c 'echo hello; echo err >&2; exec sleep 1000'\n\
-             autostart=false\npriority=5\n\n",
+             autostart=false\npriority=5\nstartsecs=0\n\n",
         );
     }
-    c.push_str("[program:nolog]\ncommand=/bin/sleep 1000\nstdout_logfile=NONE\nautostart=false\n");
+    c.push_str("[program:nolog]\ncommand=/bin/sleep 1000\nstdout_logfile=NONE\nautostart=false\nstartsecs=0\n");
     if added {
-        c.push_str("\n[program:added]\ncommand=/bin/sleep 1000\nautostart=false\n");
+        c.push_str("\n[program:added]\ncommand=/bin/sleep 1000\nautostart=false\nstartsecs=0\n");
     }
     c
 }
@@ -304,7 +307,13 @@ fn golden_process_commands() {
     };
     assert!(wait_until(T, || logged("echoer-stdout", "hello\n")
         && logged("echoer-stderr", "err\n")));
-    failures.extend(run_cases(&d.conf, &cases[at..]));
+    let after = cases.iter().position(|(n, _)| n == "status_after").unwrap();
+    failures.extend(run_cases(&d.conf, &cases[at..after]));
+    // `start false` (start_spawnerr) left it retrying; the recording shows it FATAL by now.
+    assert!(wait_until(T, || ctl(&d.conf, &["status", "false"])
+        .0
+        .contains("FATAL")));
+    failures.extend(run_cases(&d.conf, &cases[after..]));
     assert_no_failures(failures);
 }
 

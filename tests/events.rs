@@ -203,7 +203,7 @@ fn a_full_buffer_drops_its_oldest_event() {
         &dir,
         &conf(
             &dir,
-            "events=PROCESS_GROUP\nbuffer_size=1\nstartsecs=3",
+            "events=PROCESS_GROUP\nbuffer_size=1\nstartsecs=1",
             "[program:a]\ncommand=sleep 100\n\n[program:b]\ncommand=sleep 100\n",
         ),
     );
