@@ -285,7 +285,7 @@ fn group(c: &Config, g: &GroupConfig) -> Json {
     }
     items.push((
         "processes",
-        Json::Arr(g.processes.iter().map(process).collect()),
+        Json::Arr(g.processes.iter().map(|p| process(p)).collect()),
     ));
     obj(items)
 }

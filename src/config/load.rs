@@ -320,6 +320,8 @@ fn evaluate(
     let mut groups = programs::groups(l, ini)?;
     for group in &mut groups {
         for p in &mut group.processes {
+            // Not shared yet: the groups were just built.
+            let p = std::sync::Arc::make_mut(p);
             let mut env = sup.environment.clone();
             for (k, v) in std::mem::take(&mut p.environment) {
                 super::kvlist::set_pair(&mut env, &k, v);

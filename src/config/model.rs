@@ -199,7 +199,7 @@ pub struct GroupConfig {
     /// Group priority.
     pub priority: i64,
     /// Its processes, sorted by (priority, name).
-    pub processes: Vec<ProcessConfig>,
+    pub processes: Vec<std::sync::Arc<ProcessConfig>>,
     /// Listener pool settings when kind is EventListener.
     pub listener: Option<ListenerConfig>,
     /// FastCGI settings when kind is FcgiProgram.

@@ -161,7 +161,7 @@ fn group(
         name,
         kind,
         priority,
-        processes,
+        processes: processes.into_iter().map(std::sync::Arc::new).collect(),
         listener: None,
         fcgi: None,
     }

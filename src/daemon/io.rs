@@ -24,8 +24,8 @@ pub use crate::sys::poller::Key;
 /// Something the loop watches; it owns its descriptor.
 #[derive(Debug)]
 pub enum Source {
-    /// The signal self-pipe.
-    Signals(SignalPipe),
+    /// The signal self-pipe (boxed: it is large and there is one).
+    Signals(Box<SignalPipe>),
     /// A listening control socket (boxed: its config is large and servers are few).
     Server(Box<Server>),
     /// A control client's connection.
@@ -95,7 +95,7 @@ impl Io {
     /// A new poller watching the signal pipe.
     pub fn new(signals: SignalPipe) -> io::Result<Io> {
         let mut sources = Sources::new()?;
-        sources.insert(Source::Signals(signals), Interest::READ)?;
+        sources.insert(Source::Signals(Box::new(signals)), Interest::READ)?;
         Ok(Io {
             sources,
             buf: vec![0; READ_CHUNK],
@@ -189,7 +189,7 @@ impl Io {
             .keys_where(|s| matches!(s, Source::Signals(_)))
             .first()?;
         match self.sources.remove(key) {
-            Some(Source::Signals(s)) => Some(s),
+            Some(Source::Signals(s)) => Some(*s),
             _ => None,
         }
     }
@@ -242,7 +242,7 @@ impl Io {
     pub fn note_read(&mut self, key: Key, n: usize, now: Mono) {
         if let Some(Source::Output(p)) = self.sources.get_mut(key) {
             p.last_read = now;
-            p.last_len = n;
+            p.last_len = u32::try_from(n).unwrap_or(u32::MAX);
             p.note_read(n);
         }
     }

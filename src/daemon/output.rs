@@ -46,7 +46,7 @@ pub struct OutputPipe {
     /// writes is read in batches (see [`BATCH_MS`]).
     pub last_read: Mono,
     /// Bytes of the last read.
-    pub last_len: usize,
+    pub last_len: u32,
     /// Out of the poll set until this time, so small writes pile up in the pipe.
     pub parked_until: Option<Mono>,
     /// Whether growing the pipe was tried (once: it is a fast writer's pipe).
@@ -87,7 +87,7 @@ impl OutputPipe {
     /// fast writer (big reads) is never delayed.
     pub fn should_park(&self, now: Mono) -> bool {
         !self.protocol
-            && self.last_len < BATCH_SMALL
+            && (self.last_len as usize) < BATCH_SMALL
             && now < self.last_read.plus_ms(BATCH_MS)
             // A fast writer can produce one small read too: what is waiting now tells.
             && crate::sys::fd::bytes_readable(&self.file).is_ok_and(|n| n < BATCH_SMALL)
@@ -100,7 +100,7 @@ impl OutputPipe {
         match *result {
             ReadResult::Data(n) => {
                 self.last_read = now;
-                self.last_len = n;
+                self.last_len = u32::try_from(n).unwrap_or(u32::MAX);
                 n < BATCH_UNPARK
             }
             ReadResult::Empty => {

@@ -19,7 +19,8 @@ pub use crate::stream::Stream;
 use crate::sys::poller::Key;
 
 /// Index of a process in the table; stable for its lifetime.
-pub type ProcId = usize;
+/// (u32: it is stored in every pipe's source, and four billion processes is plenty.)
+pub type ProcId = u32;
 
 /// A listener process's protocol state, the event it is working on, and the part of that
 /// event's envelope its stdin has not taken yet.
@@ -178,19 +179,17 @@ impl Procs {
 
     /// The process, if it exists.
     pub fn get(&self, id: ProcId) -> Option<&Proc> {
-        self.entries.get(id).and_then(|s| s.as_ref())
+        self.entries.get(id as usize).and_then(|s| s.as_ref())
     }
 
     /// The process, mutably.
     pub fn get_mut(&mut self, id: ProcId) -> Option<&mut Proc> {
-        self.entries.get_mut(id).and_then(|s| s.as_mut())
+        self.entries.get_mut(id as usize).and_then(|s| s.as_mut())
     }
 
     /// Ids of every live process, in config order.
     pub fn ids(&self) -> Vec<ProcId> {
-        (0..self.entries.len())
-            .filter(|i| self.entries[*i].is_some())
-            .collect()
+        self.iter().map(|(id, _)| id).collect()
     }
 
     /// Iterates (id, process).
@@ -198,7 +197,7 @@ impl Procs {
         self.entries
             .iter()
             .enumerate()
-            .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
+            .filter_map(|(i, s)| s.as_ref().map(|s| (i as ProcId, s)))
     }
 
     /// Remembers that `pid` belongs to `id`.

@@ -155,7 +155,7 @@ enum KillKind {
 /// One supervised process.
 #[derive(Debug, Clone)]
 pub struct Process {
-    cfg: ProcessConfig,
+    cfg: std::sync::Arc<ProcessConfig>,
     state: State,
     want: Want,
     mood: Mood,
@@ -175,7 +175,8 @@ pub struct Process {
 
 impl Process {
     /// A new process in STOPPED, never started, mood `Running`.
-    pub fn new(cfg: ProcessConfig) -> Process {
+    pub fn new(cfg: impl Into<std::sync::Arc<ProcessConfig>>) -> Process {
+        let cfg = cfg.into();
         Process {
             cfg,
             state: State::Stopped,
