@@ -155,6 +155,10 @@ impl Control {
         }
     }
 
+    /// How each process of a waited-for request ended (text clients have it in their
+    /// lines already).
+    pub fn verdicts(&mut self, _key: Key, _verdicts: Vec<crate::daemon::waits::Verdict>) {}
+
     /// Ends the client's reply with the outcome its result lines gave, and sends it.
     pub fn finish(&mut self, key: Key, io: &mut Io) {
         if let Some(c) = self.clients.get_mut(&key) {

@@ -352,6 +352,7 @@ impl Daemon {
                     WaitEffect::RemoveGroup(name) => self.remove_group(&name),
                     WaitEffect::Start(names) => self.begin_start(key, &names, now),
                     WaitEffect::Finish => self.control.finish(key, &mut self.io),
+                    WaitEffect::Verdicts(v) => self.control.verdicts(key, v),
                 }
             }
         }

@@ -20,6 +20,8 @@ pub struct Item {
     pub spec: String,
     /// The reply line, once known.
     pub result: Option<ResultLine>,
+    /// The fault behind `result` (`None`: success), for codecs that report it as data.
+    pub fault: Option<Fault>,
     /// When `waiting for NAME to stop` was last logged for it.
     pub reported: Option<Mono>,
 }
@@ -31,6 +33,7 @@ impl Item {
             proc: Some(id),
             spec: procs.get(id).map(|p| p.namespec()).unwrap_or_default(),
             result: None,
+            fault: None,
             reported: None,
         }
     }
@@ -40,8 +43,17 @@ impl Item {
             proc: None,
             spec: name.to_string(),
             result: Some(line),
+            fault: Some(Fault::BadName),
             reported: None,
         }
+    }
+}
+
+impl Item {
+    /// Settles the item: its reply line for `action` and the fault behind it.
+    pub fn settle(&mut self, action: Action, fault: Option<Fault>, detail: &str) {
+        self.result = Some(results::process_result(action, &self.spec, fault, detail));
+        self.fault = fault;
     }
 }
 

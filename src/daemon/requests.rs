@@ -151,12 +151,7 @@ impl Daemon {
         for it in items.iter_mut() {
             let Some(id) = it.proc else { continue };
             if let Some(f) = self.try_start(id, now) {
-                it.result = Some(results::process_result(
-                    Action::Start,
-                    &it.spec,
-                    Some(f),
-                    "",
-                ));
+                it.settle(Action::Start, Some(f), "");
             }
         }
         let mut wait = Wait::start(key, items);

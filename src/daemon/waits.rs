@@ -39,6 +39,31 @@ pub enum Effect {
     Start(Vec<String>),
     /// The reply is complete.
     Finish,
+    /// How each process of a start or stop ended, in request order, just before their
+    /// lines: what a codec that answers with data (XML-RPC) reports.
+    Verdicts(Vec<Verdict>),
+}
+
+/// How a waited-for request ended for one process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// The process, if the name matched one.
+    pub proc: Option<ProcId>,
+    /// The name as given or resolved.
+    pub spec: String,
+    /// `None`: done.
+    pub fault: Option<Fault>,
+}
+
+fn verdicts(items: &[Item]) -> Vec<Verdict> {
+    items
+        .iter()
+        .map(|it| Verdict {
+            proc: it.proc,
+            spec: it.spec.clone(),
+            fault: it.fault,
+        })
+        .collect()
 }
 
 /// A request whose reply waits for processes.
@@ -113,12 +138,7 @@ impl Wait {
             if procs.state_of(id).is_running() && !ids.contains(&id) {
                 ids.push(id);
             } else {
-                it.result = Some(results::process_result(
-                    Action::Stop,
-                    &it.spec,
-                    Some(Fault::NotRunning),
-                    "",
-                ));
+                it.settle(Action::Stop, Some(Fault::NotRunning), "");
             }
         }
         let seq = StopSequencer::new(procs.stop_levels(Some(&ids)));
@@ -174,12 +194,7 @@ impl Wait {
             _ => return,
         };
         if let Some(it) = items.iter_mut().find(|it| it.proc == Some(id)) {
-            it.result = Some(results::process_result(
-                Action::Stop,
-                &it.spec,
-                Some(Fault::Failed),
-                &format!("FAILED: {message}"),
-            ));
+            it.settle(Action::Stop, Some(Fault::Failed), &format!("FAILED: {message}"));
         }
     }
 
@@ -229,26 +244,17 @@ impl Wait {
 fn step_start(items: &mut [Item], procs: &Procs, out: &mut Vec<Effect>) -> bool {
     for it in items.iter_mut().filter(|it| it.result.is_none()) {
         let Some(p) = it.proc.and_then(|id| procs.get(id)) else {
-            it.result = Some(results::process_result(
-                Action::Start,
-                &it.spec,
-                Some(Fault::BadName),
-                "",
-            ));
+            it.settle(Action::Start, Some(Fault::BadName), "");
             continue;
         };
         if let Some(verdict) = start_verdict(p.machine.state(), p.machine.spawnerr()) {
-            it.result = Some(results::process_result(
-                Action::Start,
-                &it.spec,
-                verdict,
-                "",
-            ));
+            it.settle(Action::Start, verdict, "");
         }
     }
     if items.iter().any(|it| it.result.is_none()) {
         return false;
     }
+    out.push(Effect::Verdicts(verdicts(items)));
     out.extend(
         items
             .iter_mut()
@@ -270,6 +276,10 @@ fn step_stop(
     if !stop_levels(seq, items, procs, now, out) {
         return false;
     }
+    for it in items.iter_mut().filter(|it| it.result.is_none()) {
+        it.settle(Action::Stop, None, "");
+    }
+    out.push(Effect::Verdicts(verdicts(items)));
     out.extend(items.iter_mut().map(|it| {
         Effect::Line(
             it.result
@@ -349,6 +359,7 @@ fn step_update(
                     proc: Some(id),
                     spec: String::new(),
                     result: None,
+                    fault: None,
                     reported: None,
                 })
                 .collect();
