@@ -3,7 +3,7 @@
 //!
 //! Wall-clock text is pure too: [`Tm`] (from `sys::localtime`) goes in, the reference's
 //! formats come out: [`asctime`] for log lines, [`stop_time`] and [`uptime`] for status
-//! descriptions, [`syslog_stamp`] for syslog headers.
+//! descriptions, [`syslog_stamp`] for syslog headers, [`ctime`] for web UI messages.
 
 use std::time::Duration;
 
@@ -127,6 +127,23 @@ pub fn syslog_stamp(tm: &Tm) -> String {
     )
 }
 
+const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/// Python's `time.ctime()` (C `asctime` layout, day padded with a space):
+/// `Fri Dec  4 21:30:00 2026`. The web UI stamps "All stopped at ..." with it.
+pub fn ctime(tm: &Tm) -> String {
+    format!(
+        "{} {} {:>2} {:02}:{:02}:{:02} {}",
+        WEEKDAYS.get(tm.wday as usize).copied().unwrap_or("???"),
+        month_abbr(tm.mon),
+        tm.mday,
+        tm.hour,
+        tm.min,
+        tm.sec,
+        tm.year
+    )
+}
+
 /// Python's `str(datetime.timedelta(seconds=secs))`: `0:00:13`, `1 day, 2:03:04`,
 /// `3 days, 0:00:01`.
 pub fn uptime(secs: u64) -> String {
@@ -185,6 +202,20 @@ mod tests {
     fn syslog_stamp_format() {
         assert_eq!(syslog_stamp(&tm(2026, 11, 3, 9, 4, 5)), "Nov  3 09:04:05");
         assert_eq!(syslog_stamp(&tm(2026, 2, 23, 20, 34, 8)), "Feb 23 20:34:08");
+    }
+
+    #[test]
+    fn ctime_format() {
+        let t = Tm {
+            wday: 5,
+            ..tm(2026, 12, 4, 21, 30, 0)
+        };
+        assert_eq!(ctime(&t), "Fri Dec  4 21:30:00 2026");
+        let t = Tm {
+            wday: 0,
+            ..tm(2027, 1, 17, 9, 5, 7)
+        };
+        assert_eq!(ctime(&t), "Sun Jan 17 09:05:07 2027");
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! - [`sha1`]: SHA-1, for `{SHA}` passwords.
 //! - [`conn`]: the server's per-connection state machine.
 //! - [`follow`]: which bytes of a log `tail` and `tail -f` send (pure planning).
+//! - [`web`]: the web UI's pages, actions and messages (pure rendering).
 
 pub mod auth;
 pub mod conn;
@@ -23,6 +24,7 @@ pub mod request;
 pub mod results;
 pub mod sha1;
 pub mod status;
+pub mod web;
 pub mod words;
 
 pub use conn::Conn;
