@@ -11,6 +11,7 @@
 //! - [`auth`]: credentials and their constant-time check.
 //! - [`sha1`]: SHA-1, for `{SHA}` passwords.
 //! - [`conn`]: the server's per-connection state machine.
+//! - [`http`]: a sans-IO HTTP/1.0 and 1.1 server connection (XML-RPC and the web UI).
 //! - [`follow`]: which bytes of a log `tail` and `tail -f` send (pure planning).
 //! - [`web`]: the web UI's pages, actions and messages (pure rendering).
 
@@ -19,6 +20,7 @@ pub mod conn;
 pub mod fault;
 pub mod follow;
 pub mod help;
+pub mod http;
 pub mod reply;
 pub mod request;
 pub mod results;
