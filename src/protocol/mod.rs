@@ -12,6 +12,8 @@
 //! - [`sha1`]: SHA-1, for `{SHA}` passwords.
 //! - [`conn`]: the server's per-connection state machine.
 //! - [`follow`]: which bytes of a log `tail` and `tail -f` send (pure planning).
+//! - [`xml`]: a small strict, bounded XML pull reader (no DTDs, no entity expansion).
+//! - [`xmlrpc`]: XML-RPC calls, responses and faults both ways, as Python's `xmlrpc.client`.
 
 pub mod auth;
 pub mod conn;
@@ -24,6 +26,8 @@ pub mod results;
 pub mod sha1;
 pub mod status;
 pub mod words;
+pub mod xml;
+pub mod xmlrpc;
 
 pub use conn::Conn;
 pub use fault::{Fault, Outcome};
