@@ -14,6 +14,8 @@
 //! - [`http`]: a sans-IO HTTP/1.0 and 1.1 server connection (XML-RPC and the web UI).
 //! - [`follow`]: which bytes of a log `tail` and `tail -f` send (pure planning).
 //! - [`web`]: the web UI's pages, actions and messages (pure rendering).
+//! - [`xml`]: a small strict, bounded XML pull reader (no DTDs, no entity expansion).
+//! - [`xmlrpc`]: XML-RPC calls, responses and faults both ways, as Python's `xmlrpc.client`.
 
 pub mod auth;
 pub mod conn;
@@ -28,6 +30,8 @@ pub mod sha1;
 pub mod status;
 pub mod web;
 pub mod words;
+pub mod xml;
+pub mod xmlrpc;
 
 pub use conn::Conn;
 pub use fault::{Fault, Outcome};
