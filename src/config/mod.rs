@@ -49,4 +49,4 @@ pub use load::{
     LoadReport, ROOT_SEARCH_WARNING,
 };
 pub use programs::{DEFAULT_RESULT_HANDLER, EVENT_TYPES};
-pub use servers::{fallback_serverurl, MAIN_RPCINTERFACE};
+pub use servers::{fallback_credentials, fallback_serverurl, MAIN_RPCINTERFACE};

@@ -152,6 +152,20 @@ pub fn fallback_serverurl(servers: &[ServerConfig]) -> Option<String> {
     })
 }
 
+/// The credentials children get in `SUPERVISOR_USERNAME`/`SUPERVISOR_PASSWORD` with the
+/// AUTO serverurl: those of the server that URL names, when its password is plain text (a
+/// `{SHA}` password cannot be sent by a client).
+pub fn fallback_credentials(servers: &[ServerConfig]) -> Option<(String, String)> {
+    let url = fallback_serverurl(servers)?;
+    let server = servers.iter().find(|s| match &s.address {
+        ServerAddress::Unix { file, .. } => url == format!("unix://{}", file.display()),
+        ServerAddress::Inet { port, .. } => url.ends_with(&format!(":{port}")),
+    })?;
+    let user = server.username.clone()?;
+    let password = server.password.clone()?;
+    (!password.starts_with("{SHA}")).then_some((user, password))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

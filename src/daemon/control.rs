@@ -1,6 +1,8 @@
-//! The control part: the clients of the control sockets (each a pure [`Conn`] plus what it
-//! follows), the requests waiting for processes, and the plumbing between a client's socket
-//! (owned by `Io`) and its `Conn`. Nothing here blocks: sockets are non-blocking, reads are
+//! The control part: the clients of the control sockets (each a pure codec, [`Conn`] for
+//! the text protocol or [`HttpConn`] for HTTP, plus what it follows), the requests waiting
+//! for processes, and the plumbing between a client's socket (owned by `Io`) and its codec.
+//! The first bytes of a connection decide its codec: an upper-case HTTP method and a space
+//! mean HTTP (XML-RPC, the web page, log tails); anything else is the text protocol. Nothing here blocks: sockets are non-blocking, reads are
 //! bounded per wake-up, and output waits in the connection's bounded buffer until the
 //! socket is writable. What a request does is in `requests` and `reconfig`; every reply goes
 //! out through [`Control::reply`] or the `push_*`/[`Control::finish`] pair.
@@ -11,15 +13,20 @@ use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::daemon::deferred::Deferred;
 use crate::daemon::io::{Io, Key, Source};
+use crate::daemon::procs::Procs;
 use crate::daemon::sockets::Server;
+use crate::daemon::waits::Verdict;
 use crate::daemon::waits::Wait;
 use crate::logfile::tail::read_log;
 use crate::protocol::auth::Credentials;
 use crate::protocol::conn::Conn;
 use crate::protocol::fault::Outcome;
+use crate::protocol::http::{self, HttpConn, Response};
 use crate::protocol::request::Request;
 use crate::protocol::results::ResultLine;
+use crate::protocol::xmlrpc::{self, Value};
 use crate::sys::poller::Interest;
 use crate::time::Mono;
 
@@ -50,8 +57,192 @@ struct Follow {
 /// One client.
 #[derive(Debug)]
 struct Client {
-    conn: Conn,
+    codec: Codec,
     follow: Option<Follow>,
+    /// The server's credentials (HTTP checks them on every request).
+    auth: Option<Credentials>,
+}
+
+/// A client's protocol.
+#[derive(Debug)]
+enum Codec {
+    /// Nothing decided yet: the bytes so far (the text `Conn` keeps the idle timer).
+    Sniffing(Conn, Vec<u8>),
+    Text(Conn),
+    Http(Box<HttpClient>),
+}
+
+/// An HTTP client and the XML-RPC answer it waits for.
+#[derive(Debug)]
+struct HttpClient {
+    conn: HttpConn,
+    deferred: Option<Deferred>,
+}
+
+/// A complete request, in the codec it came in.
+#[derive(Debug)]
+pub enum Incoming {
+    /// A text-protocol request.
+    Text(Request),
+    /// An HTTP request, and whether it carried the server's credentials (or none were
+    /// needed).
+    Http(http::Request, bool),
+}
+
+/// How the first bytes of a connection decide its protocol: `None` while they could still
+/// begin an HTTP request line.
+fn sniff(buf: &[u8]) -> Option<bool> {
+    const METHODS: &[&[u8]] = &[
+        b"GET ",
+        b"POST ",
+        b"HEAD ",
+        b"PUT ",
+        b"DELETE ",
+        b"OPTIONS ",
+        b"PATCH ",
+        b"TRACE ",
+        b"CONNECT ",
+    ];
+    if METHODS.iter().any(|m| buf.starts_with(m)) {
+        return Some(true);
+    }
+    if METHODS.iter().any(|m| m.starts_with(buf)) {
+        return None;
+    }
+    Some(false)
+}
+
+impl Codec {
+    fn wants_read(&self) -> bool {
+        match self {
+            Codec::Sniffing(..) => true,
+            Codec::Text(c) => c.wants_read(),
+            Codec::Http(h) => h.conn.wants_read(),
+        }
+    }
+
+    fn wants_write(&self) -> bool {
+        match self {
+            Codec::Sniffing(..) => false,
+            Codec::Text(c) => c.wants_write(),
+            Codec::Http(h) => h.conn.wants_write(),
+        }
+    }
+
+    fn output(&self) -> &[u8] {
+        match self {
+            Codec::Sniffing(..) => &[],
+            Codec::Text(c) => c.output(),
+            Codec::Http(h) => h.conn.output(),
+        }
+    }
+
+    fn consume(&mut self, n: usize) {
+        match self {
+            Codec::Sniffing(..) => {}
+            Codec::Text(c) => c.consume(n),
+            Codec::Http(h) => h.conn.consume(n),
+        }
+    }
+
+    fn should_close(&self) -> bool {
+        match self {
+            Codec::Sniffing(c, _) | Codec::Text(c) => c.should_close(),
+            Codec::Http(h) => h.conn.should_close(),
+        }
+    }
+
+    fn in_flight(&self) -> bool {
+        match self {
+            Codec::Sniffing(..) => false,
+            Codec::Text(c) => c.in_flight(),
+            Codec::Http(h) => h.conn.in_flight(),
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Mono> {
+        match self {
+            Codec::Sniffing(c, _) | Codec::Text(c) => c.next_deadline(),
+            Codec::Http(h) => h.conn.next_deadline(),
+        }
+    }
+
+    fn on_timer(&mut self, now: Mono) {
+        match self {
+            Codec::Sniffing(c, _) | Codec::Text(c) => c.on_timer(now),
+            Codec::Http(h) => h.conn.on_timer(now),
+        }
+    }
+
+    fn stream_has_room(&self) -> bool {
+        match self {
+            Codec::Sniffing(..) => false,
+            Codec::Text(c) => c.stream_has_room(),
+            Codec::Http(h) => h.conn.stream_has_room(),
+        }
+    }
+
+    fn push_stream(&mut self, data: &[u8]) {
+        match self {
+            Codec::Sniffing(..) => {}
+            Codec::Text(c) => c.push_stream(data),
+            Codec::Http(h) => h.conn.push_stream(data),
+        }
+    }
+
+    fn feed(&mut self, data: &[u8], now: Mono) {
+        match self {
+            Codec::Sniffing(_, buf) => buf.extend_from_slice(data),
+            Codec::Text(c) => c.feed(data, now),
+            Codec::Http(h) => h.conn.feed(data, now),
+        }
+        self.decide(now);
+    }
+
+    fn feed_eof(&mut self, now: Mono) {
+        if let Codec::Sniffing(_, buf) = self {
+            // Whatever came is a (short) text request.
+            let buf = std::mem::take(buf);
+            self.become_text(&buf, now);
+        }
+        match self {
+            Codec::Sniffing(..) => {}
+            Codec::Text(c) => c.feed_eof(),
+            Codec::Http(h) => h.conn.feed_eof(),
+        }
+    }
+
+    /// Picks the protocol once the first bytes tell.
+    fn decide(&mut self, now: Mono) {
+        let Codec::Sniffing(_, buf) = self else {
+            return;
+        };
+        match sniff(buf) {
+            None => {}
+            Some(true) => {
+                let buf = std::mem::take(buf);
+                let mut conn = HttpConn::new(now);
+                conn.feed(&buf, now);
+                *self = Codec::Http(Box::new(HttpClient {
+                    conn,
+                    deferred: None,
+                }));
+            }
+            Some(false) => {
+                let buf = std::mem::take(buf);
+                self.become_text(&buf, now);
+            }
+        }
+    }
+
+    fn become_text(&mut self, buf: &[u8], now: Mono) {
+        let Codec::Sniffing(conn, _) = self else {
+            return;
+        };
+        let mut conn = std::mem::replace(conn, Conn::new(None, now));
+        conn.feed(buf, now);
+        *self = Codec::Text(conn);
+    }
 }
 
 /// The clients, their waits and follows.
@@ -90,8 +281,13 @@ impl Control {
                 _ => None,
             };
             if let Ok(k) = io.add(Source::Client(sock), Interest::READ) {
-                let conn = Conn::new(auth, now);
-                self.clients.insert(k, Client { conn, follow: None });
+                let codec = Codec::Sniffing(Conn::new(auth.clone(), now), Vec::new());
+                let client = Client {
+                    codec,
+                    follow: None,
+                    auth,
+                };
+                self.clients.insert(k, client);
             }
         }
     }
@@ -106,28 +302,93 @@ impl Control {
         let Some(c) = self.clients.get_mut(&key) else {
             return;
         };
-        if !c.conn.wants_read() {
+        if !c.codec.wants_read() {
             return;
         }
         let mut buf = [0u8; READ_CHUNK];
         match io.read_client(key, &mut buf) {
-            Ok(0) => c.conn.feed_eof(),
-            Ok(n) => c.conn.feed(&buf[..n], now),
+            Ok(0) => c.codec.feed_eof(now),
+            Ok(n) => c.codec.feed(&buf[..n], now),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            Err(_) => c.conn.feed_eof(),
+            Err(_) => c.codec.feed_eof(now),
         }
     }
 
     /// The client's next complete request, if any.
-    pub fn next_request(&mut self, key: Key, now: Mono) -> Option<Request> {
-        self.clients.get_mut(&key)?.conn.next_request(now)
+    pub fn next_request(&mut self, key: Key, now: Mono) -> Option<Incoming> {
+        let c = self.clients.get_mut(&key)?;
+        match &mut c.codec {
+            Codec::Sniffing(..) => None,
+            Codec::Text(conn) => conn.next_request(now).map(Incoming::Text),
+            Codec::Http(h) => {
+                let req = h.conn.next_request(now)?;
+                let authed = match &c.auth {
+                    None => true,
+                    Some(cred) => req.basic_auth().is_some_and(|(u, p)| cred.check(&u, &p)),
+                };
+                Some(Incoming::Http(req, authed))
+            }
+        }
+    }
+
+    // ----- HTTP ------------------------------------------------------------------------
+
+    /// Sends a whole HTTP response.
+    pub fn respond(&mut self, key: Key, resp: Response, io: &mut Io) {
+        if let Some(Codec::Http(h)) = self.clients.get_mut(&key).map(|c| &mut c.codec) {
+            h.conn.respond(resp);
+        }
+        self.flush(key, io);
+    }
+
+    /// Sends an XML-RPC answer.
+    pub fn respond_rpc(&mut self, key: Key, answer: Result<Value, xmlrpc::Fault>, io: &mut Io) {
+        let body = match &answer {
+            Ok(v) => xmlrpc::render_response(v),
+            Err(f) => xmlrpc::render_fault(f),
+        };
+        self.respond(key, Response::new(200, "text/xml", body), io);
+    }
+
+    /// The client's answer waits for processes.
+    pub fn defer(&mut self, key: Key, deferred: Deferred) {
+        if let Some(Codec::Http(h)) = self.clients.get_mut(&key).map(|c| &mut c.codec) {
+            h.deferred = Some(deferred);
+        }
+    }
+
+    /// A wait of the client reported how each process ended.
+    pub fn verdicts(&mut self, key: Key, procs: &Procs, verdicts: &[Verdict]) {
+        if let Some(Codec::Http(h)) = self.clients.get_mut(&key).map(|c| &mut c.codec) {
+            if let Some(d) = h.deferred.as_mut() {
+                d.verdicts(procs, verdicts);
+            }
+        }
+    }
+
+    /// Starts a streamed HTTP response that follows `path` (`/logtail`); false when the
+    /// file does not exist.
+    pub fn stream_file(&mut self, key: Key, path: PathBuf, io: &mut Io) -> bool {
+        if std::fs::metadata(&path).is_err() {
+            return false;
+        }
+        if let Some(Codec::Http(h)) = self.clients.get_mut(&key).map(|c| &mut c.codec) {
+            h.conn.start_stream(
+                200,
+                &[
+                    ("Content-Type", "text/plain;charset=utf-8"),
+                    ("X-Accel-Buffering", "no"),
+                ],
+            );
+        }
+        self.follow(key, path, io)
     }
 
     /// Clients with no request in flight (they may have pipelined requests to run).
     pub fn idle(&self) -> Vec<Key> {
         self.clients
             .iter()
-            .filter(|(_, c)| !c.conn.in_flight())
+            .filter(|(_, c)| !c.codec.in_flight())
             .map(|(k, _)| *k)
             .collect()
     }
@@ -136,41 +397,51 @@ impl Control {
 
     /// Adds a result line to the client's reply.
     pub fn push_result(&mut self, key: Key, line: &ResultLine) {
-        if let Some(c) = self.clients.get_mut(&key) {
-            c.conn.push_result(line);
+        if let Some(c) = self.text(key) {
+            c.push_result(line);
+        }
+    }
+
+    fn text(&mut self, key: Key) -> Option<&mut Conn> {
+        match self.clients.get_mut(&key).map(|c| &mut c.codec) {
+            Some(Codec::Text(c)) => Some(c),
+            _ => None,
         }
     }
 
     /// Adds a plain line to the client's reply.
     pub fn push_line(&mut self, key: Key, line: &[u8]) {
-        if let Some(c) = self.clients.get_mut(&key) {
-            c.conn.push_line(line);
+        if let Some(c) = self.text(key) {
+            c.push_line(line);
         }
     }
 
     /// Adds raw text (a log tail) to the client's reply.
     pub fn push_text(&mut self, key: Key, text: &[u8]) {
-        if let Some(c) = self.clients.get_mut(&key) {
-            c.conn.push_text(text);
+        if let Some(c) = self.text(key) {
+            c.push_text(text);
         }
     }
 
-    /// How each process of a waited-for request ended (text clients have it in their
-    /// lines already).
-    pub fn verdicts(&mut self, _key: Key, _verdicts: Vec<crate::daemon::waits::Verdict>) {}
-
-    /// Ends the client's reply with the outcome its result lines gave, and sends it.
+    /// Ends the client's reply with the outcome its result lines gave, and sends it. For an
+    /// HTTP client, sends the deferred XML-RPC answer.
     pub fn finish(&mut self, key: Key, io: &mut Io) {
-        if let Some(c) = self.clients.get_mut(&key) {
-            c.conn.finish();
+        match self.clients.get_mut(&key).map(|c| &mut c.codec) {
+            Some(Codec::Text(c)) => c.finish(),
+            Some(Codec::Http(h)) => {
+                if let Some(d) = h.deferred.take() {
+                    return self.respond(key, d.response(), io);
+                }
+            }
+            _ => {}
         }
         self.flush(key, io);
     }
 
     /// Ends the client's reply with `outcome`, and sends it.
     pub fn finish_with(&mut self, key: Key, outcome: Outcome, io: &mut Io) {
-        if let Some(c) = self.clients.get_mut(&key) {
-            c.conn.finish_with(outcome);
+        if let Some(c) = self.text(key) {
+            c.finish_with(outcome);
         }
         self.flush(key, io);
     }
@@ -197,23 +468,23 @@ impl Control {
             return;
         };
         let mut broken = false;
-        while c.conn.wants_write() {
-            match io.write(key, c.conn.output()) {
+        while c.codec.wants_write() {
+            match io.write(key, c.codec.output()) {
                 Ok(0) => break,
-                Ok(n) => c.conn.consume(n),
+                Ok(n) => c.codec.consume(n),
                 Err(_) => {
                     broken = true;
                     break;
                 }
             }
         }
-        if broken || c.conn.should_close() {
+        if broken || c.codec.should_close() {
             self.close(key, io);
             return;
         }
         let want = Interest {
-            read: c.conn.wants_read(),
-            write: c.conn.wants_write(),
+            read: c.codec.wants_read(),
+            write: c.codec.wants_write(),
         };
         if io.get(key).is_some() {
             io.set_interest(key, want);
@@ -231,7 +502,7 @@ impl Control {
     pub fn next_deadline(&self) -> Option<Mono> {
         self.clients
             .values()
-            .filter_map(|c| c.conn.next_deadline())
+            .filter_map(|c| c.codec.next_deadline())
             .chain(self.next_follow)
             .min()
     }
@@ -241,12 +512,12 @@ impl Control {
         let due: Vec<Key> = self
             .clients
             .iter()
-            .filter(|(_, c)| c.conn.next_deadline().is_some_and(|d| d <= now))
+            .filter(|(_, c)| c.codec.next_deadline().is_some_and(|d| d <= now))
             .map(|(k, _)| *k)
             .collect();
         for key in due {
             if let Some(c) = self.clients.get_mut(&key) {
-                c.conn.on_timer(now);
+                c.codec.on_timer(now);
             }
             self.flush(key, io);
         }
@@ -266,9 +537,9 @@ impl Control {
         let keys: Vec<Key> = self.clients.keys().copied().collect();
         for key in keys {
             if let Some(c) = self.clients.get_mut(&key) {
-                while c.conn.wants_write() {
-                    match io.write(key, c.conn.output()) {
-                        Ok(n) if n > 0 => c.conn.consume(n),
+                while c.codec.wants_write() {
+                    match io.write(key, c.codec.output()) {
+                        Ok(n) if n > 0 => c.codec.consume(n),
                         _ => break,
                     }
                 }
@@ -337,7 +608,7 @@ impl Control {
                 continue;
             };
             let Some(f) = c.follow.as_mut() else { continue };
-            if !c.conn.stream_has_room() {
+            if !c.codec.stream_has_room() {
                 continue;
             }
             if let Ok(meta) = std::fs::metadata(&f.path) {
@@ -350,7 +621,7 @@ impl Control {
                     let want = (meta.len() - f.offset).min(FOLLOW_CHUNK);
                     if let Ok(data) = read_log(&f.path, f.offset as i64, want as i64) {
                         f.offset += data.len() as u64;
-                        c.conn.push_stream(&data);
+                        c.codec.push_stream(&data);
                     }
                 }
             }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::config::model::Config;
 use crate::daemon::bus::{self, Bus};
-use crate::daemon::control::Control;
+use crate::daemon::control::{Control, Incoming};
 use crate::daemon::io::{Io, Key, Origin, Read, Source};
 use crate::daemon::lifecycle::Effect as LifeEffect;
 use crate::daemon::output::{self, ReadResult};
@@ -201,7 +201,10 @@ impl Daemon {
     /// Takes the client's complete requests and runs them, then flushes its output.
     pub(super) fn service_client(&mut self, key: Key, now: Mono) {
         while let Some(req) = self.control.next_request(key, now) {
-            self.handle_request(key, req, now);
+            match req {
+                Incoming::Text(req) => self.handle_request(key, req, now),
+                Incoming::Http(req, authed) => self.http_request(key, req, authed, now),
+            }
         }
         self.control.flush(key, &mut self.io);
     }
@@ -352,7 +355,7 @@ impl Daemon {
                     WaitEffect::RemoveGroup(name) => self.remove_group(&name),
                     WaitEffect::Start(names) => self.begin_start(key, &names, now),
                     WaitEffect::Finish => self.control.finish(key, &mut self.io),
-                    WaitEffect::Verdicts(v) => self.control.verdicts(key, v),
+                    WaitEffect::Verdicts(v) => self.control.verdicts(key, self.sup.procs(), &v),
                 }
             }
         }

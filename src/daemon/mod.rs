@@ -17,8 +17,10 @@
 
 pub mod bus;
 pub mod control;
+pub mod deferred;
 pub mod event_loop;
 pub mod fcgi;
+pub mod http;
 pub mod io;
 pub mod lifecycle;
 pub mod names;
@@ -26,6 +28,8 @@ pub mod output;
 pub mod procs;
 pub mod reconfig;
 pub mod requests;
+pub mod rpc;
+pub mod rpc_values;
 pub mod signals;
 pub mod sockets;
 pub mod startup;
@@ -33,6 +37,7 @@ pub mod supervisor;
 #[cfg(test)]
 mod tests;
 pub mod waits;
+pub mod web;
 
 use crate::config::model::{Config, LogLevel};
 use crate::logfile::activity::{LogTarget, Logger};

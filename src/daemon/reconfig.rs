@@ -35,7 +35,7 @@ impl Daemon {
     }
 
     /// Group names added, changed and removed between the running groups and `new`.
-    fn diff_groups(&self, new: &Config) -> (Vec<String>, Vec<String>, Vec<String>) {
+    pub(super) fn diff_groups(&self, new: &Config) -> (Vec<String>, Vec<String>, Vec<String>) {
         let mut added = Vec::new();
         let mut changed = Vec::new();
         for g in &new.groups {

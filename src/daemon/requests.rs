@@ -103,13 +103,19 @@ impl Daemon {
     }
 
     /// The status rows of every process, sorted by group then name.
-    fn status_rows(&self) -> Vec<ProcessStatus> {
+    pub(super) fn status_rows(&self) -> Vec<ProcessStatus> {
+        let mut rows = self.status_rows_of(&self.sup.procs().ids());
+        rows.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
+        rows
+    }
+
+    /// The status rows of `ids`, in that order.
+    pub(super) fn status_rows_of(&self, ids: &[ProcId]) -> Vec<ProcessStatus> {
         let now_wall = sys::wall_clock_ms();
-        let mut rows: Vec<ProcessStatus> = self
-            .sup
-            .procs()
-            .iter()
-            .map(|(_, s)| {
+        let procs = self.sup.procs();
+        ids.iter()
+            .filter_map(|id| procs.get(*id))
+            .map(|s| {
                 let state = s.machine.state();
                 let stop_text = s.stop_wall_ms.map(|ms| {
                     let tm = sys::localtime((ms / 1000) as i64);
@@ -138,9 +144,7 @@ impl Daemon {
                     description,
                 }
             })
-            .collect();
-        rows.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
-        rows
+            .collect()
     }
 
     // ----- start / stop / restart ------------------------------------------------------
@@ -162,7 +166,7 @@ impl Daemon {
     }
 
     /// Starts one process; `Some(fault)` when it cannot be started.
-    fn try_start(&mut self, id: ProcId, now: Mono) -> Option<Fault> {
+    pub(super) fn try_start(&mut self, id: ProcId, now: Mono) -> Option<Fault> {
         let p = self.sup.procs().get(id)?;
         let state = p.machine.state();
         if state.is_running() {

@@ -63,6 +63,7 @@ pub struct Supervisor {
     env: Vec<(String, String)>,
     identity: Identity,
     serverurl: Option<String>,
+    credentials: Option<(String, String)>,
     killer: Killer,
     /// The earliest deadline of any process machine; `None` when a machine may have changed
     /// since it was computed. Kept so that a wake-up (a chatty child's pipe) costs nothing
@@ -90,6 +91,7 @@ impl Supervisor {
                 groups: Vec::new(),
             },
             serverurl: config.serverurl.clone(),
+            credentials: crate::config::fallback_credentials(&config.servers),
             killer: kill,
             deadline: None,
         }
@@ -141,6 +143,10 @@ impl Supervisor {
         SpawnContext {
             daemon_env: &self.env,
             serverurl: self.serverurl.as_deref(),
+            credentials: self
+                .credentials
+                .as_ref()
+                .map(|(u, p)| (u.as_str(), p.as_str())),
             euid: self.identity.euid,
             egid: self.identity.egid,
             daemon_groups: &self.identity.groups,

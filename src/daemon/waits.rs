@@ -194,7 +194,11 @@ impl Wait {
             _ => return,
         };
         if let Some(it) = items.iter_mut().find(|it| it.proc == Some(id)) {
-            it.settle(Action::Stop, Some(Fault::Failed), &format!("FAILED: {message}"));
+            it.settle(
+                Action::Stop,
+                Some(Fault::Failed),
+                &format!("FAILED: {message}"),
+            );
         }
     }
 

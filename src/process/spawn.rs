@@ -27,6 +27,9 @@ pub struct SpawnContext<'a> {
     pub daemon_env: &'a [(String, String)],
     /// The AUTO `SUPERVISOR_SERVER_URL` (the first control server), if any.
     pub serverurl: Option<&'a str>,
+    /// The user name and password of that server, for `SUPERVISOR_USERNAME` and
+    /// `SUPERVISOR_PASSWORD` (what `childutils.getRPCInterface` sends).
+    pub credentials: Option<(&'a str, &'a str)>,
     /// supervisord's uid.
     pub euid: u32,
     /// supervisord's gid (for the execute-permission check).
@@ -191,7 +194,8 @@ pub fn search_path(cfg: &ProcessConfig, ctx: &SpawnContext<'_>) -> Vec<String> {
 }
 
 /// The child's environment, lowest precedence first: supervisord's environment, then
-/// `SUPERVISOR_ENABLED`, `SUPERVISOR_SERVER_URL` (when known), `SUPERVISOR_PROCESS_NAME`,
+/// `SUPERVISOR_ENABLED`, `SUPERVISOR_SERVER_URL` (when known) with `SUPERVISOR_USERNAME` and
+/// `SUPERVISOR_PASSWORD` when that server has credentials, `SUPERVISOR_PROCESS_NAME`,
 /// `SUPERVISOR_GROUP_NAME`, then the program's merged `environment` (which may override them).
 /// An overridden key keeps its first position.
 pub fn child_env(cfg: &ProcessConfig, ctx: &SpawnContext<'_>) -> Vec<(String, String)> {
@@ -207,6 +211,10 @@ pub fn child_env(cfg: &ProcessConfig, ctx: &SpawnContext<'_>) -> Vec<(String, St
     let url = cfg.serverurl.as_deref().or(ctx.serverurl);
     if let Some(url) = url.filter(|u| !u.is_empty()) {
         set("SUPERVISOR_SERVER_URL", url);
+    }
+    if let (None, Some((user, password))) = (&cfg.serverurl, ctx.credentials) {
+        set("SUPERVISOR_USERNAME", user);
+        set("SUPERVISOR_PASSWORD", password);
     }
     set("SUPERVISOR_PROCESS_NAME", &cfg.name);
     set("SUPERVISOR_GROUP_NAME", &cfg.group);

@@ -50,6 +50,7 @@ fn ctx<'a>(env: &'a [(String, String)]) -> SpawnContext<'a> {
     SpawnContext {
         daemon_env: env,
         serverurl: Some("unix:///tmp/s.sock"),
+        credentials: None,
         euid: 0,
         egid: 0,
         daemon_groups: &[],
@@ -237,6 +238,21 @@ fn server_url_from_program_else_daemon_else_absent() {
     );
     assert_eq!(url(None, None), None);
     assert_eq!(url(Some(""), None), None);
+}
+
+#[test]
+fn credentials_go_with_the_auto_url_only() {
+    let get = |prog_url: Option<&str>| {
+        let mut c = cfg();
+        c.serverurl = prog_url.map(str::to_string);
+        let mut cx = ctx(&[]);
+        cx.credentials = Some(("chris", "123"));
+        let env = child_env(&c, &cx);
+        let find = |k: &str| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        (find("SUPERVISOR_USERNAME"), find("SUPERVISOR_PASSWORD"))
+    };
+    assert_eq!(get(None), (Some("chris".into()), Some("123".into())));
+    assert_eq!(get(Some("http://other:9")), (None, None));
 }
 
 #[test]

@@ -26,6 +26,7 @@ pub mod http;
 pub mod reply;
 pub mod request;
 pub mod results;
+pub mod rpc_methods;
 pub mod sha1;
 pub mod status;
 pub mod web;

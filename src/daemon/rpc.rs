@@ -1,0 +1,579 @@
+//! Supervisor's XML-RPC interface (API 3.0, reference §5) over the daemon: each method maps
+//! onto the same parts the text protocol uses. Calls that wait for processes (`start*` and
+//! `stop*` with `wait=true`) become the same [`Wait`]s as the text protocol's, and their
+//! answer is sent when the wait reports its verdicts; nothing here blocks the loop.
+
+use crate::daemon::deferred::Deferred;
+use crate::daemon::event_loop::Daemon;
+use crate::daemon::io::Key;
+use crate::daemon::names;
+use crate::daemon::procs::ProcId;
+use crate::daemon::rpc_values::{
+    config_info, fault, i, process_info, result_struct, s, verdicts_answer,
+};
+use crate::daemon::waits::{Verdict, Wait};
+use crate::logfile::tail::{read_log, tail, ReadLogError};
+use crate::process::machine::{Input, Mood, Outcome as MOutcome};
+use crate::process::state::State;
+use crate::protocol::fault::Fault as F;
+use crate::protocol::results::Action;
+use crate::protocol::rpc_methods;
+use crate::protocol::xmlrpc::{Call, Fault, Value};
+use crate::stream::Stream;
+use crate::sys;
+use crate::time::Mono;
+
+/// What a call gives now.
+pub(super) enum Answer {
+    /// The answer.
+    Now(Result<Value, Fault>),
+    /// A wait was queued; the answer follows when it reports.
+    Deferred,
+}
+
+type Reply = Result<Value, Fault>;
+
+fn arg_str(call: &Call, n: usize) -> Result<&str, Fault> {
+    match call.params.get(n) {
+        Some(Value::Str(v)) => Ok(v),
+        _ => Err(fault(F::IncorrectParameters, "")),
+    }
+}
+
+fn arg_int(call: &Call, n: usize) -> Result<i64, Fault> {
+    match call.params.get(n) {
+        Some(Value::Int(v)) => Ok(*v),
+        _ => Err(fault(F::IncorrectParameters, "")),
+    }
+}
+
+/// The optional `wait` flag (default true).
+fn arg_wait(call: &Call, n: usize) -> Result<bool, Fault> {
+    match call.params.get(n) {
+        None => Ok(true),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::Int(v)) => Ok(*v != 0),
+        _ => Err(fault(F::IncorrectParameters, "")),
+    }
+}
+
+/// Checks the number of parameters against the method's signature.
+fn arity(call: &Call, min: usize, max: usize) -> Result<(), Fault> {
+    if call.params.len() < min || call.params.len() > max {
+        return Err(fault(F::IncorrectParameters, ""));
+    }
+    Ok(())
+}
+
+impl Daemon {
+    /// Runs one XML-RPC call for the client at `key`. Inside `system.multicall`
+    /// (`nested`), waiting calls answer at once (as with `wait=false`).
+    pub(super) fn rpc(&mut self, key: Key, call: &Call, now: Mono, nested: bool) -> Answer {
+        let method = call.method.as_str();
+        if rpc_methods::find(method).is_none() {
+            return Answer::Now(Err(fault(F::UnknownMethod, "")));
+        }
+        let mood = self.sup.lifecycle().mood();
+        let reads = matches!(
+            method,
+            "supervisor.getState" | "supervisor.getPID" | "supervisor.getAPIVersion"
+        ) || method.starts_with("system.");
+        if mood != Mood::Running && !reads {
+            return Answer::Now(Err(fault(F::ShutdownState, "")));
+        }
+        match method {
+            "supervisor.startProcess" => self.rpc_start(key, call, now, nested, false),
+            "supervisor.startProcessGroup" => self.rpc_start(key, call, now, nested, true),
+            "supervisor.startAllProcesses" => self.rpc_start(key, call, now, nested, true),
+            "supervisor.stopProcess" => self.rpc_stop(key, call, now, nested, false),
+            "supervisor.stopProcessGroup" => self.rpc_stop(key, call, now, nested, true),
+            "supervisor.stopAllProcesses" => self.rpc_stop(key, call, now, nested, true),
+            "system.multicall" if !nested => Answer::Now(self.multicall(key, call, now)),
+            _ => Answer::Now(self.rpc_now(call, now)),
+        }
+    }
+
+    /// Calls answered at once.
+    fn rpc_now(&mut self, call: &Call, now: Mono) -> Reply {
+        let m = call.method.as_str();
+        match m {
+            "supervisor.getAPIVersion" | "supervisor.getVersion" => Ok(s("3.0")),
+            "supervisor.getSupervisorVersion" => Ok(s(crate::VERSION)),
+            "supervisor.getIdentification" => Ok(s(&self.config.supervisord.identifier)),
+            "supervisor.getState" => {
+                let (code, name) = match self.sup.lifecycle().mood() {
+                    Mood::Running => (1, "RUNNING"),
+                    Mood::Restarting => (0, "RESTARTING"),
+                    Mood::ShuttingDown => (-1, "SHUTDOWN"),
+                };
+                Ok(Value::Struct(vec![
+                    ("statecode".into(), i(code)),
+                    ("statename".into(), s(name)),
+                ]))
+            }
+            "supervisor.getPID" => Ok(i(sys::proc::getpid() as i64)),
+            "supervisor.readLog" | "supervisor.readMainLog" => {
+                arity(call, 2, 2)?;
+                let path = self.log.path().map(|p| p.to_path_buf());
+                let Some(path) = path else {
+                    return Err(fault(F::NoFile, ""));
+                };
+                read(&path, arg_int(call, 0)?, arg_int(call, 1)?)
+            }
+            "supervisor.clearLog" => match self.log.clear() {
+                Ok(()) => Ok(Value::Bool(true)),
+                Err(_) => Err(fault(F::Failed, "")),
+            },
+            "supervisor.shutdown" => {
+                self.stop_all(Mood::ShuttingDown, now);
+                Ok(Value::Bool(true))
+            }
+            "supervisor.restart" => match self.request_restart(now) {
+                Ok(()) => Ok(Value::Bool(true)),
+                Err(e) => Err(fault(F::CantReread, &e)),
+            },
+            "supervisor.reloadConfig" => {
+                let new = (self.reloader)().map_err(|e| fault(F::CantReread, &e))?;
+                let (a, c, r) = self.diff_groups(&new);
+                self.loaded = Some(new);
+                let list = |v: Vec<String>| Value::Array(v.iter().map(|x| s(x)).collect());
+                Ok(Value::Array(vec![Value::Array(vec![
+                    list(a),
+                    list(c),
+                    list(r),
+                ])]))
+            }
+            "supervisor.addProcessGroup" => self.rpc_add_group(arg_str(call, 0)?, now),
+            "supervisor.removeProcessGroup" => self.rpc_remove_group(arg_str(call, 0)?),
+            "supervisor.signalProcess" => self.rpc_signal(call, now, Some(false)),
+            "supervisor.signalProcessGroup" => self.rpc_signal(call, now, Some(true)),
+            "supervisor.signalAllProcesses" => self.rpc_signal(call, now, None),
+            "supervisor.getAllConfigInfo" => Ok(self.all_config_info()),
+            "supervisor.getProcessInfo" => {
+                let name = arg_str(call, 0)?;
+                let id = names::find_one(self.sup.procs(), name)
+                    .ok_or_else(|| fault(F::BadName, name))?;
+                Ok(self.info_of(id))
+            }
+            "supervisor.getAllProcessInfo" => {
+                let procs = self.sup.procs();
+                let mut ids: Vec<ProcId> = procs.ids();
+                ids.sort_by(|a, b| {
+                    let key = |id: &ProcId| {
+                        procs
+                            .get(*id)
+                            .map(|p| (p.group.clone(), p.machine.name().to_string()))
+                    };
+                    key(a).cmp(&key(b))
+                });
+                Ok(Value::Array(
+                    ids.into_iter().map(|id| self.info_of(id)).collect(),
+                ))
+            }
+            "supervisor.readProcessStdoutLog" | "supervisor.readProcessLog" => {
+                self.rpc_read(call, Stream::Stdout)
+            }
+            "supervisor.readProcessStderrLog" => self.rpc_read(call, Stream::Stderr),
+            "supervisor.tailProcessStdoutLog" | "supervisor.tailProcessLog" => {
+                self.rpc_tail(call, Stream::Stdout)
+            }
+            "supervisor.tailProcessStderrLog" => self.rpc_tail(call, Stream::Stderr),
+            "supervisor.clearProcessLogs" | "supervisor.clearProcessLog" => {
+                let name = arg_str(call, 0)?;
+                let id = names::find_one(self.sup.procs(), name)
+                    .ok_or_else(|| fault(F::BadName, name))?;
+                if self.clear_process_logs(id) {
+                    Ok(Value::Bool(true))
+                } else {
+                    Err(fault(F::Failed, name))
+                }
+            }
+            "supervisor.clearAllProcessLogs" => {
+                let ids = self.sup.procs().start_order();
+                let mut out = Vec::new();
+                for id in ids {
+                    let ok = self.clear_process_logs(id);
+                    let v = Verdict {
+                        proc: Some(id),
+                        spec: self
+                            .sup
+                            .procs()
+                            .get(id)
+                            .map(|p| p.namespec())
+                            .unwrap_or_default(),
+                        fault: (!ok).then_some(F::Failed),
+                    };
+                    out.push(result_struct(self.sup.procs(), &v));
+                }
+                Ok(Value::Array(out))
+            }
+            "supervisor.sendProcessStdin" => self.rpc_stdin(call),
+            "supervisor.sendRemoteCommEvent" => {
+                let (kind, data) = (arg_str(call, 0)?, arg_str(call, 1)?);
+                let event = crate::events::types::Event::remote(kind, data);
+                self.bus.emit(event, &mut self.log);
+                Ok(Value::Bool(true))
+            }
+            "system.listMethods" => Ok(Value::Array(
+                rpc_methods::METHODS.iter().map(|m| s(m.0)).collect(),
+            )),
+            "system.methodHelp" => {
+                let name = arg_str(call, 0)?;
+                rpc_methods::find(name)
+                    .map(|m| s(m.2))
+                    .ok_or_else(|| fault(F::SignatureUnsupported, ""))
+            }
+            "system.methodSignature" => {
+                let name = arg_str(call, 0)?;
+                rpc_methods::find(name)
+                    .map(|m| Value::Array(vec![Value::Array(m.1.iter().map(|t| s(t)).collect())]))
+                    .ok_or_else(|| fault(F::SignatureUnsupported, ""))
+            }
+            "system.multicall" => Err(fault(
+                F::IncorrectParameters,
+                "Recursive system.multicall forbidden",
+            )),
+            _ => Err(fault(F::UnknownMethod, "")),
+        }
+    }
+
+    fn info_of(&self, id: ProcId) -> Value {
+        let description = self
+            .status_rows_of(&[id])
+            .into_iter()
+            .next()
+            .map(|r| r.description)
+            .unwrap_or_default();
+        process_info(self.sup.procs(), id, sys::wall_clock_ms(), description)
+    }
+
+    fn all_config_info(&self) -> Value {
+        let config = self.loaded.as_ref().unwrap_or(&self.config);
+        let mut rows = Vec::new();
+        for g in &config.groups {
+            let inuse = self.sup.procs().group(&g.name).is_some();
+            for p in &g.processes {
+                rows.push((p.name.clone(), config_info(g, p, inuse)));
+            }
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        Value::Array(rows.into_iter().map(|r| r.1).collect())
+    }
+
+    fn log_path(&self, call: &Call, stream: Stream) -> Result<Option<std::path::PathBuf>, Fault> {
+        let name = arg_str(call, 0)?;
+        let id = names::find_one(self.sup.procs(), name).ok_or_else(|| fault(F::BadName, name))?;
+        Ok(self
+            .sup
+            .procs()
+            .get(id)
+            .and_then(|p| p.logs[stream as usize].path.clone()))
+    }
+
+    fn rpc_read(&self, call: &Call, stream: Stream) -> Reply {
+        arity(call, 3, 3)?;
+        let path = self.log_path(call, stream)?;
+        let Some(path) = path else {
+            return Err(fault(F::NoFile, ""));
+        };
+        read(&path, arg_int(call, 1)?, arg_int(call, 2)?)
+    }
+
+    fn rpc_tail(&self, call: &Call, stream: Stream) -> Reply {
+        arity(call, 3, 3)?;
+        let (offset, length) = (arg_int(call, 1)?, arg_int(call, 2)?);
+        if offset < 0 || length < 0 {
+            return Err(fault(F::BadArguments, ""));
+        }
+        let path = self.log_path(call, stream)?;
+        let t = match path {
+            Some(p) => tail(&p, offset, length),
+            None => return Ok(Value::Array(vec![s(""), i(0), Value::Bool(false)])),
+        };
+        Ok(Value::Array(vec![
+            s(&String::from_utf8_lossy(&t.data)),
+            i(t.offset),
+            Value::Bool(t.overflow),
+        ]))
+    }
+
+    pub(super) fn clear_process_logs(&mut self, id: ProcId) -> bool {
+        let mut ok = true;
+        if let Some(p) = self.sup.procs_mut().get_mut(id) {
+            for log in p.logs.iter_mut() {
+                let res = match (&mut log.file, &log.path) {
+                    (Some(f), _) => f.clear(),
+                    (None, Some(path)) if path.exists() => std::fs::write(path, b""),
+                    _ => Ok(()),
+                };
+                ok &= res.is_ok();
+            }
+        }
+        ok
+    }
+
+    fn rpc_stdin(&mut self, call: &Call) -> Reply {
+        let (name, chars) = (arg_str(call, 0)?, arg_str(call, 1)?);
+        let id = names::find_one(self.sup.procs(), name).ok_or_else(|| fault(F::BadName, name))?;
+        let p = self
+            .sup
+            .procs()
+            .get(id)
+            .ok_or_else(|| fault(F::BadName, name))?;
+        if p.machine.pid().is_none() || p.machine.state() == State::Stopping {
+            return Err(fault(F::NotRunning, name));
+        }
+        let written = p.stdin.map(|k| {
+            self.io
+                .write(k, chars.as_bytes())
+                .is_ok_and(|n| n == chars.len())
+        });
+        match written {
+            Some(true) => Ok(Value::Bool(true)),
+            _ => Err(fault(F::NoFile, name)),
+        }
+    }
+
+    fn rpc_add_group(&mut self, name: &str, now: Mono) -> Reply {
+        if self.sup.procs().group(name).is_some() {
+            return Err(fault(F::AlreadyAdded, name));
+        }
+        let config = self.loaded.clone().unwrap_or_else(|| self.config.clone());
+        let g = config
+            .groups
+            .iter()
+            .find(|g| g.name == name)
+            .cloned()
+            .ok_or_else(|| fault(F::BadName, name))?;
+        self.add_group(&config, &g, now);
+        Ok(Value::Bool(true))
+    }
+
+    fn rpc_remove_group(&mut self, name: &str) -> Reply {
+        if self.sup.procs().group(name).is_none() {
+            return Err(fault(F::BadName, name));
+        }
+        let procs = self.sup.procs();
+        if procs
+            .group_ids(name)
+            .iter()
+            .any(|id| !procs.state_of(*id).is_stopped())
+        {
+            return Err(fault(F::StillRunning, name));
+        }
+        self.remove_group(name);
+        Ok(Value::Bool(true))
+    }
+
+    /// `signalProcess` (`group = Some(false)`), `signalProcessGroup` (`Some(true)`),
+    /// `signalAllProcesses` (`None`).
+    fn rpc_signal(&mut self, call: &Call, now: Mono, group: Option<bool>) -> Reply {
+        let (name, sig_arg) = match group {
+            None => ("all".to_string(), call.params.first()),
+            Some(_) => (arg_str(call, 0)?.to_string(), call.params.get(1)),
+        };
+        let sig = match sig_arg {
+            Some(Value::Str(v)) => crate::signames::parse(v).ok(),
+            Some(Value::Int(n)) => crate::signames::parse(&n.to_string()).ok(),
+            _ => return Err(fault(F::IncorrectParameters, "")),
+        };
+        let Some(sig) = sig else {
+            return Err(fault(F::BadSignal, &format!("{sig_arg:?}")));
+        };
+        let spec = if group == Some(true) {
+            format!("{name}:*")
+        } else {
+            name.clone()
+        };
+        let items = names::resolve(self.sup.procs(), &[spec], Action::Signal);
+        if let Some(it) = items.iter().find(|it| it.proc.is_none()) {
+            return Err(fault(it.fault.unwrap_or(F::BadName), &name));
+        }
+        let mut verdicts = Vec::new();
+        for it in items {
+            let Some(id) = it.proc else { continue };
+            let fault = match self.feed(id, Input::Signal(sig), now) {
+                MOutcome::Ok | MOutcome::Ignored => None,
+                MOutcome::NotRunning => Some(F::NotRunning),
+                _ => Some(F::Failed),
+            };
+            verdicts.push(Verdict {
+                proc: Some(id),
+                spec: it.spec,
+                fault,
+            });
+        }
+        verdicts_answer(self.sup.procs(), group == Some(false), &verdicts)
+    }
+
+    /// `startProcess`, `startProcessGroup`, `startAllProcesses`.
+    fn rpc_start(&mut self, key: Key, call: &Call, now: Mono, nested: bool, many: bool) -> Answer {
+        let parsed = (|| {
+            let all = call.method == "supervisor.startAllProcesses";
+            let name = if all {
+                "all".to_string()
+            } else {
+                arg_str(call, 0)?.to_string()
+            };
+            let wait = arg_wait(call, if all { 0 } else { 1 })?;
+            Ok::<_, Fault>((name, wait))
+        })();
+        let (name, wait) = match parsed {
+            Ok(v) => v,
+            Err(f) => return Answer::Now(Err(f)),
+        };
+        let spec = if many && name != "all" {
+            format!("{name}:*")
+        } else {
+            name.clone()
+        };
+        let single = !many && !spec.ends_with(":*") && !spec.ends_with(':');
+        let mut items = names::resolve(self.sup.procs(), &[spec], Action::Start);
+        if let Some(it) = items.iter().find(|it| it.proc.is_none()) {
+            return Answer::Now(Err(fault(it.fault.unwrap_or(F::BadName), &name)));
+        }
+        for it in items.iter_mut() {
+            let Some(id) = it.proc else { continue };
+            if let Some(f) = self.try_start(id, now) {
+                it.settle(Action::Start, Some(f), "");
+            }
+        }
+        if !wait || nested {
+            let verdicts: Vec<Verdict> = items
+                .iter()
+                .map(|it| Verdict {
+                    proc: it.proc,
+                    spec: it.spec.clone(),
+                    fault: it.fault,
+                })
+                .collect();
+            return Answer::Now(verdicts_answer(self.sup.procs(), single, &verdicts));
+        }
+        self.control.defer(
+            key,
+            Deferred::Rpc {
+                single,
+                answer: None,
+            },
+        );
+        let mut w = Wait::start(key, items);
+        self.run_wait(&mut w, now);
+        if !w.is_done() {
+            self.control.add_wait(w);
+        }
+        Answer::Deferred
+    }
+
+    /// `stopProcess`, `stopProcessGroup`, `stopAllProcesses`.
+    fn rpc_stop(&mut self, key: Key, call: &Call, now: Mono, nested: bool, many: bool) -> Answer {
+        let parsed = (|| {
+            let all = call.method == "supervisor.stopAllProcesses";
+            let name = if all {
+                "all".to_string()
+            } else {
+                arg_str(call, 0)?.to_string()
+            };
+            let wait = arg_wait(call, if all { 0 } else { 1 })?;
+            Ok::<_, Fault>((name, wait))
+        })();
+        let (name, wait) = match parsed {
+            Ok(v) => v,
+            Err(f) => return Answer::Now(Err(f)),
+        };
+        let spec = if many && name != "all" {
+            format!("{name}:*")
+        } else {
+            name.clone()
+        };
+        let single = !many && !spec.ends_with(":*") && !spec.ends_with(':');
+        let items = names::resolve(self.sup.procs(), &[spec], Action::Stop);
+        if let Some(it) = items.iter().find(|it| it.proc.is_none()) {
+            return Answer::Now(Err(fault(it.fault.unwrap_or(F::BadName), &name)));
+        }
+        if !wait || nested {
+            let mut verdicts = Vec::new();
+            for it in items {
+                let Some(id) = it.proc else { continue };
+                let fault = if !self.sup.procs().state_of(id).is_running() {
+                    Some(F::NotRunning)
+                } else {
+                    match self.feed(id, Input::Stop, now) {
+                        MOutcome::Failed(_) => Some(F::Failed),
+                        _ => None,
+                    }
+                };
+                verdicts.push(Verdict {
+                    proc: Some(id),
+                    spec: it.spec,
+                    fault,
+                });
+            }
+            return Answer::Now(verdicts_answer(self.sup.procs(), single, &verdicts));
+        }
+        self.control.defer(
+            key,
+            Deferred::Rpc {
+                single,
+                answer: None,
+            },
+        );
+        let mut w = Wait::stop(key, items, self.sup.procs(), None);
+        self.run_wait(&mut w, now);
+        if !w.is_done() {
+            self.control.add_wait(w);
+        }
+        Answer::Deferred
+    }
+
+    /// `system.multicall`: each call in turn; waiting calls answer at once.
+    fn multicall(&mut self, key: Key, call: &Call, now: Mono) -> Reply {
+        let Some(Value::Array(calls)) = call.params.first() else {
+            return Err(fault(F::IncorrectParameters, ""));
+        };
+        let mut out = Vec::new();
+        for c in calls.clone() {
+            let one = match &c {
+                Value::Struct(fields) => {
+                    let name = fields.iter().find(|(k, _)| k == "methodName").map(|f| &f.1);
+                    let params = fields.iter().find(|(k, _)| k == "params").map(|f| &f.1);
+                    match (name, params) {
+                        (Some(Value::Str(m)), p) => {
+                            let params = match p {
+                                Some(Value::Array(a)) => a.clone(),
+                                _ => Vec::new(),
+                            };
+                            let inner = Call {
+                                method: m.clone(),
+                                params,
+                            };
+                            match self.rpc(key, &inner, now, true) {
+                                Answer::Now(r) => r,
+                                Answer::Deferred => Err(fault(F::Failed, "deferred")),
+                            }
+                        }
+                        _ => Err(fault(F::IncorrectParameters, "No methodName")),
+                    }
+                }
+                _ => Err(fault(F::IncorrectParameters, "")),
+            };
+            out.push(match one {
+                Ok(v) => v,
+                Err(f) => Value::Struct(vec![
+                    ("faultCode".into(), i(f.code as i64)),
+                    ("faultString".into(), s(&f.string)),
+                ]),
+            });
+        }
+        Ok(Value::Array(out))
+    }
+}
+
+/// `readLog` semantics with the reference's faults.
+fn read(path: &std::path::Path, offset: i64, length: i64) -> Reply {
+    match read_log(path, offset, length) {
+        Ok(data) => Ok(s(&String::from_utf8_lossy(&data))),
+        Err(ReadLogError::BadArguments) => Err(fault(F::BadArguments, "")),
+        Err(ReadLogError::NoFile) => Err(fault(F::NoFile, "")),
+        Err(ReadLogError::Failed) => Err(fault(F::Failed, "")),
+    }
+}
