@@ -8,6 +8,7 @@
 //! Needs `/usr/bin/chromium` (or `WEB_UI_CHROMIUM`), `node` and `npm`; `playwright-core`
 //! is installed on first use into `WEB_UI_NODE_DIR` (default `target/tmp/web-ui-node`).
 //! Missing tools fail the test; `WEB_UI_BROWSER=skip` is the only way to skip it.
+#![cfg(feature = "xmlrpc")]
 
 mod common;
 

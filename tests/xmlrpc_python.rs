@@ -1,6 +1,7 @@
 //! The XML-RPC codec against Python's own `xmlrpc.client` (the system `python3`, standard
 //! library only): we parse what Python dumps, render it back byte for byte, and Python
 //! loads what we render as the values we meant.
+#![cfg(feature = "xmlrpc")]
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -203,6 +203,7 @@ impl Daemon {
         while let Some(req) = self.control.next_request(key, now) {
             match req {
                 Incoming::Text(req) => self.handle_request(key, req, now),
+                #[cfg(feature = "xmlrpc")]
                 Incoming::Http(req, authed) => self.http_request(key, req, authed, now),
             }
         }
@@ -355,7 +356,10 @@ impl Daemon {
                     WaitEffect::RemoveGroup(name) => self.remove_group(&name),
                     WaitEffect::Start(names) => self.begin_start(key, &names, now),
                     WaitEffect::Finish => self.control.finish(key, &mut self.io),
+                    #[cfg(feature = "xmlrpc")]
                     WaitEffect::Verdicts(v) => self.control.verdicts(key, self.sup.procs(), &v),
+                    #[cfg(not(feature = "xmlrpc"))]
+                    WaitEffect::Verdicts(_) => {}
                 }
             }
         }

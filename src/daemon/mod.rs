@@ -17,9 +17,11 @@
 
 pub mod bus;
 pub mod control;
+#[cfg(feature = "xmlrpc")]
 pub mod deferred;
 pub mod event_loop;
 pub mod fcgi;
+#[cfg(feature = "xmlrpc")]
 pub mod http;
 pub mod io;
 pub mod lifecycle;
@@ -28,7 +30,9 @@ pub mod output;
 pub mod procs;
 pub mod reconfig;
 pub mod requests;
+#[cfg(feature = "xmlrpc")]
 pub mod rpc;
+#[cfg(feature = "xmlrpc")]
 pub mod rpc_values;
 pub mod signals;
 pub mod sockets;
@@ -37,6 +41,7 @@ pub mod supervisor;
 #[cfg(test)]
 mod tests;
 pub mod waits;
+#[cfg(feature = "xmlrpc")]
 pub mod web;
 
 use crate::config::model::{Config, LogLevel};

@@ -22,16 +22,21 @@ pub mod conn;
 pub mod fault;
 pub mod follow;
 pub mod help;
+#[cfg(feature = "xmlrpc")]
 pub mod http;
 pub mod reply;
 pub mod request;
 pub mod results;
+#[cfg(feature = "xmlrpc")]
 pub mod rpc_methods;
 pub mod sha1;
 pub mod status;
+#[cfg(feature = "xmlrpc")]
 pub mod web;
 pub mod words;
+#[cfg(feature = "xmlrpc")]
 pub mod xml;
+#[cfg(feature = "xmlrpc")]
 pub mod xmlrpc;
 
 pub use conn::Conn;

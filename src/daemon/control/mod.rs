@@ -1,5 +1,5 @@
 //! The control part: the clients of the control sockets (each a pure codec, [`Conn`] for
-//! the text protocol or [`HttpConn`] for HTTP, plus what it follows), the requests waiting
+//! the text protocol or `HttpConn` for HTTP, plus what it follows), the requests waiting
 //! for processes, and the plumbing between a client's socket (owned by `Io`) and its codec.
 //! The first bytes of a connection decide its codec: an upper-case HTTP method and a space
 //! mean HTTP (XML-RPC, the web page, log tails); anything else is the text protocol. Nothing here blocks: sockets are non-blocking, reads are
@@ -13,22 +13,24 @@ use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::daemon::deferred::Deferred;
 use crate::daemon::io::{Io, Key, Source};
-use crate::daemon::procs::Procs;
 use crate::daemon::sockets::Server;
-use crate::daemon::waits::Verdict;
 use crate::daemon::waits::Wait;
 use crate::logfile::tail::read_log;
 use crate::protocol::auth::Credentials;
 use crate::protocol::conn::Conn;
 use crate::protocol::fault::Outcome;
-use crate::protocol::http::{self, HttpConn, Response};
+#[cfg(feature = "xmlrpc")]
+use crate::protocol::http;
 use crate::protocol::request::Request;
 use crate::protocol::results::ResultLine;
-use crate::protocol::xmlrpc::{self, Value};
 use crate::sys::poller::Interest;
 use crate::time::Mono;
+use codec::Codec;
+
+#[cfg(feature = "xmlrpc")]
+mod answers;
+mod codec;
 
 /// Bytes read from one client per wake-up.
 const READ_CHUNK: usize = 16 * 1024;
@@ -60,23 +62,8 @@ struct Client {
     codec: Codec,
     follow: Option<Follow>,
     /// The server's credentials (HTTP checks them on every request).
+    #[cfg(feature = "xmlrpc")]
     auth: Option<Credentials>,
-}
-
-/// A client's protocol.
-#[derive(Debug)]
-enum Codec {
-    /// Nothing decided yet: the bytes so far (the text `Conn` keeps the idle timer).
-    Sniffing(Conn, Vec<u8>),
-    Text(Conn),
-    Http(Box<HttpClient>),
-}
-
-/// An HTTP client and the XML-RPC answer it waits for.
-#[derive(Debug)]
-struct HttpClient {
-    conn: HttpConn,
-    deferred: Option<Deferred>,
 }
 
 /// A complete request, in the codec it came in.
@@ -86,163 +73,8 @@ pub enum Incoming {
     Text(Request),
     /// An HTTP request, and whether it carried the server's credentials (or none were
     /// needed).
+    #[cfg(feature = "xmlrpc")]
     Http(http::Request, bool),
-}
-
-/// How the first bytes of a connection decide its protocol: `None` while they could still
-/// begin an HTTP request line.
-fn sniff(buf: &[u8]) -> Option<bool> {
-    const METHODS: &[&[u8]] = &[
-        b"GET ",
-        b"POST ",
-        b"HEAD ",
-        b"PUT ",
-        b"DELETE ",
-        b"OPTIONS ",
-        b"PATCH ",
-        b"TRACE ",
-        b"CONNECT ",
-    ];
-    if METHODS.iter().any(|m| buf.starts_with(m)) {
-        return Some(true);
-    }
-    if METHODS.iter().any(|m| m.starts_with(buf)) {
-        return None;
-    }
-    Some(false)
-}
-
-impl Codec {
-    fn wants_read(&self) -> bool {
-        match self {
-            Codec::Sniffing(..) => true,
-            Codec::Text(c) => c.wants_read(),
-            Codec::Http(h) => h.conn.wants_read(),
-        }
-    }
-
-    fn wants_write(&self) -> bool {
-        match self {
-            Codec::Sniffing(..) => false,
-            Codec::Text(c) => c.wants_write(),
-            Codec::Http(h) => h.conn.wants_write(),
-        }
-    }
-
-    fn output(&self) -> &[u8] {
-        match self {
-            Codec::Sniffing(..) => &[],
-            Codec::Text(c) => c.output(),
-            Codec::Http(h) => h.conn.output(),
-        }
-    }
-
-    fn consume(&mut self, n: usize) {
-        match self {
-            Codec::Sniffing(..) => {}
-            Codec::Text(c) => c.consume(n),
-            Codec::Http(h) => h.conn.consume(n),
-        }
-    }
-
-    fn should_close(&self) -> bool {
-        match self {
-            Codec::Sniffing(c, _) | Codec::Text(c) => c.should_close(),
-            Codec::Http(h) => h.conn.should_close(),
-        }
-    }
-
-    fn in_flight(&self) -> bool {
-        match self {
-            Codec::Sniffing(..) => false,
-            Codec::Text(c) => c.in_flight(),
-            Codec::Http(h) => h.conn.in_flight(),
-        }
-    }
-
-    fn next_deadline(&self) -> Option<Mono> {
-        match self {
-            Codec::Sniffing(c, _) | Codec::Text(c) => c.next_deadline(),
-            Codec::Http(h) => h.conn.next_deadline(),
-        }
-    }
-
-    fn on_timer(&mut self, now: Mono) {
-        match self {
-            Codec::Sniffing(c, _) | Codec::Text(c) => c.on_timer(now),
-            Codec::Http(h) => h.conn.on_timer(now),
-        }
-    }
-
-    fn stream_has_room(&self) -> bool {
-        match self {
-            Codec::Sniffing(..) => false,
-            Codec::Text(c) => c.stream_has_room(),
-            Codec::Http(h) => h.conn.stream_has_room(),
-        }
-    }
-
-    fn push_stream(&mut self, data: &[u8]) {
-        match self {
-            Codec::Sniffing(..) => {}
-            Codec::Text(c) => c.push_stream(data),
-            Codec::Http(h) => h.conn.push_stream(data),
-        }
-    }
-
-    fn feed(&mut self, data: &[u8], now: Mono) {
-        match self {
-            Codec::Sniffing(_, buf) => buf.extend_from_slice(data),
-            Codec::Text(c) => c.feed(data, now),
-            Codec::Http(h) => h.conn.feed(data, now),
-        }
-        self.decide(now);
-    }
-
-    fn feed_eof(&mut self, now: Mono) {
-        if let Codec::Sniffing(_, buf) = self {
-            // Whatever came is a (short) text request.
-            let buf = std::mem::take(buf);
-            self.become_text(&buf, now);
-        }
-        match self {
-            Codec::Sniffing(..) => {}
-            Codec::Text(c) => c.feed_eof(),
-            Codec::Http(h) => h.conn.feed_eof(),
-        }
-    }
-
-    /// Picks the protocol once the first bytes tell.
-    fn decide(&mut self, now: Mono) {
-        let Codec::Sniffing(_, buf) = self else {
-            return;
-        };
-        match sniff(buf) {
-            None => {}
-            Some(true) => {
-                let buf = std::mem::take(buf);
-                let mut conn = HttpConn::new(now);
-                conn.feed(&buf, now);
-                *self = Codec::Http(Box::new(HttpClient {
-                    conn,
-                    deferred: None,
-                }));
-            }
-            Some(false) => {
-                let buf = std::mem::take(buf);
-                self.become_text(&buf, now);
-            }
-        }
-    }
-
-    fn become_text(&mut self, buf: &[u8], now: Mono) {
-        let Codec::Sniffing(conn, _) = self else {
-            return;
-        };
-        let mut conn = std::mem::replace(conn, Conn::new(None, now));
-        conn.feed(buf, now);
-        *self = Codec::Text(conn);
-    }
 }
 
 /// The clients, their waits and follows.
@@ -281,10 +113,11 @@ impl Control {
                 _ => None,
             };
             if let Ok(k) = io.add(Source::Client(sock), Interest::READ) {
-                let codec = Codec::Sniffing(Conn::new(auth.clone(), now), Vec::new());
+                let codec = Codec::new(auth.clone(), now);
                 let client = Client {
                     codec,
                     follow: None,
+                    #[cfg(feature = "xmlrpc")]
                     auth,
                 };
                 self.clients.insert(k, client);
@@ -318,8 +151,10 @@ impl Control {
     pub fn next_request(&mut self, key: Key, now: Mono) -> Option<Incoming> {
         let c = self.clients.get_mut(&key)?;
         match &mut c.codec {
+            #[cfg(feature = "xmlrpc")]
             Codec::Sniffing(..) => None,
             Codec::Text(conn) => conn.next_request(now).map(Incoming::Text),
+            #[cfg(feature = "xmlrpc")]
             Codec::Http(h) => {
                 let req = h.conn.next_request(now)?;
                 let authed = match &c.auth {
@@ -329,59 +164,6 @@ impl Control {
                 Some(Incoming::Http(req, authed))
             }
         }
-    }
-
-    // ----- HTTP ------------------------------------------------------------------------
-
-    /// Sends a whole HTTP response.
-    pub fn respond(&mut self, key: Key, resp: Response, io: &mut Io) {
-        if let Some(Codec::Http(h)) = self.clients.get_mut(&key).map(|c| &mut c.codec) {
-            h.conn.respond(resp);
-        }
-        self.flush(key, io);
-    }
-
-    /// Sends an XML-RPC answer.
-    pub fn respond_rpc(&mut self, key: Key, answer: Result<Value, xmlrpc::Fault>, io: &mut Io) {
-        let body = match &answer {
-            Ok(v) => xmlrpc::render_response(v),
-            Err(f) => xmlrpc::render_fault(f),
-        };
-        self.respond(key, Response::new(200, "text/xml", body), io);
-    }
-
-    /// The client's answer waits for processes.
-    pub fn defer(&mut self, key: Key, deferred: Deferred) {
-        if let Some(Codec::Http(h)) = self.clients.get_mut(&key).map(|c| &mut c.codec) {
-            h.deferred = Some(deferred);
-        }
-    }
-
-    /// A wait of the client reported how each process ended.
-    pub fn verdicts(&mut self, key: Key, procs: &Procs, verdicts: &[Verdict]) {
-        if let Some(Codec::Http(h)) = self.clients.get_mut(&key).map(|c| &mut c.codec) {
-            if let Some(d) = h.deferred.as_mut() {
-                d.verdicts(procs, verdicts);
-            }
-        }
-    }
-
-    /// Starts a streamed HTTP response that follows `path` (`/logtail`); false when the
-    /// file does not exist.
-    pub fn stream_file(&mut self, key: Key, path: PathBuf, io: &mut Io) -> bool {
-        if std::fs::metadata(&path).is_err() {
-            return false;
-        }
-        if let Some(Codec::Http(h)) = self.clients.get_mut(&key).map(|c| &mut c.codec) {
-            h.conn.start_stream(
-                200,
-                &[
-                    ("Content-Type", "text/plain;charset=utf-8"),
-                    ("X-Accel-Buffering", "no"),
-                ],
-            );
-        }
-        self.follow(key, path, io)
     }
 
     /// Clients with no request in flight (they may have pipelined requests to run).
@@ -428,6 +210,7 @@ impl Control {
     pub fn finish(&mut self, key: Key, io: &mut Io) {
         match self.clients.get_mut(&key).map(|c| &mut c.codec) {
             Some(Codec::Text(c)) => c.finish(),
+            #[cfg(feature = "xmlrpc")]
             Some(Codec::Http(h)) => {
                 if let Some(d) = h.deferred.take() {
                     return self.respond(key, d.response(), io);
