@@ -151,10 +151,22 @@ impl Daemon {
         extra: &[&str],
         env: &[(&str, &std::ffi::OsStr)],
     ) -> Daemon {
+        Daemon::start_bin(supervisord_bin(), dir, conf, extra, env)
+    }
+
+    /// Starts `<bin> -c conf <extra args>` with `env` added: `bin` is any supervisord, ours
+    /// or a reference one (tests/python_clients.rs runs against either).
+    pub fn start_bin(
+        bin: &str,
+        dir: &TestDir,
+        conf: &Path,
+        extra: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Daemon {
         let marker = dir.s();
         let stdout = fs::File::create(dir.join("daemon.stdout")).unwrap();
         let stderr = fs::File::create(dir.join("daemon.stderr")).unwrap();
-        let child = Command::new(supervisord_bin())
+        let child = Command::new(bin)
             .arg("-c")
             .arg(conf)
             .args(extra)
