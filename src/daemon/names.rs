@@ -22,6 +22,8 @@ pub struct Item {
     pub result: Option<ResultLine>,
     /// The fault behind `result` (`None`: success), for codecs that report it as data.
     pub fault: Option<Fault>,
+    /// Why, when the fault says more than the name (XML-RPC's fault text).
+    pub why: String,
     /// When `waiting for NAME to stop` was last logged for it.
     pub reported: Option<Mono>,
 }
@@ -34,6 +36,7 @@ impl Item {
             spec: procs.get(id).map(|p| p.namespec()).unwrap_or_default(),
             result: None,
             fault: None,
+            why: String::new(),
             reported: None,
         }
     }
@@ -44,6 +47,7 @@ impl Item {
             spec: name.to_string(),
             result: Some(line),
             fault: Some(Fault::BadName),
+            why: String::new(),
             reported: None,
         }
     }

@@ -154,7 +154,7 @@ impl Daemon {
         let mut items = names::resolve(self.sup.procs(), names, Action::Start);
         for it in items.iter_mut() {
             let Some(id) = it.proc else { continue };
-            if let Some(f) = self.try_start(id, now) {
+            if let Some((f, _)) = self.try_start(id, now) {
                 it.settle(Action::Start, Some(f), "");
             }
         }
@@ -165,30 +165,32 @@ impl Daemon {
         }
     }
 
-    /// Starts one process; `Some(fault)` when it cannot be started.
-    pub(super) fn try_start(&mut self, id: ProcId, now: Mono) -> Option<Fault> {
+    /// Starts one process; the fault (and, when it says more than the name, why) when it
+    /// cannot be started.
+    pub(super) fn try_start(&mut self, id: ProcId, now: Mono) -> Option<(Fault, String)> {
         let p = self.sup.procs().get(id)?;
         let state = p.machine.state();
         if state.is_running() {
-            return Some(Fault::AlreadyStarted);
+            return Some((Fault::AlreadyStarted, String::new()));
         }
         if state == State::Unknown {
-            return Some(Fault::Failed);
+            let why = crate::messages::unknown_process_state(p.machine.name());
+            return Some((Fault::Failed, why));
         }
         if let Err(e) = resolve_command(p.cfg(), &self.sup.spawn_context()) {
-            return Some(match e.kind {
+            let fault = match e.kind {
                 CommandErrorKind::NotFound => Fault::NoFile,
                 CommandErrorKind::NotExecutable => Fault::NotExecutable,
-            });
+            };
+            return Some((fault, e.message));
         }
-        match self.feed(id, Input::Start, now) {
-            MOutcome::Ok | MOutcome::Ignored => None,
-            MOutcome::AlreadyStarted => Some(Fault::AlreadyStarted),
-            MOutcome::StillStopping => Some(Fault::AbnormalTermination),
-            MOutcome::NotRunning | MOutcome::InUnknownState | MOutcome::Failed(_) => {
-                Some(Fault::Failed)
-            }
-        }
+        let fault = match self.feed(id, Input::Start, now) {
+            MOutcome::Ok | MOutcome::Ignored => return None,
+            MOutcome::AlreadyStarted => Fault::AlreadyStarted,
+            MOutcome::StillStopping => Fault::AbnormalTermination,
+            MOutcome::NotRunning | MOutcome::InUnknownState | MOutcome::Failed(_) => Fault::Failed,
+        };
+        Some((fault, String::new()))
     }
 
     /// Stops what `names` mean, level by level, then (for `restart`) starts `then_start`.

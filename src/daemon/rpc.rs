@@ -70,8 +70,12 @@ impl Daemon {
     /// (`nested`), waiting calls answer at once (as with `wait=false`).
     pub(super) fn rpc(&mut self, key: Key, call: &Call, now: Mono, nested: bool) -> Answer {
         let method = call.method.as_str();
-        if rpc_methods::find(method).is_none() {
+        let Some(m) = rpc_methods::find(method) else {
             return Answer::Now(Err(fault(F::UnknownMethod, "")));
+        };
+        let (min, max) = m.arity();
+        if call.params.len() < min || call.params.len() > max {
+            return Answer::Now(Err(fault(F::IncorrectParameters, "")));
         }
         let mood = self.sup.lifecycle().mood();
         let reads = matches!(
@@ -202,6 +206,7 @@ impl Daemon {
                             .map(|p| p.namespec())
                             .unwrap_or_default(),
                         fault: (!ok).then_some(F::Failed),
+                        why: String::new(),
                     };
                     out.push(result_struct(self.sup.procs(), &v));
                 }
@@ -215,18 +220,20 @@ impl Daemon {
                 Ok(Value::Bool(true))
             }
             "system.listMethods" => Ok(Value::Array(
-                rpc_methods::METHODS.iter().map(|m| s(m.0)).collect(),
+                rpc_methods::METHODS.iter().map(|m| s(m.name)).collect(),
             )),
             "system.methodHelp" => {
                 let name = arg_str(call, 0)?;
                 rpc_methods::find(name)
-                    .map(|m| s(m.2))
+                    .map(|m| s(&m.help()))
                     .ok_or_else(|| fault(F::SignatureUnsupported, ""))
             }
+            // A flat [return, params...], as the reference answers (not XML-RPC's array of
+            // signatures): clients are written against it.
             "system.methodSignature" => {
                 let name = arg_str(call, 0)?;
                 rpc_methods::find(name)
-                    .map(|m| Value::Array(vec![Value::Array(m.1.iter().map(|t| s(t)).collect())]))
+                    .map(|m| Value::Array(m.signature().into_iter().map(s).collect()))
                     .ok_or_else(|| fault(F::SignatureUnsupported, ""))
             }
             "system.multicall" => Err(fault(
@@ -251,9 +258,15 @@ impl Daemon {
         let config = self.loaded.as_ref().unwrap_or(&self.config);
         let mut rows = Vec::new();
         for g in &config.groups {
-            let inuse = self.sup.procs().group(&g.name).is_some();
+            let procs = self.sup.procs();
+            let inuse = procs.group(&g.name).is_some();
             for p in &g.processes {
-                rows.push((p.name.clone(), config_info(g, p, inuse)));
+                // A process in use shows its log files as opened (an AUTO name resolved).
+                let logs = procs
+                    .find(&g.name, &p.name)
+                    .and_then(|id| procs.get(id))
+                    .map(|x| [x.logs[0].path.clone(), x.logs[1].path.clone()]);
+                rows.push((p.name.clone(), config_info(g, p, inuse, logs)));
             }
         }
         rows.sort_by(|a, b| a.0.cmp(&b.0));
@@ -372,13 +385,13 @@ impl Daemon {
             None => ("all".to_string(), call.params.first()),
             Some(_) => (arg_str(call, 0)?.to_string(), call.params.get(1)),
         };
-        let sig = match sig_arg {
-            Some(Value::Str(v)) => crate::signames::parse(v).ok(),
-            Some(Value::Int(n)) => crate::signames::parse(&n.to_string()).ok(),
+        let given = match sig_arg {
+            Some(Value::Str(v)) => v.clone(),
+            Some(Value::Int(n)) => n.to_string(),
             _ => return Err(fault(F::IncorrectParameters, "")),
         };
-        let Some(sig) = sig else {
-            return Err(fault(F::BadSignal, &format!("{sig_arg:?}")));
+        let Ok(sig) = crate::signames::parse(&given) else {
+            return Err(fault(F::BadSignal, &given));
         };
         let spec = if group == Some(true) {
             format!("{name}:*")
@@ -401,6 +414,7 @@ impl Daemon {
                 proc: Some(id),
                 spec: it.spec,
                 fault,
+                why: String::new(),
             });
         }
         verdicts_answer(self.sup.procs(), group == Some(false), &verdicts)
@@ -434,19 +448,13 @@ impl Daemon {
         }
         for it in items.iter_mut() {
             let Some(id) = it.proc else { continue };
-            if let Some(f) = self.try_start(id, now) {
+            if let Some((f, why)) = self.try_start(id, now) {
                 it.settle(Action::Start, Some(f), "");
+                it.why = why;
             }
         }
         if !wait || nested {
-            let verdicts: Vec<Verdict> = items
-                .iter()
-                .map(|it| Verdict {
-                    proc: it.proc,
-                    spec: it.spec.clone(),
-                    fault: it.fault,
-                })
-                .collect();
+            let verdicts: Vec<Verdict> = items.iter().map(Verdict::of).collect();
             return Answer::Now(verdicts_answer(self.sup.procs(), single, &verdicts));
         }
         self.control.defer(
@@ -506,6 +514,7 @@ impl Daemon {
                     proc: Some(id),
                     spec: it.spec,
                     fault,
+                    why: String::new(),
                 });
             }
             return Answer::Now(verdicts_answer(self.sup.procs(), single, &verdicts));

@@ -78,7 +78,7 @@ pub fn result_struct(procs: &Procs, v: &Verdict) -> Value {
     };
     let (status, description) = match v.fault {
         None => (80, "OK".to_string()),
-        Some(f) => (f.code(), fault(f, &v.spec).string),
+        Some(f) => (f.code(), fault(f, v.detail()).string),
     };
     Value::Struct(vec![
         ("name".into(), s(&name)),
@@ -92,11 +92,7 @@ pub fn result_struct(procs: &Procs, v: &Verdict) -> Value {
 pub fn verdicts_answer(procs: &Procs, single: bool, verdicts: &[Verdict]) -> Reply {
     if single {
         return match verdicts.first() {
-            Some(Verdict {
-                fault: Some(f),
-                spec,
-                ..
-            }) => Err(fault(*f, spec)),
+            Some(v @ Verdict { fault: Some(f), .. }) => Err(fault(*f, v.detail())),
             _ => Ok(Value::Bool(true)),
         };
     }
@@ -105,12 +101,20 @@ pub fn verdicts_answer(procs: &Procs, single: bool, verdicts: &[Verdict]) -> Rep
     ))
 }
 
-/// `getAllConfigInfo`'s struct for one configured process.
-pub fn config_info(g: &GroupConfig, p: &ProcessConfig, inuse: bool) -> Value {
-    let target = |t: &LogTarget| match t {
-        LogTarget::None => s("none"),
-        LogTarget::Auto => s("auto"),
-        LogTarget::Path(x) => s(&x.display().to_string()),
+/// `getAllConfigInfo`'s struct for one configured process, in the reference's key order;
+/// `logs` are the files a process in use opened.
+pub fn config_info(
+    g: &GroupConfig,
+    p: &ProcessConfig,
+    inuse: bool,
+    logs: Option<[Option<std::path::PathBuf>; 2]>,
+) -> Value {
+    let none = || s("none");
+    let target = |t: &LogTarget, opened: Option<&Option<std::path::PathBuf>>| match (t, opened) {
+        (LogTarget::None, _) => none(),
+        (_, Some(Some(path))) => s(&path.display().to_string()),
+        (LogTarget::Auto, _) => s("auto"),
+        (LogTarget::Path(x), _) => s(&x.display().to_string()),
     };
     let mut v = vec![
         ("autostart".to_string(), Value::Bool(p.autostart)),
@@ -118,9 +122,9 @@ pub fn config_info(g: &GroupConfig, p: &ProcessConfig, inuse: bool) -> Value {
             "directory".into(),
             p.directory
                 .as_ref()
-                .map_or(Value::Nil, |d| s(&d.display().to_string())),
+                .map_or_else(none, |d| s(&d.display().to_string())),
         ),
-        ("uid".into(), p.uid.map_or(Value::Nil, |u| i(u as i64))),
+        ("uid".into(), p.uid.map_or_else(none, |u| i(u as i64))),
         ("command".into(), s(&p.command)),
         (
             "exitcodes".into(),
@@ -135,14 +139,10 @@ pub fn config_info(g: &GroupConfig, p: &ProcessConfig, inuse: bool) -> Value {
         ("redirect_stderr".into(), Value::Bool(p.redirect_stderr)),
         ("startretries".into(), i(p.startretries as i64)),
         ("startsecs".into(), i(p.startsecs as i64)),
-        ("stopsignal".into(), i(p.stopsignal as i64)),
-        ("stopwaitsecs".into(), i(p.stopwaitsecs as i64)),
-        (
-            "serverurl".into(),
-            p.serverurl.as_deref().map_or(s("AUTO"), s),
-        ),
     ];
-    for (prefix, ch) in [("stdout", &p.stdout), ("stderr", &p.stderr)] {
+    let channel = |v: &mut Vec<(String, Value)>, n: usize, prefix: &str| {
+        let ch = if n == 0 { &p.stdout } else { &p.stderr };
+        let opened = logs.as_ref().map(|l| &l[n]);
         v.push((
             format!("{prefix}_capture_maxbytes"),
             i(ch.capture_maxbytes as i64),
@@ -151,7 +151,7 @@ pub fn config_info(g: &GroupConfig, p: &ProcessConfig, inuse: bool) -> Value {
             format!("{prefix}_events_enabled"),
             Value::Bool(ch.events_enabled),
         ));
-        v.push((format!("{prefix}_logfile"), target(&ch.logfile)));
+        v.push((format!("{prefix}_logfile"), target(&ch.logfile, opened)));
         v.push((
             format!("{prefix}_logfile_backups"),
             i(ch.logfile_backups as i64),
@@ -161,6 +161,14 @@ pub fn config_info(g: &GroupConfig, p: &ProcessConfig, inuse: bool) -> Value {
             i(ch.logfile_maxbytes as i64),
         ));
         v.push((format!("{prefix}_syslog"), Value::Bool(ch.syslog)));
-    }
+    };
+    channel(&mut v, 0, "stdout");
+    v.push(("stopsignal".into(), i(p.stopsignal as i64)));
+    v.push(("stopwaitsecs".into(), i(p.stopwaitsecs as i64)));
+    channel(&mut v, 1, "stderr");
+    v.push((
+        "serverurl".into(),
+        p.serverurl.as_deref().map_or_else(none, s),
+    ));
     Value::Struct(v)
 }

@@ -53,17 +53,33 @@ pub struct Verdict {
     pub spec: String,
     /// `None`: done.
     pub fault: Option<Fault>,
+    /// Why, when it says more than the name (`can't find command 'x'`).
+    pub why: String,
 }
 
-fn verdicts(items: &[Item]) -> Vec<Verdict> {
-    items
-        .iter()
-        .map(|it| Verdict {
+impl Verdict {
+    /// The verdict of a settled item.
+    pub fn of(it: &Item) -> Verdict {
+        Verdict {
             proc: it.proc,
             spec: it.spec.clone(),
             fault: it.fault,
-        })
-        .collect()
+            why: it.why.clone(),
+        }
+    }
+
+    /// The fault's detail: the reason when there is one, else the name.
+    pub fn detail(&self) -> &str {
+        if self.why.is_empty() {
+            &self.spec
+        } else {
+            &self.why
+        }
+    }
+}
+
+fn verdicts(items: &[Item]) -> Vec<Verdict> {
+    items.iter().map(Verdict::of).collect()
 }
 
 /// A request whose reply waits for processes.
@@ -364,6 +380,7 @@ fn step_update(
                     spec: String::new(),
                     result: None,
                     fault: None,
+                    why: String::new(),
                     reported: None,
                 })
                 .collect();

@@ -116,8 +116,9 @@ impl Daemon {
                 let mut items =
                     names::resolve(procs, std::slice::from_ref(ns), ResultAction::Start);
                 for it in items.iter_mut() {
-                    if let Some(f) = it.proc.and_then(|id| self.try_start(id, now)) {
+                    if let Some((f, why)) = it.proc.and_then(|id| self.try_start(id, now)) {
                         it.settle(ResultAction::Start, Some(f), "");
+                        it.why = why;
                     }
                 }
                 Wait::start(key, items)

@@ -206,7 +206,10 @@ call('sendRemoteCommEvent', S.sendRemoteCommEvent, 'type', 'data')
 
 # system.*
 call('listMethods', proxy.system.listMethods)
-call('methodHelp', proxy.system.methodHelp, 'supervisor.getState')
+# The help text is each implementation's own; what clients parse is its @return/@param tags.
+tags = [l.strip() for l in proxy.system.methodHelp('supervisor.getState').splitlines()
+        if l.strip().startswith('@')]
+print('methodHelp tags: %r' % tags, flush=True)
 call('methodHelp_bad', proxy.system.methodHelp, 'nosuch')
 call('methodSignature', proxy.system.methodSignature, 'supervisor.getState')
 call('methodSignature_args', proxy.system.methodSignature, 'supervisor.startProcess')

@@ -63,5 +63,4 @@ impl Control {
         }
         self.follow(key, path, io)
     }
-
 }

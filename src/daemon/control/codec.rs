@@ -228,4 +228,3 @@ impl Codec {
         *self = Codec::Text(conn);
     }
 }
-
