@@ -3,7 +3,8 @@
 //! and everything it started.
 
 use std::fs::{self, File};
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::sleep;
@@ -267,6 +268,22 @@ impl Daemon {
         Ok((status, text, wall))
     }
 
+    /// One HTTP exchange on the control socket `DIR/s.sock`: connects, writes `request` (an
+    /// HTTP/1.0 request, so the server closes when done), reads the reply to EOF. Returns the
+    /// reply and the wall time from connect to EOF.
+    pub fn http(&self, request: &[u8]) -> Result<(Vec<u8>, Duration), String> {
+        let sock = self.dir.join("s.sock");
+        let err = |e: io::Error| format!("{}: {e}", sock.display());
+        let t0 = Instant::now();
+        let mut s = UnixStream::connect(&sock).map_err(err)?;
+        s.set_read_timeout(Some(Duration::from_secs(120)))
+            .map_err(err)?;
+        s.write_all(request).map_err(err)?;
+        let mut reply = Vec::new();
+        s.read_to_end(&mut reply).map_err(err)?;
+        Ok((reply, t0.elapsed()))
+    }
+
     /// Whether `supervisorctl status` works against this daemon (reports a RUNNING process).
     pub fn control_works(&self) -> bool {
         matches!(self.ctl(&["status"]), Ok((_, text, _)) if text.contains("RUNNING"))
@@ -298,6 +315,33 @@ impl Drop for Daemon {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+/// The body of an HTTP reply whose status is 200 (and whose `Content-Length`, when given,
+/// matches the body); an error naming the status line otherwise.
+pub fn http_ok(reply: &[u8]) -> Result<String, String> {
+    let end = reply
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| format!("no HTTP header in {} bytes of reply", reply.len()))?;
+    let head = String::from_utf8_lossy(&reply[..end]);
+    let body = &reply[end + 4..];
+    let status = head.lines().next().unwrap_or("");
+    let mut words = status.split_whitespace();
+    if !words.next().is_some_and(|v| v.starts_with("HTTP/1.")) || words.next() != Some("200") {
+        return Err(format!("reply '{status}'"));
+    }
+    let length = head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("content-length")
+            .then(|| v.trim().parse::<usize>().ok())?
+    });
+    if let Some(n) = length {
+        if n != body.len() {
+            return Err(format!("Content-Length {n}, body {} bytes", body.len()));
+        }
+    }
+    Ok(String::from_utf8_lossy(body).into_owned())
 }
 
 /// Total size of the files in `dir` whose names satisfy `pick`.

@@ -23,7 +23,8 @@ use rows::Ctx;
 
 /// Row groups that can be picked on the command line, in table order.
 const GROUPS: &[&str] = &[
-    "rss0", "rss1000", "idle", "start1", "start500", "kill9", "log", "lines", "storm", "size",
+    "rss0", "rss1000", "rpc1000", "web1000", "idle", "start1", "start500", "kill9", "log", "lines",
+    "storm", "size",
 ];
 
 fn main() {
@@ -172,24 +173,35 @@ fn bench(args: &[String]) -> Result<(), String> {
         rows_for(&mut table, vec![spec_rss0()], pairs);
         musl_rows(&mut table, spec_rss0(), m, reference);
     }
-    if want("rss1000") {
+    // One 1000-program daemon per implementation gives the RSS, `supervisorctl status`,
+    // XML-RPC and web page rows; `rss1000` picks all of them, `rpc1000` and `web1000` their
+    // own row (without the musl build).
+    if want("rss1000") || want("rpc1000") || want("web1000") {
         let c = both(&mut ctx, &ours, r, "rss1000", |c, i| {
-            many(rows::big1000(c, i), 2)
+            many(rows::big1000(c, i, true), 4)
         });
-        let m = musl_imp.as_ref().map(|imp| {
+        let m = musl_imp.as_ref().filter(|_| want("rss1000")).map(|imp| {
             eprintln!("[musl] rss1000");
-            many(rows::big1000(&mut ctx, imp), 2).remove(0)
+            many(rows::big1000(&mut ctx, imp, false), 4).remove(0)
         });
-        let mut pairs = split(c, 2);
-        let status = pairs.pop();
-        let reference = pairs[0].1.clone();
-        rows_for(&mut table, vec![spec_rss1000()], pairs);
-        musl_rows(&mut table, spec_rss1000(), m, reference);
-        rows_for(
-            &mut table,
-            vec![spec_status()],
-            status.into_iter().collect(),
-        );
+        let mut pairs = split(c, 4).into_iter();
+        let (rss, status, rpc, web) = (pairs.next(), pairs.next(), pairs.next(), pairs.next());
+        if want("rss1000") {
+            let reference = rss.as_ref().and_then(|p| p.1.clone());
+            rows_for(&mut table, vec![spec_rss1000()], rss.into_iter().collect());
+            musl_rows(&mut table, spec_rss1000(), m, reference);
+            rows_for(
+                &mut table,
+                vec![spec_status()],
+                status.into_iter().collect(),
+            );
+        }
+        if want("rss1000") || want("rpc1000") {
+            rows_for(&mut table, vec![spec_rpc()], rpc.into_iter().collect());
+        }
+        if want("rss1000") || want("web1000") {
+            rows_for(&mut table, vec![spec_web()], web.into_iter().collect());
+        }
     }
     if want("idle") {
         let c = both(&mut ctx, &ours, r, "idle", |c, i| {
@@ -461,6 +473,26 @@ fn spec_status() -> Spec {
         "`supervisorctl status`, 1000 programs (wall, daemon CPU)",
         vec![low(" ms", 1), low(" ms CPU", 2)],
         "under 20 ms, daemon CPU under 2 ms",
+        Some(check),
+    )
+}
+
+fn spec_rpc() -> Spec {
+    let check: report::Check = Box::new(|v| v[0] < 20.0 && v[1] < 5.0);
+    spec(
+        "XML-RPC `supervisor.getAllProcessInfo` over the unix socket, 1000 programs (wall, daemon CPU)",
+        vec![low(" ms", 1), low(" ms CPU", 2)],
+        "under 20 ms, daemon CPU under 5 ms",
+        Some(check),
+    )
+}
+
+fn spec_web() -> Spec {
+    let check: report::Check = Box::new(|v| v[0] < 20.0 && v[1] < 5.0);
+    spec(
+        "web page `GET /` over the unix socket, 1000 programs (wall, daemon CPU)",
+        vec![low(" ms", 1), low(" ms CPU", 2)],
+        "under 20 ms, daemon CPU under 5 ms",
         Some(check),
     )
 }

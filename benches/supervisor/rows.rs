@@ -110,33 +110,121 @@ pub fn rss0(ctx: &mut Ctx, imp: &Impl) -> Result<Vec<f64>, String> {
     Ok(vec![rss as f64 / 1024.0])
 }
 
-/// 1000 programs (numprocs): RSS once all are RUNNING, then `supervisorctl status` wall time
-/// and daemon CPU per call (medians), when control works.
-pub fn big1000(ctx: &mut Ctx, imp: &Impl) -> Result<Vec<Cell>, String> {
+/// Processes in the 1000-program case (`p_0000`...`p_0999`).
+const BIG: usize = 1000;
+
+/// The XML-RPC call of the `rpc1000` row, sent as is by both implementations' clients.
+const GET_ALL: &str = "<?xml version='1.0'?><methodCall>\
+    <methodName>supervisor.getAllProcessInfo</methodName><params></params></methodCall>";
+
+/// 1000 programs (numprocs): RSS once all are RUNNING, then, when control works and `full`
+/// is set, on the same daemon, wall time and daemon CPU per call (medians) of
+/// `supervisorctl status`, of an XML-RPC `supervisor.getAllProcessInfo` and of the web page
+/// `GET /`, the last two as raw HTTP/1.0 requests on the unix control socket.
+pub fn big1000(ctx: &mut Ctx, imp: &Impl, full: bool) -> Result<Vec<Cell>, String> {
     let dir = ctx.case(imp)?;
-    let mut d = ctx.start(imp, &dir.0, &[sleeper("p", 1000)])?;
-    d.wait_running(1000, LONG)?;
+    let mut d = ctx.start(imp, &dir.0, &[sleeper("p", BIG as u32)])?;
+    d.wait_running(BIG, LONG)?;
     sleep(Duration::from_millis(500));
     d.alive()?;
     let rss = procfs::rss_kib(d.pid).map_err(io_err)? as f64 / 1024.0;
-    let status = if d.control_works() {
-        let (mut wall, mut cpu) = (Vec::new(), Vec::new());
-        for _ in 0..ctx.runs {
-            let c0 = d.cpu_ns()?;
-            let (_, text, w) = d.ctl(&["status"])?;
-            let c1 = d.cpu_ns()?;
-            if text.lines().count() < 1000 {
-                return Err(format!("status printed {} lines", text.lines().count()));
-            }
-            wall.push(w.as_secs_f64() * 1e3);
-            cpu.push((c1 - c0) as f64 / 1e6);
+    if !full {
+        d.stop();
+        return Ok(vec![
+            Cell::Values(vec![rss]),
+            Cell::Text("not measured".into()),
+            Cell::Text("not measured".into()),
+            Cell::Text("not measured".into()),
+        ]);
+    }
+    if !d.control_works() {
+        d.stop();
+        let na = Cell::Text("n/a: needs control".into());
+        return Ok(vec![Cell::Values(vec![rss]), na.clone(), na.clone(), na]);
+    }
+    let status = per_call(&d, ctx.runs, |d| {
+        let (_, text, w) = d.ctl(&["status"])?;
+        if text.lines().count() < BIG {
+            return Err(format!("status printed {} lines", text.lines().count()));
         }
-        Cell::Values(vec![median(wall), median(cpu)])
-    } else {
-        Cell::Text("n/a: needs control".into())
-    };
+        Ok(w)
+    });
+    let rpc_request = format!(
+        "POST /RPC2 HTTP/1.0\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{GET_ALL}",
+        GET_ALL.len()
+    );
+    let rpc = per_call(&d, ctx.runs, |d| {
+        let (reply, w) = d.http(rpc_request.as_bytes())?;
+        let body = daemon::http_ok(&reply)?;
+        if body.contains("<fault>") {
+            return Err("getAllProcessInfo: fault".into());
+        }
+        let structs = body.matches("<name>name</name>").count();
+        let names = names_seen(&body, "<string>p_");
+        if structs != BIG || names != BIG {
+            return Err(format!(
+                "getAllProcessInfo: {structs} structs, {names} of {BIG} names"
+            ));
+        }
+        Ok(w)
+    });
+    let web = per_call(&d, ctx.runs, |d| {
+        let (reply, w) = d.http(b"GET / HTTP/1.0\r\n\r\n")?;
+        let body = daemon::http_ok(&reply)?;
+        // Each process's row links its name as `>GROUP:NAME</a>` in both implementations.
+        let names = names_seen(&body, ">p:p_");
+        if names != BIG {
+            return Err(format!("web page: {names} of {BIG} process names"));
+        }
+        Ok(w)
+    });
+    d.alive()?;
     d.stop();
-    Ok(vec![Cell::Values(vec![rss]), status])
+    Ok(vec![Cell::Values(vec![rss]), status, rpc, web])
+}
+
+/// Runs `call` `runs` times against `d`: medians of its wall time (what `call` returns) and
+/// of the daemon's CPU time around it, in ms; the first error as the cell's text.
+fn per_call(
+    d: &Daemon,
+    runs: usize,
+    mut call: impl FnMut(&Daemon) -> Result<Duration, String>,
+) -> Cell {
+    let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let step = (|| {
+            let c0 = d.cpu_ns()?;
+            let w = call(d)?;
+            let c1 = d.cpu_ns()?;
+            Ok::<_, String>((w, c1 - c0))
+        })();
+        match step {
+            Ok((w, c)) => {
+                wall.push(w.as_secs_f64() * 1e3);
+                cpu.push(c as f64 / 1e6);
+            }
+            Err(e) => return Cell::Text(format!("error: {e}")),
+        }
+    }
+    Cell::Values(vec![median(wall), median(cpu)])
+}
+
+/// How many of the names `p_0000`...`p_0999` occur in `body` right after `prefix` (one
+/// pass over the body).
+fn names_seen(body: &str, prefix: &str) -> usize {
+    let mut seen = vec![false; BIG];
+    for (i, _) in body.match_indices(prefix) {
+        let digits = &body.as_bytes()[i + prefix.len()..];
+        if digits.len() >= 4 && digits[..4].iter().all(u8::is_ascii_digit) {
+            let n = digits[..4]
+                .iter()
+                .fold(0, |n, b| n * 10 + usize::from(b - b'0'));
+            if let Some(s) = seen.get_mut(n) {
+                *s = true;
+            }
+        }
+    }
+    seen.iter().filter(|s| **s).count()
 }
 
 /// 100 sleeping programs: context switches and CPU ms of the daemon over `secs` of idleness;
