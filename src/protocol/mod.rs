@@ -10,6 +10,7 @@
 //! - [`help`]: supervisorctl's help texts.
 //! - [`auth`]: credentials and their constant-time check.
 //! - [`sha1`]: SHA-1, for `{SHA}` passwords.
+//! - [`base64`]: base64 for Basic auth and XML-RPC.
 //! - [`conn`]: the server's per-connection state machine.
 //! - [`http`]: a sans-IO HTTP/1.0 and 1.1 server connection (XML-RPC and the web UI).
 //! - [`follow`]: which bytes of a log `tail` and `tail -f` send (pure planning).
@@ -18,6 +19,8 @@
 //! - [`xmlrpc`]: XML-RPC calls, responses and faults both ways, as Python's `xmlrpc.client`.
 
 pub mod auth;
+#[cfg(feature = "xmlrpc")]
+pub mod base64;
 pub mod conn;
 pub mod fault;
 pub mod follow;

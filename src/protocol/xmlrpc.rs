@@ -216,7 +216,7 @@ fn dump(out: &mut String, v: &Value) {
         }
         Value::Base64(b) => {
             out.push_str("<value><base64>\n");
-            base64_lines(out, b);
+            super::base64::encode_lines(out, b);
             out.push_str("</base64></value>\n");
         }
         Value::Array(items) => {
@@ -290,78 +290,6 @@ pub fn py_float_repr(x: f64) -> String {
         let esign = if exp < 0 { '-' } else { '+' };
         format!("{sign}{mant}e{esign}{:02}", exp.unsigned_abs())
     }
-}
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Base64 in 76-character lines, each ending in `\n`, as Python's `base64.encodebytes`.
-fn base64_lines(out: &mut String, data: &[u8]) {
-    // 57 input bytes make one 76-character line.
-    for line in data.chunks(57) {
-        for chunk in line.chunks(3) {
-            let b = [
-                chunk[0],
-                *chunk.get(1).unwrap_or(&0),
-                *chunk.get(2).unwrap_or(&0),
-            ];
-            let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-            for i in 0..4 {
-                if i <= chunk.len() {
-                    out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
-                } else {
-                    out.push('=');
-                }
-            }
-        }
-        out.push('\n');
-    }
-}
-
-/// Decodes base64, skipping XML whitespace; padding is required, as Python requires it.
-pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut sextets = Vec::with_capacity(text.len());
-    let mut pad = 0;
-    for b in text.bytes() {
-        if is_ws(b) {
-            continue;
-        }
-        if b == b'=' {
-            pad += 1;
-            continue;
-        }
-        if pad > 0 {
-            return None;
-        }
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        sextets.push(v);
-    }
-    let rem = sextets.len() % 4;
-    let ok = match rem {
-        0 => pad == 0,
-        2 => pad == 2,
-        3 => pad == 1,
-        _ => false,
-    };
-    if !ok {
-        return None;
-    }
-    let mut out = Vec::with_capacity(sextets.len() / 4 * 3 + 2);
-    for chunk in sextets.chunks(4) {
-        let mut n = 0u32;
-        for (i, &s) in chunk.iter().enumerate() {
-            n |= u32::from(s) << (18 - 6 * i);
-        }
-        let bytes = n.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
-    }
-    Some(out)
 }
 
 fn is_ws(b: u8) -> bool {
@@ -572,7 +500,10 @@ impl<'a> Parser<'a> {
                 Value::Double(parse_double(&self.leaf_text()?).ok_or_else(|| bad(self))?)
             }
             "dateTime.iso8601" => Value::DateTime(self.leaf_text()?),
-            "base64" => Value::Base64(base64_decode(&self.leaf_text()?).ok_or_else(|| bad(self))?),
+            "base64" => Value::Base64(
+                super::base64::decode(&self.leaf_text()?, super::base64::XML)
+                    .ok_or_else(|| bad(self))?,
+            ),
             "nil" => {
                 if !is_blank(&self.leaf_text()?) {
                     return Err(bad(self));
