@@ -395,10 +395,14 @@ impl Control {
                 continue;
             }
             if let Ok(meta) = std::fs::metadata(&f.path) {
-                if meta.ino() != f.ino || meta.len() < f.offset {
-                    // Rotated or truncated: start again at the top of the new file.
+                if meta.ino() != f.ino {
+                    // Rotated: start again at the top of the new file.
                     f.ino = meta.ino();
                     f.offset = 0;
+                } else if meta.len() < f.offset {
+                    // Truncated in place (`clear`, copytruncate): say so, as the reference.
+                    f.offset = 0;
+                    c.codec.push_stream(b"==> File truncated <==\n");
                 }
                 if meta.len() > f.offset {
                     let want = (meta.len() - f.offset).min(FOLLOW_CHUNK);

@@ -27,9 +27,7 @@ mod parse;
 mod tests;
 
 pub use message::{reason, Limits, Request, Response, Version};
-use parse::{
-    dechunk, has_token, is_token, parse_head, Chunk, Framing, Partial, Refuse,
-};
+use parse::{dechunk, has_token, is_token, parse_head, Chunk, Framing, Partial, Refuse};
 pub use parse::{parse_query, percent_decode};
 
 /// What every response says it is; some clients look at it.
