@@ -145,7 +145,7 @@ fn bench(args: &[String]) -> Result<(), String> {
     // The static build first: the size row, and the RSS rows again for the static daemon
     // (shared glibc pages are a large part of the dynamic build's RSS).
     let musl = if want("size") || want("rss0") || want("rss1000") {
-        build_musl(&base, false)
+        build_musl(&base, false, true)
     } else {
         Err(String::new())
     };
@@ -336,8 +336,9 @@ fn bench(args: &[String]) -> Result<(), String> {
         rows_for(&mut table, vec![spec_storm((secs / 2).max(1))], split(c, 1));
     }
     if want("size") {
-        table.push(size_row(&build_musl(&base, true), r, true));
-        table.push(size_row(&musl, r, false));
+        table.push(size_row(&build_musl(&base, true, false), r, Some(false)));
+        table.push(size_row(&build_musl(&base, true, true), r, Some(true)));
+        table.push(size_row(&musl, r, None));
         table.push(glibc_row());
     }
 
@@ -583,7 +584,8 @@ fn spec_storm(secs: u64) -> Spec {
 /// Builds the static musl daemon unless `BENCH_NO_MUSL` is set: its path and size.
 /// `embedded`: as `packaging/build-static.sh` does, into its own target directory (other
 /// RUSTFLAGS would otherwise rebuild the plain one every time).
-fn build_musl(base: &Path, embedded: bool) -> Result<(PathBuf, u64), String> {
+/// `embedded`: as build-static.sh builds it; `xmlrpc`: with the default features.
+fn build_musl(base: &Path, embedded: bool, xmlrpc: bool) -> Result<(PathBuf, u64), String> {
     if env::var_os("BENCH_NO_MUSL").is_some() {
         return Err("n/a: BENCH_NO_MUSL set".into());
     }
@@ -595,19 +597,29 @@ fn build_musl(base: &Path, embedded: bool) -> Result<(PathBuf, u64), String> {
         .map(Path::to_path_buf)
         .unwrap_or_else(|| manifest.join("target"));
     if embedded {
-        eprintln!("[musl] packaging/build-static.sh's build (std rebuilt, immediate-abort)");
-        target_dir = target_dir.join("embedded");
+        eprintln!("[musl] packaging/build-static.sh's build (std rebuilt, immediate-abort, xmlrpc {xmlrpc})");
+        target_dir = target_dir.join(if xmlrpc {
+            "embedded-xmlrpc"
+        } else {
+            "embedded"
+        });
     } else {
         eprintln!("[musl] cargo build --release --target {}", size::MUSL);
     }
-    let log = base.join(if embedded { "embedded.log" } else { "musl.log" });
-    size::musl_daemon(&manifest, &target_dir, &log, embedded)
+    let log = base.join(match (embedded, xmlrpc) {
+        (true, false) => "embedded.log",
+        (true, true) => "embedded-xmlrpc.log",
+        _ => "musl.log",
+    });
+    size::musl_daemon(&manifest, &target_dir, &log, embedded, xmlrpc)
 }
 
+/// `embedded`: `Some(xmlrpc)` for build-static.sh's build (without or with the feature),
+/// `None` for the plain musl build.
 fn size_row(
     musl: &Result<(PathBuf, u64), String>,
     reference: Option<&Impl>,
-    embedded: bool,
+    embedded: Option<bool>,
 ) -> Row {
     let ours = match musl {
         Ok((_, bytes)) => Cell::Values(vec![*bytes as f64 / 1024.0]),
@@ -619,23 +631,31 @@ fn size_row(
         ))
     });
     let check: report::Check = Box::new(|v| v[0] < 600.0);
-    let (measure, check) = if embedded {
-        (
-            "static musl daemon, stripped, as `packaging/build-static.sh` builds it",
+    let (measure, check) = match embedded {
+        Some(false) => (
+            "static musl daemon, stripped, as `packaging/build-static.sh` builds it (no `xmlrpc`)",
             Some(check),
-        )
-    } else {
-        (
+        ),
+        Some(true) => (
+            "same, with the `xmlrpc` feature (`packaging/build-static.sh --features xmlrpc`)",
+            None,
+        ),
+        None => (
             "static musl daemon, stripped, plain `cargo build --release --target x86_64-unknown-linux-musl`",
             None,
-        )
+        ),
     };
     Row {
         measure: measure.into(),
         metrics: vec![low(" KiB", 0)],
         ours,
         reference,
-        target: if embedded { "under 600 KiB" } else { "—" }.into(),
+        target: if embedded == Some(false) {
+            "under 600 KiB"
+        } else {
+            "—"
+        }
+        .into(),
         check,
     }
 }

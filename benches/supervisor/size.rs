@@ -11,12 +11,14 @@ pub const MUSL: &str = "x86_64-unknown-linux-musl";
 /// Builds `supervisord` for musl in release (the profile strips it) into `target_dir` and
 /// returns its path and size in bytes. The build log goes to `log`. `embedded`: the way
 /// `packaging/build-static.sh` builds it (std rebuilt with panic=immediate-abort; needs the
-/// rust-src component, unlocked on stable with RUSTC_BOOTSTRAP).
+/// rust-src component, unlocked on stable with RUSTC_BOOTSTRAP). `xmlrpc`: with the default
+/// features; without them the HTTP/XML-RPC layer is left out, as build-static.sh does.
 pub fn musl_daemon(
     manifest_dir: &Path,
     target_dir: &Path,
     log: &Path,
     embedded: bool,
+    xmlrpc: bool,
 ) -> Result<(PathBuf, u64), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = fs::File::create(log).map_err(|e| e.to_string())?;
@@ -26,6 +28,9 @@ pub fn musl_daemon(
         cmd.env("RUSTC_BOOTSTRAP", "1")
             .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort")
             .args(["-Z", "build-std=std,panic_abort"]);
+    }
+    if !xmlrpc {
+        cmd.arg("--no-default-features");
     }
     let st = cmd
         .current_dir(manifest_dir)
