@@ -12,7 +12,7 @@
 //! Goldens live in tests/golden_py/. To re-record them from the reference:
 //! `PY_GOLDEN_RECORD=1 COMPAT_SUPERVISORD=<venv>/bin/supervisord cargo test --test python_clients`.
 //! Recording normalizes like tests/golden/record.sh (`{PID}`, `{UPTIME}`, `{STOPTIME}`, and
-//! `{DIR}` for the temp dir, `{PORT}` for the inet port); comparing substitutes `{DIR}` and
+//! `{DIR}` for the temp dir, `{VENV}` for the Python venv, `{PORT}` for the inet port); comparing substitutes `{DIR}` and
 //! `{PORT}` back and matches the rest as patterns, as tests/ctl_real.rs does.
 
 mod common;
@@ -240,6 +240,8 @@ fn normalize(text: &str, dir: &str, port: Option<u16>, lone_pids: bool) -> Strin
         "s/[A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2} [AP]M/{STOPTIME}/g".into(),
         "-e".into(),
         format!("s#{dir}#{{DIR}}#g"),
+        "-e".into(),
+        format!("s#{}#{{VENV}}#g", venv().display()),
     ];
     if let Some(port) = port {
         args.extend([
@@ -364,10 +366,13 @@ impl Script<'_> {
             std::fs::write(exit, format!("{code}\n")).unwrap();
             return out;
         }
-        let want = read(&stdout).replace("{DIR}", &self.dir.s()).replace(
-            "{PORT}",
-            &self.port.map(|p| p.to_string()).unwrap_or_default(),
-        );
+        let want = read(&stdout)
+            .replace("{DIR}", &self.dir.s())
+            .replace("{VENV}", &venv().display().to_string())
+            .replace(
+                "{PORT}",
+                &self.port.map(|p| p.to_string()).unwrap_or_default(),
+            );
         let want_code: i32 = read(&exit).trim().parse().unwrap_or_else(|_| {
             panic!(
                 "no golden {} (record with PY_GOLDEN_RECORD=1)",
