@@ -6,10 +6,21 @@
 //! [`reply_timeout`] (30 s, or `SUPERVISORCTL_TIMEOUT` seconds) is abandoned; the server
 //! sends a keepalive every 5 s while a slow command waits, so only a hung server trips it.
 //! Streams have no timeout: they end on Ctrl-C. Every wait polls the Ctrl-C flag.
+//!
+//! Two protocols: our text protocol, and XML-RPC over HTTP for a Python supervisord
+//! ([`super::rpc`]). Which one a server speaks is found out on the first request, without
+//! a round trip: the text request starts with [`PROBE`], a line of blanks our daemon ignores,
+//! and ends with an empty line. An HTTP server sees a complete request head whose request
+//! line is the probe and answers at once with `HTTP/1.x 400` (or `401`). A reply that
+//! starts with `HTTP/` therefore switches the [`Client`] to XML-RPC mode, for this request
+//! (on a new connection) and, through the shared [`Client::xmlrpc`] flag, for the rest of
+//! the session. Anything else unexpected keeps the existing error paths.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::interrupt;
@@ -18,6 +29,16 @@ use crate::protocol::{render_request, Outcome, ReplyEvent, ReplyParser, Request}
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(200);
+
+/// The first line of every text-protocol connection: tab, space, tab. Our daemon ignores it
+/// (a line of blanks); for an HTTP server it is a request line with a method and a path
+/// (medusa, the Python supervisord's server, drops a request line without exactly one
+/// space without an answer, and some of ours have none or several).
+pub const PROBE: &[u8] = b"\t \t\r\n";
+
+/// A reply of ours that starts with `HTTP/` (only log text can) is held back until its
+/// final line proves it ours, up to this many bytes.
+const HOLD_LIMIT: usize = 1 << 20;
 
 /// How long a reply may stay silent.
 pub fn reply_timeout() -> Duration {
@@ -48,8 +69,15 @@ pub enum CallError {
     Timeout(Duration),
     /// The connection ended before the final line.
     Eof,
-    /// The server answered with HTTP: not our protocol.
-    Http,
+    /// The server answered an XML-RPC call with an HTTP status other than 200 and 401 (the
+    /// status line).
+    Http(String),
+    /// In XML-RPC mode, a reply that is not HTTP.
+    NotHttp,
+    /// In XML-RPC mode, a reply bigger than the client accepts.
+    TooLarge,
+    /// In XML-RPC mode, a reply that does not parse (why).
+    BadReply(String),
     /// Ctrl-C.
     Interrupted,
     /// A socket error.
@@ -66,7 +94,7 @@ pub enum Sock {
 }
 
 impl Sock {
-    fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+    pub(crate) fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
         match self {
             Sock::Unix(s) => s.set_read_timeout(t),
             Sock::Tcp(s) => s.set_read_timeout(t),
@@ -128,6 +156,9 @@ pub struct Client {
     pub username: Option<String>,
     /// `password`.
     pub password: Option<String>,
+    /// True once the server turned out to speak XML-RPC (shared by every clone made for the
+    /// same session and server).
+    pub xmlrpc: Arc<AtomicBool>,
 }
 
 fn classify(e: io::Error) -> ConnectError {
@@ -202,11 +233,35 @@ impl Client {
         &self,
         stream: &mut Sock,
         req: &Request,
+        mut on_ready: Option<&mut dyn FnMut()>,
+        on_event: &mut dyn FnMut(ReplyEvent),
+        ctrl_c: bool,
+    ) -> Result<Outcome, CallError> {
+        if self.xmlrpc.load(Ordering::SeqCst) {
+            let first = stream.try_clone().ok();
+            return super::rpc::exchange(self, first, req, on_ready, on_event, ctrl_c);
+        }
+        let ready = on_ready.as_mut().map(|r| &mut **r as &mut dyn FnMut());
+        match self.exchange_text(stream, req, ready, on_event, ctrl_c) {
+            Err(CallError::Http(_)) => {
+                // An HTTP server: it has closed this connection; XML-RPC goes on new ones.
+                stream.shutdown();
+                self.xmlrpc.store(true, Ordering::SeqCst);
+                super::rpc::exchange(self, None, req, on_ready, on_event, ctrl_c)
+            }
+            r => r,
+        }
+    }
+
+    fn exchange_text(
+        &self,
+        stream: &mut Sock,
+        req: &Request,
         on_ready: Option<&mut dyn FnMut()>,
         on_event: &mut dyn FnMut(ReplyEvent),
         ctrl_c: bool,
     ) -> Result<Outcome, CallError> {
-        let mut bytes = Vec::new();
+        let mut bytes = PROBE.to_vec();
         if let Some(user) = &self.username {
             bytes.extend(render_request(&Request::Auth {
                 user: user.clone(),
@@ -217,12 +272,15 @@ impl Client {
             bytes.extend(render_request(&Request::Version));
         }
         bytes.extend(render_request(req));
+        // CRLF line ends and an empty line: a complete request head for an HTTP server.
+        let bytes = crlf(&bytes);
         stream.write_all(&bytes).map_err(CallError::Io)?;
         let mut reader = Reader::new(stream, false, ctrl_c);
-        // Log text may start with anything, so a stream is only checked for HTTP when a
-        // reply of ours comes first.
+        // Log text may start with anything, so when it comes first a reply that starts with
+        // `HTTP/` is held back until its final line shows it is ours.
         let log_first = matches!(req, Request::Tail { .. } | Request::MainTail { .. });
         reader.first_bytes = !log_first || self.username.is_some() || on_ready.is_some();
+        reader.hold_http = !reader.first_bytes;
         if self.username.is_some() {
             let o = reader.until_end(on_event)?;
             if !o.is_ok() {
@@ -243,6 +301,19 @@ impl Client {
     }
 }
 
+/// `bytes` (LF-terminated lines) with CRLF line ends and one more CRLF.
+fn crlf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    for &b in bytes {
+        if b == b'\n' && out.last() != Some(&b'\r') {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
 /// Reads events until a final line, with the silence timeout and Ctrl-C polling.
 struct Reader<'a> {
     stream: &'a mut Sock,
@@ -252,6 +323,10 @@ struct Reader<'a> {
     ctrl_c: bool,
     /// Check the first bytes for an HTTP status line (a server of another protocol).
     first_bytes: bool,
+    /// When the first bytes (log text) start with `HTTP/`: hold the events back until the
+    /// final line; an EOF before it means an HTTP server answered.
+    hold_http: bool,
+    held: Option<(Vec<ReplyEvent>, usize)>,
 }
 
 impl<'a> Reader<'a> {
@@ -263,6 +338,8 @@ impl<'a> Reader<'a> {
             streaming,
             ctrl_c,
             first_bytes: true,
+            hold_http: false,
+            held: None,
         }
     }
 
@@ -272,8 +349,23 @@ impl<'a> Reader<'a> {
         let mut buf = [0u8; 16 * 1024];
         loop {
             while let Some(ev) = self.pending.pop_front() {
+                if let (Some((held, size)), false) =
+                    (&mut self.held, matches!(ev, ReplyEvent::End(_)))
+                {
+                    if let ReplyEvent::Line(b) | ReplyEvent::Partial(b) = &ev {
+                        *size += b.len();
+                    }
+                    held.push(ev);
+                    if *size > HOLD_LIMIT {
+                        self.release(on_event);
+                    }
+                    continue;
+                }
                 match ev {
-                    ReplyEvent::End(o) => return Ok(o),
+                    ReplyEvent::End(o) => {
+                        self.release(on_event);
+                        return Ok(o);
+                    }
                     ReplyEvent::Keepalive => {}
                     ev => on_event(ev),
                 }
@@ -292,10 +384,15 @@ impl<'a> Reader<'a> {
             };
             let _ = self.stream.set_read_timeout(Some(wait));
             match self.stream.read(&mut buf) {
+                Ok(0) if self.held.is_some() => return Err(CallError::Http(String::new())),
                 Ok(0) => return Err(CallError::Eof),
                 Ok(n) => {
-                    if std::mem::take(&mut self.first_bytes) && buf[..n].starts_with(b"HTTP/") {
-                        return Err(CallError::Http);
+                    let http = buf[..n].starts_with(b"HTTP/");
+                    if std::mem::take(&mut self.first_bytes) && http {
+                        return Err(CallError::Http(String::new()));
+                    }
+                    if std::mem::take(&mut self.hold_http) && http {
+                        self.held = Some((Vec::new(), 0));
                     }
                     last_heard = Instant::now();
                     self.pending.extend(self.parser.feed(&buf[..n]));
@@ -309,6 +406,15 @@ impl<'a> Reader<'a> {
                     ) => {}
                 Err(e) => return Err(CallError::Io(e)),
             }
+        }
+    }
+
+    /// Hands the held-back events on: the reply is ours after all.
+    fn release(&mut self, on_event: &mut dyn FnMut(ReplyEvent)) {
+        if let Some((held, _)) = self.held.take() {
+            held.into_iter()
+                .filter(|e| !matches!(e, ReplyEvent::Keepalive))
+                .for_each(on_event);
         }
     }
 }

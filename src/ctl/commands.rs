@@ -4,6 +4,8 @@
 //! connection failures (reference 4.2).
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use super::client::{CallError, Client, ConnectError, Sock};
 use super::fg;
@@ -67,6 +69,8 @@ pub struct Controller {
     /// The exit status of one-shot mode.
     pub exit_status: i32,
     auth_retry: bool,
+    /// The server speaks XML-RPC (found out by the client; forgotten on `open`).
+    xmlrpc: Arc<AtomicBool>,
 }
 
 /// Python's text for an OS error: `<class 'FileNotFoundError'>, [Errno 2] No such file...`.
@@ -99,6 +103,7 @@ impl Controller {
             settings,
             exit_status: exit::SUCCESS,
             auth_retry: false,
+            xmlrpc: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -108,6 +113,7 @@ impl Controller {
             serverurl: self.settings.serverurl.clone(),
             username: self.settings.username.clone(),
             password: self.settings.password.clone(),
+            xmlrpc: Arc::clone(&self.xmlrpc),
         }
     }
 
@@ -150,6 +156,7 @@ impl Controller {
             return;
         }
         self.settings.serverurl = arg.trim().to_string();
+        self.xmlrpc.store(false, Ordering::SeqCst);
         let saved = self.exit_status;
         self.onecmd("status");
         self.exit_status = saved;
@@ -365,12 +372,24 @@ impl Controller {
                 format!("error: {url} closed the connection before the reply was complete"),
                 exit::GENERIC,
             ),
-            CallError::Http => (
+            CallError::Http(status) => (
                 format!(
-                    "Sorry, this version of supervisorctl speaks the supervisor-rs protocol, \
-                     but {url} answered with HTTP (is it the Python supervisord?)"
+                    "Sorry, this version of supervisorctl speaks the supervisor-rs protocol \
+                     and XML-RPC, but {url} answered an XML-RPC call with {status}"
                 ),
                 exit::NOT_INSTALLED,
+            ),
+            CallError::NotHttp => (
+                format!("error: {url} answered with neither the supervisor-rs protocol nor HTTP"),
+                exit::GENERIC,
+            ),
+            CallError::TooLarge => (
+                format!("error: {url} sent a reply larger than this supervisorctl accepts"),
+                exit::GENERIC,
+            ),
+            CallError::BadReply(why) => (
+                format!("error: {url} sent an XML-RPC reply that does not parse: {why}"),
+                exit::GENERIC,
             ),
             CallError::Interrupted => (String::new(), 130),
             CallError::Io(e) => (py_error(&e), exit::GENERIC),

@@ -3,7 +3,10 @@
 //!
 //! - [`opts`]: `-c -s -u -p -i -r -h`.
 //! - [`url`]: `unix://` and `http://` server URLs.
-//! - [`client`]: one request over a socket, with timeouts.
+//! - [`client`]: one request over a socket, with timeouts; finds out whether the server
+//!   speaks our text protocol or XML-RPC.
+//! - [`rpc`]: XML-RPC mode (a Python supervisord): each command as the reference's calls.
+//! - [`http`]: the HTTP/1.0 client under [`rpc`].
 //! - [`out`]: stdout writing, shared by every command.
 //! - [`fg`]: foreground mode, below `commands` through [`fg::Session`].
 //! - [`commands`]: the interpreter.
@@ -14,10 +17,12 @@
 pub mod client;
 pub mod commands;
 pub mod fg;
+pub mod http;
 pub mod input;
 pub mod interrupt;
 pub mod opts;
 pub mod out;
+pub mod rpc;
 pub mod shell;
 pub mod url;
 

@@ -107,6 +107,12 @@ impl Fault {
             .map_or(30, |e| e.2)
     }
 
+    /// The fault with the reference's numeric code (an XML-RPC `faultCode`); `None` for
+    /// codes this version does not know.
+    pub fn from_code(code: i32) -> Option<Fault> {
+        NAMES.iter().find(|(_, _, c)| *c == code).map(|e| e.0)
+    }
+
     /// Parses a fault name; `None` for names this version does not know.
     pub fn from_name(name: &str) -> Option<Fault> {
         NAMES.iter().find(|(_, n, _)| *n == name).map(|e| e.0)
