@@ -8,6 +8,7 @@
 //!
 //! The reference comes from the venv in `SUPERVISOR_REF_VENV` (default `/opt/ref`); the
 //! tests fail with a clear message when it is missing.
+#![cfg(feature = "xmlrpc")]
 
 mod common;
 

@@ -14,6 +14,7 @@
 //! Recording normalizes like tests/golden/record.sh (`{PID}`, `{UPTIME}`, `{STOPTIME}`, and
 //! `{DIR}` for the temp dir, `{VENV}` for the Python venv, `{PORT}` for the inet port); comparing substitutes `{DIR}` and
 //! `{PORT}` back and matches the rest as patterns, as tests/ctl_real.rs does.
+#![cfg(feature = "xmlrpc")]
 
 mod common;
 

@@ -19,7 +19,9 @@
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
+#[cfg(feature = "xmlrpc")]
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -237,14 +239,17 @@ impl Client {
         on_event: &mut dyn FnMut(ReplyEvent),
         ctrl_c: bool,
     ) -> Result<Outcome, CallError> {
+        #[cfg(feature = "xmlrpc")]
         if self.xmlrpc.load(Ordering::SeqCst) {
             let first = stream.try_clone().ok();
             return super::rpc::exchange(self, first, req, on_ready, on_event, ctrl_c);
         }
         let ready = on_ready.as_mut().map(|r| &mut **r as &mut dyn FnMut());
         match self.exchange_text(stream, req, ready, on_event, ctrl_c) {
+            // An HTTP server (a Python supervisord): it has closed this connection; XML-RPC
+            // goes on new ones. Without the feature, the HTTP error is the answer.
+            #[cfg(feature = "xmlrpc")]
             Err(CallError::Http(_)) => {
-                // An HTTP server: it has closed this connection; XML-RPC goes on new ones.
                 stream.shutdown();
                 self.xmlrpc.store(true, Ordering::SeqCst);
                 super::rpc::exchange(self, None, req, on_ready, on_event, ctrl_c)

@@ -17,11 +17,13 @@
 pub mod client;
 pub mod commands;
 pub mod fg;
+#[cfg(feature = "xmlrpc")]
 pub mod http;
 pub mod input;
 pub mod interrupt;
 pub mod opts;
 pub mod out;
+#[cfg(feature = "xmlrpc")]
 pub mod rpc;
 pub mod shell;
 pub mod url;
