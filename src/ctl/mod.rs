@@ -3,8 +3,9 @@
 //!
 //! - [`opts`]: `-c -s -u -p -i -r -h`.
 //! - [`url`]: `unix://` and `http://` server URLs.
-//! - [`client`]: one request over a socket, with timeouts; finds out whether the server
-//!   speaks our text protocol or XML-RPC.
+//! - [`sock`]: the transport: connecting, the socket, errors, timeouts.
+//! - [`client`]: one request over a socket; finds out whether the server speaks our text
+//!   protocol or XML-RPC.
 //! - [`rpc`]: XML-RPC mode (a Python supervisord): each command as the reference's calls.
 //! - [`http`]: the HTTP/1.0 client under [`rpc`].
 //! - [`out`]: stdout writing, shared by every command.
@@ -26,6 +27,7 @@ pub mod out;
 #[cfg(feature = "xmlrpc")]
 pub mod rpc;
 pub mod shell;
+pub mod sock;
 pub mod url;
 
 use crate::config as cfg;

@@ -19,8 +19,8 @@
 
 use std::io;
 
-use super::client::{reply_timeout, CallError, Client, ConnectError, Sock};
 use super::http::{self, ResponseReader};
+use super::sock::{reply_timeout, CallError, Client, ConnectError, Sock};
 use super::url::{self, Target};
 use crate::protocol::fault::exit;
 use crate::protocol::request::{Stream, TailMode};
