@@ -10,8 +10,8 @@
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
-use super::client::{CallError, Sock};
 use super::interrupt;
+use super::sock::{CallError, Sock};
 
 const MAX_HEAD: usize = 64 * 1024;
 const MAX_BODY: usize = 64 << 20;
