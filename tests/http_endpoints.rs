@@ -21,8 +21,22 @@ fn conf(dir: &TestDir, auth: &str) -> String {
          [supervisord]\nlogfile={d}/supervisord.log\npidfile={d}/sd.pid\nchildlogdir={d}\n\n\
          [supervisorctl]\nserverurl=unix://{d}/s.sock\n\n\
          [program:talker]\ncommand=/bin/sh -c 'echo first; while true; do sleep 0.2; echo tick; done'\n\
-         startsecs=0\nstdout_logfile={d}/talker.out\n"
+         startsecs=0\nstdout_logfile={d}/talker.out\n\n\
+         [program:slow]\ncommand=/bin/sleep 1000\nstartsecs=1\nautostart=false\n"
     )
+}
+
+/// One XML-RPC call over HTTP/1.0; the whole reply.
+fn rpc(dir: &TestDir, body: &str) -> String {
+    let mut s = connect(dir);
+    let req = format!(
+        "POST /RPC2 HTTP/1.0\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    text(&read_until(&mut s, |b| {
+        text(b).contains("</methodResponse>") || text(b).contains(" 400 ")
+    }))
 }
 
 fn connect(dir: &TestDir) -> UnixStream {
@@ -197,4 +211,58 @@ fn a_stalled_http_client_does_not_stop_the_text_protocol() {
     let (out, code) = d.ctl(&["status", "talker"]);
     assert!(out.contains("RUNNING"), "{out} {code}");
     drop(stalled);
+}
+
+#[test]
+fn multicall_waits_for_a_start_before_the_next_call() {
+    let dir = TestDir::new();
+    let _d = Daemon::start(&dir, &conf(&dir, ""));
+    let member = |name: &str, params: &str| {
+        format!(
+            "<value><struct><member><name>methodName</name><value><string>{name}</string>\
+             </value></member><member><name>params</name><value><array><data>{params}\
+             </data></array></value></member></struct></value>"
+        )
+    };
+    let slow = "<value><string>slow</string></value>";
+    let body = format!(
+        "<?xml version='1.0'?><methodCall><methodName>system.multicall</methodName><params>\
+         <param><value><array><data>{}{}{}</data></array></value></param></params></methodCall>",
+        member("supervisor.startProcess", slow),
+        member("supervisor.getProcessInfo", slow),
+        member(
+            "supervisor.startProcess",
+            "<value><string>nosuch</string></value>"
+        ),
+    );
+    let t = rpc(&dir, &body);
+    assert!(t.starts_with("HTTP/1.0 200 OK"), "{t}");
+    // startProcess answered true only once slow was RUNNING, so the next call sees it so.
+    assert!(t.contains("<boolean>1</boolean>"), "{t}");
+    assert!(
+        t.contains("<name>statename</name>\n<value><string>RUNNING</string>"),
+        "{t}"
+    );
+    assert!(
+        t.contains("<name>faultCode</name>\n<value><int>10</int>"),
+        "{t}"
+    );
+}
+
+#[test]
+fn a_log_cut_inside_a_character_reads_without_an_error() {
+    let dir = TestDir::new();
+    let _d = Daemon::start(&dir, &conf(&dir, ""));
+    let out = dir.join("talker.out");
+    assert!(wait_until(T, || std::fs::metadata(&out).is_ok()));
+    std::fs::write(&out, "é and more\n").unwrap();
+    // Offset 1 cuts the two-byte é: the reference answers HTTP 500 here.
+    let t = rpc(
+        &dir,
+        "<?xml version='1.0'?><methodCall><methodName>supervisor.readProcessStdoutLog</methodName>\
+         <params><param><value><string>talker</string></value></param><param><value><int>1</int>\
+         </value></param><param><value><int>5</int></value></param></params></methodCall>",
+    );
+    assert!(t.starts_with("HTTP/1.0 200 OK"), "{t}");
+    assert!(t.contains("<string>\u{fffd} and</string>"), "{t}");
 }

@@ -20,6 +20,18 @@ pub enum Deferred {
         /// The answer, once the wait reported.
         answer: Option<Result<Value, Fault>>,
     },
+    /// A `system.multicall` whose current call waits: the results so far, the calls left,
+    /// and the current call's answer once its wait reported.
+    Multicall {
+        /// Results of the calls done (values or fault structs).
+        results: Vec<Value>,
+        /// Calls not run yet.
+        rest: std::collections::VecDeque<Value>,
+        /// The current call concerns one process.
+        single: bool,
+        /// The current call's answer, once its wait reported.
+        answer: Option<Result<Value, Fault>>,
+    },
     /// A page action: a redirect to the page with the action's message.
     Web {
         /// What was asked.
@@ -35,7 +47,7 @@ impl Deferred {
     /// Takes in a wait's verdicts (a restart reports twice: the start's count).
     pub fn verdicts(&mut self, procs: &Procs, verdicts: &[Verdict]) {
         match self {
-            Deferred::Rpc { single, answer } => {
+            Deferred::Rpc { single, answer } | Deferred::Multicall { single, answer, .. } => {
                 *answer = Some(verdicts_answer(procs, *single, verdicts))
             }
             Deferred::Web {
@@ -52,6 +64,10 @@ impl Deferred {
                     Ok(v) => xmlrpc::render_response(&v),
                     Err(f) => xmlrpc::render_fault(&f),
                 };
+                Response::new(200, "text/xml", body)
+            }
+            Deferred::Multicall { results, .. } => {
+                let body = xmlrpc::render_response(&Value::Array(results));
                 Response::new(200, "text/xml", body)
             }
             Deferred::Web {

@@ -355,7 +355,7 @@ impl Daemon {
                     }
                     WaitEffect::RemoveGroup(name) => self.remove_group(&name),
                     WaitEffect::Start(names) => self.begin_start(key, &names, now),
-                    WaitEffect::Finish => self.control.finish(key, &mut self.io),
+                    WaitEffect::Finish => self.finish(key, now),
                     #[cfg(feature = "xmlrpc")]
                     WaitEffect::Verdicts(v) => self.control.verdicts(key, self.sup.procs(), &v),
                     #[cfg(not(feature = "xmlrpc"))]
@@ -363,6 +363,17 @@ impl Daemon {
                 }
             }
         }
+    }
+
+    /// A wait's reply is complete; a multicall goes on with its next call.
+    fn finish(&mut self, key: Key, now: Mono) {
+        #[cfg(feature = "xmlrpc")]
+        if let Some(state) = self.control.take_multicall(key) {
+            let _ = self.multicall_step(key, state, now);
+            return;
+        }
+        let _ = now;
+        self.control.finish(key, &mut self.io);
     }
 
     fn next_deadline(&mut self) -> Option<Mono> {

@@ -3,6 +3,7 @@
 //! like `tail -f`), `/ok.html`, and the web page (`/`, `/index.html`, `/tail.html`). Every
 //! route checks the server's credentials first.
 
+use crate::daemon::deferred::Deferred;
 use crate::daemon::event_loop::Daemon;
 use crate::daemon::io::Key;
 use crate::daemon::names;
@@ -78,7 +79,18 @@ impl Daemon {
         };
         match self.rpc(key, &call, now, false) {
             Answer::Now(answer) => self.control.respond_rpc(key, answer, &mut self.io),
-            Answer::Deferred => {}
+            Answer::Wait(mut w, single) => {
+                let deferred = Deferred::Rpc {
+                    single,
+                    answer: None,
+                };
+                self.control.defer(key, deferred);
+                self.run_wait(&mut w, now);
+                if !w.is_done() {
+                    self.control.add_wait(w);
+                }
+            }
+            Answer::Pending => {}
         }
     }
 }

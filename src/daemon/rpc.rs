@@ -27,8 +27,10 @@ use crate::time::Mono;
 pub(super) enum Answer {
     /// The answer.
     Now(Result<Value, Fault>),
-    /// A wait was queued; the answer follows when it reports.
-    Deferred,
+    /// The answer follows when this wait reports (for one process, or an array).
+    Wait(Wait, bool),
+    /// Everything is in hand (a multicall's state went to the client); nothing to send now.
+    Pending,
 }
 
 type Reply = Result<Value, Fault>;
@@ -66,8 +68,8 @@ fn arity(call: &Call, min: usize, max: usize) -> Result<(), Fault> {
 }
 
 impl Daemon {
-    /// Runs one XML-RPC call for the client at `key`. Inside `system.multicall`
-    /// (`nested`), waiting calls answer at once (as with `wait=false`).
+    /// Runs one XML-RPC call for the client at `key`; `nested`: inside `system.multicall`
+    /// (which may not nest).
     pub(super) fn rpc(&mut self, key: Key, call: &Call, now: Mono, nested: bool) -> Answer {
         let method = call.method.as_str();
         let Some(m) = rpc_methods::find(method) else {
@@ -86,13 +88,13 @@ impl Daemon {
             return Answer::Now(Err(fault(F::ShutdownState, "")));
         }
         match method {
-            "supervisor.startProcess" => self.rpc_start(key, call, now, nested, false),
-            "supervisor.startProcessGroup" => self.rpc_start(key, call, now, nested, true),
-            "supervisor.startAllProcesses" => self.rpc_start(key, call, now, nested, true),
-            "supervisor.stopProcess" => self.rpc_stop(key, call, now, nested, false),
-            "supervisor.stopProcessGroup" => self.rpc_stop(key, call, now, nested, true),
-            "supervisor.stopAllProcesses" => self.rpc_stop(key, call, now, nested, true),
-            "system.multicall" if !nested => Answer::Now(self.multicall(key, call, now)),
+            "supervisor.startProcess" => self.rpc_start(key, call, now, false),
+            "supervisor.startProcessGroup" => self.rpc_start(key, call, now, true),
+            "supervisor.startAllProcesses" => self.rpc_start(key, call, now, true),
+            "supervisor.stopProcess" => self.rpc_stop(key, call, now, false),
+            "supervisor.stopProcessGroup" => self.rpc_stop(key, call, now, true),
+            "supervisor.stopAllProcesses" => self.rpc_stop(key, call, now, true),
+            "system.multicall" if !nested => self.multicall(key, call, now),
             _ => Answer::Now(self.rpc_now(call, now)),
         }
     }
@@ -421,7 +423,7 @@ impl Daemon {
     }
 
     /// `startProcess`, `startProcessGroup`, `startAllProcesses`.
-    fn rpc_start(&mut self, key: Key, call: &Call, now: Mono, nested: bool, many: bool) -> Answer {
+    fn rpc_start(&mut self, key: Key, call: &Call, now: Mono, many: bool) -> Answer {
         let parsed = (|| {
             let all = call.method == "supervisor.startAllProcesses";
             let name = if all {
@@ -453,27 +455,15 @@ impl Daemon {
                 it.why = why;
             }
         }
-        if !wait || nested {
+        if !wait {
             let verdicts: Vec<Verdict> = items.iter().map(Verdict::of).collect();
             return Answer::Now(verdicts_answer(self.sup.procs(), single, &verdicts));
         }
-        self.control.defer(
-            key,
-            Deferred::Rpc {
-                single,
-                answer: None,
-            },
-        );
-        let mut w = Wait::start(key, items);
-        self.run_wait(&mut w, now);
-        if !w.is_done() {
-            self.control.add_wait(w);
-        }
-        Answer::Deferred
+        Answer::Wait(Wait::start(key, items), single)
     }
 
     /// `stopProcess`, `stopProcessGroup`, `stopAllProcesses`.
-    fn rpc_stop(&mut self, key: Key, call: &Call, now: Mono, nested: bool, many: bool) -> Answer {
+    fn rpc_stop(&mut self, key: Key, call: &Call, now: Mono, many: bool) -> Answer {
         let parsed = (|| {
             let all = call.method == "supervisor.stopAllProcesses";
             let name = if all {
@@ -498,7 +488,7 @@ impl Daemon {
         if let Some(it) = items.iter().find(|it| it.proc.is_none()) {
             return Answer::Now(Err(fault(it.fault.unwrap_or(F::BadName), &name)));
         }
-        if !wait || nested {
+        if !wait {
             let mut verdicts = Vec::new();
             for it in items {
                 let Some(id) = it.proc else { continue };
@@ -519,61 +509,98 @@ impl Daemon {
             }
             return Answer::Now(verdicts_answer(self.sup.procs(), single, &verdicts));
         }
-        self.control.defer(
-            key,
-            Deferred::Rpc {
-                single,
-                answer: None,
-            },
-        );
-        let mut w = Wait::stop(key, items, self.sup.procs(), None);
-        self.run_wait(&mut w, now);
-        if !w.is_done() {
-            self.control.add_wait(w);
-        }
-        Answer::Deferred
+        Answer::Wait(Wait::stop(key, items, self.sup.procs(), None), single)
     }
 
-    /// `system.multicall`: each call in turn; waiting calls answer at once.
-    fn multicall(&mut self, key: Key, call: &Call, now: Mono) -> Reply {
+    /// `system.multicall`: each call in turn, a waiting one answered before the next runs.
+    fn multicall(&mut self, key: Key, call: &Call, now: Mono) -> Answer {
         let Some(Value::Array(calls)) = call.params.first() else {
-            return Err(fault(F::IncorrectParameters, ""));
+            return Answer::Now(Err(fault(F::IncorrectParameters, "")));
         };
-        let mut out = Vec::new();
-        for c in calls.clone() {
-            let one = match &c {
-                Value::Struct(fields) => {
-                    let name = fields.iter().find(|(k, _)| k == "methodName").map(|f| &f.1);
-                    let params = fields.iter().find(|(k, _)| k == "params").map(|f| &f.1);
-                    match (name, params) {
-                        (Some(Value::Str(m)), p) => {
-                            let params = match p {
-                                Some(Value::Array(a)) => a.clone(),
-                                _ => Vec::new(),
-                            };
-                            let inner = Call {
-                                method: m.clone(),
-                                params,
-                            };
-                            match self.rpc(key, &inner, now, true) {
-                                Answer::Now(r) => r,
-                                Answer::Deferred => Err(fault(F::Failed, "deferred")),
-                            }
-                        }
-                        _ => Err(fault(F::IncorrectParameters, "No methodName")),
-                    }
-                }
-                _ => Err(fault(F::IncorrectParameters, "")),
-            };
-            out.push(match one {
-                Ok(v) => v,
-                Err(f) => Value::Struct(vec![
-                    ("faultCode".into(), i(f.code as i64)),
-                    ("faultString".into(), s(&f.string)),
-                ]),
-            });
+        let state = Deferred::Multicall {
+            results: Vec::new(),
+            rest: calls.iter().cloned().collect(),
+            single: false,
+            answer: None,
+        };
+        self.multicall_step(key, state, now)
+    }
+
+    /// Runs a multicall's calls until one waits (its state then goes to the client and the
+    /// wait's end calls this again) or all are done (the answer is sent).
+    pub(super) fn multicall_step(&mut self, key: Key, state: Deferred, now: Mono) -> Answer {
+        let Deferred::Multicall {
+            mut results,
+            mut rest,
+            answer,
+            ..
+        } = state
+        else {
+            return Answer::Pending;
+        };
+        if let Some(a) = answer {
+            results.push(as_result(a));
         }
-        Ok(Value::Array(out))
+        while let Some(c) = rest.pop_front() {
+            let inner = match one_call(&c) {
+                Ok(inner) => inner,
+                Err(f) => {
+                    results.push(as_result(Err(f)));
+                    continue;
+                }
+            };
+            match self.rpc(key, &inner, now, true) {
+                Answer::Now(r) => results.push(as_result(r)),
+                Answer::Pending => {}
+                Answer::Wait(mut w, single) => {
+                    let state = Deferred::Multicall {
+                        results,
+                        rest,
+                        single,
+                        answer: None,
+                    };
+                    self.control.defer(key, state);
+                    self.run_wait(&mut w, now);
+                    if !w.is_done() {
+                        self.control.add_wait(w);
+                    }
+                    return Answer::Pending;
+                }
+            }
+        }
+        self.control
+            .respond_rpc(key, Ok(Value::Array(results)), &mut self.io);
+        Answer::Pending
+    }
+}
+
+/// One call of a multicall: `{methodName, params}`.
+fn one_call(c: &Value) -> Result<Call, Fault> {
+    let Value::Struct(fields) = c else {
+        return Err(fault(F::IncorrectParameters, ""));
+    };
+    let field = |k: &str| fields.iter().find(|(n, _)| n == k).map(|f| &f.1);
+    let Some(Value::Str(method)) = field("methodName") else {
+        return Err(fault(F::IncorrectParameters, "No methodName"));
+    };
+    let params = match field("params") {
+        Some(Value::Array(a)) => a.clone(),
+        _ => Vec::new(),
+    };
+    Ok(Call {
+        method: method.clone(),
+        params,
+    })
+}
+
+/// A multicall result: the value, or `{faultCode, faultString}`.
+fn as_result(r: Result<Value, Fault>) -> Value {
+    match r {
+        Ok(v) => v,
+        Err(f) => Value::Struct(vec![
+            ("faultCode".into(), i(f.code as i64)),
+            ("faultString".into(), s(&f.string)),
+        ]),
     }
 }
 

@@ -37,6 +37,17 @@ impl Control {
         }
     }
 
+    /// Takes the client's multicall state, if its answer is a multicall in progress.
+    pub fn take_multicall(&mut self, key: Key) -> Option<Deferred> {
+        let Some(Codec::Http(h)) = self.clients.get_mut(&key).map(|c| &mut c.codec) else {
+            return None;
+        };
+        match h.deferred {
+            Some(Deferred::Multicall { .. }) => h.deferred.take(),
+            _ => None,
+        }
+    }
+
     /// A wait of the client reported how each process ended.
     pub fn verdicts(&mut self, key: Key, procs: &Procs, verdicts: &[Verdict]) {
         if let Some(Codec::Http(h)) = self.clients.get_mut(&key).map(|c| &mut c.codec) {
