@@ -12,6 +12,7 @@
 //! - [`process`]: the per-process state machine, spawn plans and ordering (pure).
 //! - [`protocol`]: the text-line control protocol (pure parse/render) and connections.
 //! - [`pyrepr`]: Python `repr()` of strings, as the reference's messages quote values.
+//! - [`sample`]: the annotated sample config `echo_supervisord_conf` prints.
 //! - [`signames`]: signal names and numbers.
 //! - [`stream`]: stdout or stderr, one type for every module.
 //! - [`sys`]: the only module allowed `unsafe`: thin syscall wrappers.
@@ -27,6 +28,7 @@ pub mod options;
 pub mod process;
 pub mod protocol;
 pub mod pyrepr;
+pub mod sample;
 pub mod signames;
 pub mod stream;
 #[allow(unsafe_code)]

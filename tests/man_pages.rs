@@ -67,3 +67,16 @@ fn supervisord_page_documents_the_protocol() {
         assert!(man.contains(word), "supervisord.8 lacks {word}");
     }
 }
+
+#[test]
+fn echo_supervisord_conf_has_a_page() {
+    let man = page("echo_supervisord_conf.1");
+    for word in [
+        ".TH ECHO_SUPERVISORD_CONF 1",
+        "--help",
+        "supervisord.conf",
+        "--check-config",
+    ] {
+        assert!(man.contains(word), "echo_supervisord_conf.1 lacks {word}");
+    }
+}

@@ -33,6 +33,7 @@ fn check(json_out: bool, opts: &Options, ctx: &LoadContext) -> i32 {
                     infos: vec![],
                     files_read: vec![],
                     errors: vec![e],
+                    reference_refusal: None,
                 };
                 println!("{}", json::report(&report).render());
                 return 2;

@@ -131,6 +131,12 @@ fn obj<K: Into<String>>(items: Vec<(K, Json)>) -> Json {
 }
 
 /// The verdict document for a load report.
+///
+/// `accepted`, `error` and `exit_status` are Supervisor 4.3.0's verdict, in the corpus's
+/// format. They differ from ours only when the reference stops at a Python plugin section we
+/// skip with a warning: `runs` says whether our supervisord starts with the config (it is
+/// `accepted` otherwise), `run_error` is then our own first error if it does not, and the
+/// resolved sections are `null` as for any refusal.
 pub fn report(r: &LoadReport) -> Json {
     let files = Json::Arr(
         r.files_read
@@ -138,29 +144,27 @@ pub fn report(r: &LoadReport) -> Json {
             .map(|p| s(&p.to_string_lossy()))
             .collect(),
     );
+    let refusal = r.reference_refusal.as_deref();
+    let accepted = r.result.is_ok() && refusal.is_none();
+    let own = r.result.as_ref().err().map(|e| e.message.as_str());
     let mut items = vec![
-        ("accepted", Json::Bool(r.result.is_ok())),
+        ("accepted", Json::Bool(accepted)),
+        ("runs", Json::Bool(r.result.is_ok())),
+        ("error", refusal.or(own).map_or(Json::Null, s)),
         (
-            "error",
-            r.result
-                .as_ref()
-                .err()
-                .map_or(Json::Null, |e| s(&e.message)),
+            "run_error",
+            own.filter(|_| refusal.is_some()).map_or(Json::Null, s),
         ),
         (
             "exit_status",
-            if r.result.is_ok() {
-                Json::Null
-            } else {
-                Json::Int(2)
-            },
+            if accepted { Json::Null } else { Json::Int(2) },
         ),
         ("warnings", strs(&r.warnings)),
         ("infos", strs(&r.infos)),
         ("files_read", files),
     ];
     match &r.result {
-        Ok(c) => {
+        Ok(c) if accepted => {
             items.push(("supervisord", supervisord(&c.supervisord)));
             items.push(("servers", Json::Arr(c.servers.iter().map(server).collect())));
             items.push(("serverurl", opt_s(c.serverurl.as_deref())));
@@ -171,7 +175,7 @@ pub fn report(r: &LoadReport) -> Json {
             ));
             items.push(("snippet", Json::Bool(false)));
         }
-        Err(e) => {
+        _ => {
             for k in [
                 "supervisord",
                 "servers",
@@ -181,7 +185,8 @@ pub fn report(r: &LoadReport) -> Json {
             ] {
                 items.push((k, Json::Null));
             }
-            let snippet = e.kind == ConfigErrorKind::NoSupervisordSection;
+            let snippet =
+                matches!(&r.result, Err(e) if e.kind == ConfigErrorKind::NoSupervisordSection);
             items.push(("snippet", Json::Bool(snippet)));
         }
     }
@@ -409,6 +414,7 @@ mod tests {
                 infos: Vec::new(),
                 files_read: Vec::new(),
                 errors: vec![e],
+                reference_refusal: None,
             };
             match report(&r) {
                 Json::Obj(items) => items

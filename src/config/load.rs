@@ -87,6 +87,9 @@ pub struct LoadReport {
     /// Every error found: just the first one for [`load_report`], as many as could be found
     /// for [`check_report`] (the first is always the one the reference reports).
     pub errors: Vec<ConfigError>,
+    /// The error Supervisor 4.3.0 stops at first, when it is about a Python plugin section we
+    /// skip with a warning (see [`Config::reference_refusal`]); also kept on failure.
+    pub reference_refusal: Option<String>,
 }
 
 /// Loads the config at `path` with no command-line overrides.
@@ -195,6 +198,7 @@ fn report(path: &Path, ctx: &LoadContext, opts: &Options, collect: bool) -> Load
         infos: loader.infos,
         files_read: loader.files_read,
         errors,
+        reference_refusal: loader.reference_refusal,
     }
 }
 
@@ -347,6 +351,7 @@ fn evaluate(
         warnings: l.warnings.clone(),
         infos: l.infos.clone(),
         files_read: l.files_read.clone(),
+        reference_refusal: l.reference_refusal.clone(),
     })
 }
 

@@ -158,6 +158,48 @@ fn errors_and_their_precedence() {
 }
 
 #[test]
+fn python_plugin_sections_are_skipped_with_a_warning() {
+    let c = load_text(
+        "plugins",
+        "[rpcinterface:supervisor]\n\
+         supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\
+         [rpcinterface:twiddler]\n\
+         supervisor.rpcinterface_factory = supervisor_twiddler.rpcinterface:make_twiddler_rpcinterface\n\
+         extra = %(nope)s\n\
+         [ctlplugin:quick]\n\
+         supervisor.ctl_factory = supervisor_quick:make_quick_controllerplugin\n\
+         [program:a]\ncommand=x\n",
+    )
+    .unwrap();
+    assert_eq!(c.rpcinterfaces, vec!["supervisor".to_string()]);
+    assert_eq!(processes(&c).len(), 1);
+    assert_eq!(
+        c.reference_refusal.as_deref(),
+        Some(
+            "supervisor_twiddler.rpcinterface:make_twiddler_rpcinterface cannot be resolved \
+             within [rpcinterface:twiddler]"
+        )
+    );
+    assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
+    assert!(c.warnings[0].starts_with("[rpcinterface:twiddler] (supervisor.rpcinterface_factory = supervisor_twiddler.rpcinterface:make_twiddler_rpcinterface) names a Python plugin"));
+    assert!(c.warnings[1].starts_with("[ctlplugin:quick] (supervisor.ctl_factory = supervisor_quick:make_quick_controllerplugin) names a Python plugin"));
+    // A plugin section without its factory is still the reference's error.
+    let err = load_text("plugins2", "[rpcinterface:x]\nfoo=1\n").unwrap_err();
+    assert_eq!(
+        err,
+        "section [rpcinterface:x] does not specify a supervisor.rpcinterface_factory"
+    );
+    // Supervisor's own interface alone: no refusal, no warning.
+    let c = load_text(
+        "plugins3",
+        "[rpcinterface:supervisor]\n\
+         supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n",
+    )
+    .unwrap();
+    assert_eq!((c.reference_refusal, c.warnings.len()), (None, 0));
+}
+
+#[test]
 fn values_environment_and_servers() {
     let c = load_text(
         "values",

@@ -48,6 +48,9 @@ pub(crate) struct Loader<'a> {
     collect: bool,
     /// Errors kept in collect mode.
     pub(crate) errors: Vec<ConfigError>,
+    /// The error Supervisor 4.3.0 stops at for the first plugin section we skip with a
+    /// warning instead (see `servers::rpcinterfaces`).
+    pub(crate) reference_refusal: Option<String>,
 }
 
 /// A uid's passwd entry, resolved at load (see [`Loader::account`]).
@@ -106,6 +109,7 @@ impl<'a> Loader<'a> {
             files_read: Vec::new(),
             collect,
             errors: Vec::new(),
+            reference_refusal: None,
         }
     }
 

@@ -308,4 +308,8 @@ pub struct Config {
     pub infos: Vec<String>,
     /// Every file read, in order.
     pub files_read: Vec<PathBuf>,
+    /// The error Supervisor 4.3.0 refuses this config with, when it does only because of a
+    /// Python plugin section we skip with a warning (`--check-config --json` reports it as the
+    /// reference's verdict); `None` when the reference accepts it too.
+    pub reference_refusal: Option<String>,
 }

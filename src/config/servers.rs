@@ -12,10 +12,17 @@ use super::values;
 /// The factory our daemon provides (the reference's `supervisor.*` API).
 pub const MAIN_RPCINTERFACE: &str = "supervisor.rpcinterface:make_main_rpcinterface";
 const FACTORY_KEY: &str = "supervisor.rpcinterface_factory";
+const CTL_FACTORY_KEY: &str = "supervisor.ctl_factory";
 
-/// `[rpcinterface:x]` names, checking each factory. Extra keys are expanded (their errors
-/// count) but otherwise unused.
-pub(crate) fn rpcinterfaces(l: &Loader, ini: &Ini) -> Result<Vec<String>, ConfigError> {
+/// `[rpcinterface:x]` names whose factory is Supervisor's own, checking each section. Extra
+/// keys are expanded (their errors count) but otherwise unused.
+///
+/// Another factory names a Python plugin (supervisor_twiddler, supervisor_cache, ...), which
+/// the reference imports and refuses the whole config when it cannot. We cannot load Python
+/// code: the section is skipped with a warning, and the reference's error is kept for
+/// `--check-config --json` (a deliberate difference). `[ctlplugin:x]` sections, supervisorctl's
+/// Python plugins, are skipped with a warning too (the reference's supervisord ignores them).
+pub(crate) fn rpcinterfaces(l: &mut Loader, ini: &Ini) -> Result<Vec<String>, ConfigError> {
     let none = Names::new();
     let mut out = Vec::new();
     for s in ini
@@ -31,17 +38,37 @@ pub(crate) fn rpcinterfaces(l: &Loader, ini: &Ini) -> Result<Vec<String>, Config
             ));
         };
         if !importable(&factory.value, MAIN_RPCINTERFACE) {
-            return Err(factory.err(format!(
-                "{} cannot be resolved within [{}]",
-                factory.value, s.name
-            )));
+            let value = factory.value.trim().to_string();
+            let refusal = format!("{} cannot be resolved within [{}]", factory.value, s.name);
+            l.reference_refusal.get_or_insert(refusal);
+            l.warnings
+                .push(plugin_skipped(&s.name, FACTORY_KEY, &value));
+            continue;
         }
         for e in s.entries().filter(|e| e.key != FACTORY_KEY) {
             l.get(s, &e.key, &none)?;
         }
         out.push(name);
     }
+    for s in ini.sections().filter(|s| s.name.starts_with("ctlplugin:")) {
+        let value = s
+            .entries()
+            .find(|e| e.key == CTL_FACTORY_KEY)
+            .map_or(String::new(), |e| e.value.trim().to_string());
+        l.warnings
+            .push(plugin_skipped(&s.name, CTL_FACTORY_KEY, &value));
+    }
     Ok(out)
+}
+
+/// The warning for a plugin section we skip.
+fn plugin_skipped(section: &str, key: &str, factory: &str) -> String {
+    let what = if factory.is_empty() {
+        format!("[{section}]")
+    } else {
+        format!("[{section}] ({key} = {factory})")
+    };
+    format!("{what} names a Python plugin, which supervisor-rs cannot load; the section is ignored")
 }
 
 /// Sections whose names start with `prefix`, with the server name after `:` (if any).

@@ -54,6 +54,11 @@ pub fn render(c: &Config) -> String {
     for w in &c.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }
+    if let Some(r) = &c.reference_refusal {
+        out.push_str(&format!(
+            "warning: Supervisor 4.3.0 refuses this file: {r}\n"
+        ));
+    }
     out
 }
 

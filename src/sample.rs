@@ -1,0 +1,284 @@
+//! The annotated sample configuration that `echo_supervisord_conf` prints.
+//!
+//! Every section and option the loader knows, with its default (or an example where there is
+//! none). The text is our own; it loads as printed (a unix control socket and the daemon's
+//! files under `/tmp`), and uncommenting every `;option=` and `;[section]` line still gives a
+//! valid config (`tests/echo_supervisord_conf.rs` checks both with `supervisord --check-config`).
+
+/// The sample `supervisord.conf`, as `echo_supervisord_conf` prints it.
+pub fn sample_config() -> String {
+    SAMPLE.to_string()
+}
+
+const SAMPLE: &str = r#"; supervisord.conf: a starting point for a supervisor-rs configuration.
+;
+; Lines that begin with ";option=" are switched off; each one shows the value used when the
+; option is left out (or, for options without a default, an example). Remove the ";" to set
+; one. A ";" starts a comment only at the start of a line or after a space or tab.
+;
+; Values can refer to other values with %(name)s: %(here)s is the directory of this file,
+; %(ENV_HOME)s any environment variable, and in program sections also %(program_name)s,
+; %(process_num)d, %(group_name)s, %(numprocs)d and %(host_node_name)s. Write %% for a
+; literal %. "~" and "$VAR" are not expanded.
+;
+; Check a config without starting anything:  supervisord --check-config -c FILE
+; Manual: supervisord.conf(5).
+
+; The control socket on the local filesystem. supervisorctl and, over HTTP, Supervisor's
+; XML-RPC clients and web page use it.
+[unix_http_server]
+file=/tmp/supervisor.sock   ; where the socket is created (required in this section)
+;chmod=0700                 ; permission bits of the socket file
+;chown=nobody:nogroup       ; owner (user or user:group) of the socket file; default: unchanged
+;username=user              ; clients must log in with this name; default: no login
+;password=123               ; and this password, plain or "{SHA}" + hex SHA-1 digest
+
+; A TCP control socket, off unless this section is present. Give it a username and a
+; password unless it listens on a trusted address only.
+;[inet_http_server]
+;port=127.0.0.1:9001        ; host:port to listen on; "*:9001" or ":9001" for every address
+;username=user              ; login name; default: no login
+;password=123               ; password, plain or "{SHA}" + hex SHA-1 digest
+
+; The daemon itself.
+[supervisord]
+logfile=/tmp/supervisord.log ; activity log; default: supervisord.log in the working directory
+;logfile_maxbytes=50MB       ; rotate the activity log at this size; 0 never rotates
+;logfile_backups=10          ; rotated activity logs to keep; 0 keeps none
+;loglevel=info               ; critical, error, warn, info, debug, trace or blather
+pidfile=/tmp/supervisord.pid ; default: supervisord.pid in the working directory
+;nodaemon=false              ; true stays in the foreground (containers, systemd)
+;silent=false                ; true keeps the activity log off stdout in the foreground
+;minfds=1024                 ; refuse to start with fewer file descriptors than this
+;minprocs=200                ; refuse to start with fewer processes allowed than this
+;umask=022                   ; umask of the daemon and, unless they set one, its children
+;user=root                   ; switch to this user at startup (only when started as root)
+;identifier=supervisor       ; name reported to XML-RPC clients
+;directory=/tmp              ; change to this directory when daemonizing; default: stay
+;nocleanup=false             ; true keeps old AUTO child logs at startup
+;childlogdir=/tmp            ; directory of AUTO child logs; default: the system's temp dir
+;environment=KEY="value"     ; KEY="value",KEY2="value2" added to every child's environment
+;strip_ansi=false            ; true removes ANSI escape sequences from child logs
+
+; Supervisor's XML-RPC interface (the supervisor.* methods). Keep this section: Python
+; clients such as Supervisor's own supervisorctl, superlance and monitoring agents need it.
+; Other [rpcinterface:x] factories are Python plugins, which are ignored with a warning.
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+; Settings for supervisorctl. serverurl may also be an http:// URL of an inet server, such
+; as http://127.0.0.1:9001.
+[supervisorctl]
+serverurl=unix:///tmp/supervisor.sock ; the daemon to talk to; default: http://localhost:9001
+;username=user              ; login name, if the server wants one
+;password=123               ; password, plain (never the {SHA} form)
+;prompt=supervisor          ; prompt of the interactive shell
+;history_file=~/.sc_history ; keep the shell's history in this file; default: none
+
+; A program to run and watch. Copy the section once per program; the name after the
+; colon is how supervisorctl and the logs refer to it.
+;[program:example]
+;command=/bin/cat            ; the program and its arguments (required); no shell is involved
+;process_name=%(program_name)s ; process names; must contain %(process_num)s when numprocs > 1
+;numprocs=1                  ; how many copies to run
+;numprocs_start=0            ; first %(process_num)s value
+;directory=/tmp              ; change to this directory before exec; default: the daemon's
+;umask=022                   ; umask of the process; default: the daemon's
+;priority=999                ; lower numbers start first and stop last
+;autostart=true              ; start it when the daemon starts
+;startsecs=1                 ; it must stay up this long to count as started (0: at once)
+;startretries=3              ; failed start attempts before giving up (state FATAL)
+;autorestart=unexpected      ; restart after it exits: true, false or unexpected (exit code)
+;exitcodes=0                 ; expected exit codes, comma-separated
+;stopsignal=TERM             ; signal that stops it: a name (TERM, INT, HUP, ...) or number
+;stopwaitsecs=10             ; wait this long after stopsignal, then send SIGKILL
+;stopasgroup=false           ; send stopsignal to its whole process group
+;killasgroup=false           ; send SIGKILL to its whole process group
+;user=nobody                 ; run it as this user (daemon started as root only)
+;redirect_stderr=false       ; true sends stderr into the stdout log
+;stdout_logfile=AUTO         ; a file path, AUTO (under childlogdir) or NONE
+;stdout_logfile_maxbytes=50MB ; rotate at this size; 0 never rotates
+;stdout_logfile_backups=10   ; rotated logs to keep
+;stdout_capture_maxbytes=0   ; buffer for PROCESS_COMMUNICATION events; 0 turns them off
+;stdout_events_enabled=false ; emit PROCESS_LOG events for each stdout write
+;stdout_syslog=false         ; also send stdout to syslog, tagged with the process name
+;stderr_logfile=AUTO         ; the same six options for stderr
+;stderr_logfile_maxbytes=50MB
+;stderr_logfile_backups=10
+;stderr_capture_maxbytes=0
+;stderr_events_enabled=false
+;stderr_syslog=false
+;environment=A="1",B="2"     ; added to the daemon's environment for this process
+;serverurl=AUTO              ; SUPERVISOR_SERVER_URL given to the process; AUTO picks ours
+
+; An event listener pool: its processes read event notifications on stdin and answer on
+; stdout. It takes the options of [program:x] except the capture_maxbytes ones, and
+; redirect_stderr must stay false.
+;[eventlistener:example-listener]
+;command=/bin/cat            ; the listener (required)
+;events=PROCESS_STATE        ; event types to receive, comma-separated (required)
+;buffer_size=10              ; events queued while every listener is busy
+;result_handler=supervisor.dispatchers:default_handler ; the only handler there is
+;process_name=%(program_name)s
+;numprocs=1
+;priority=-1
+;autostart=true
+;autorestart=unexpected
+;stdout_logfile=AUTO         ; the protocol runs on stdout: this log is mostly empty
+;stderr_logfile=AUTO
+
+; A FastCGI program: the daemon opens the socket and hands it to every process as fd 0.
+; It takes the options of [program:x] too.
+;[fcgi-program:example-fcgi]
+;command=/bin/cat            ; the FastCGI server (required)
+;socket=unix:///tmp/%(program_name)s.sock ; unix:///path or tcp://host:port (required)
+;socket_backlog=1024         ; listen() backlog; default: the system's maximum (SOMAXCONN)
+;socket_owner=nobody         ; owner (user or user:group) of a unix socket file
+;socket_mode=0700            ; permission bits of a unix socket file
+;process_name=%(program_name)s_%(process_num)s
+;numprocs=1
+
+; A group puts several programs under one name (supervisorctl start examples:*).
+;[group:examples]
+;programs=example            ; program or fcgi-program names, comma-separated (required)
+;priority=999                ; start and stop order of the group
+
+; More config files, read after this one. Paths are relative to this file's directory;
+; patterns that match nothing are fine.
+;[include]
+;files=conf.d/*.conf         ; space-separated file names or glob patterns
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::sample_config;
+
+    #[test]
+    fn no_tabs_and_the_sections_that_are_always_on() {
+        let s = sample_config();
+        assert!(s.ends_with('\n'));
+        for line in s.lines() {
+            assert!(!line.contains('\t'), "tab in {line:?}");
+        }
+        assert!(s.contains("[supervisord]\n"));
+        assert!(s.contains("[rpcinterface:supervisor]\n"));
+    }
+
+    /// Every option the loader reads, in its section (keep in step with `src/config/`).
+    #[test]
+    fn every_option_is_listed_in_its_section() {
+        let s = sample_config();
+        let section = |name: &str| -> String {
+            let head = format!("[{name}]\n");
+            let start = s.find(&head).unwrap_or_else(|| panic!("no {head}")) + head.len();
+            let end = s[start..].find("\n;[").map_or(s.len(), |i| start + i);
+            s[start..end].to_string()
+        };
+        let program = [
+            "command",
+            "process_name",
+            "numprocs",
+            "numprocs_start",
+            "directory",
+            "umask",
+            "priority",
+            "autostart",
+            "startsecs",
+            "startretries",
+            "autorestart",
+            "exitcodes",
+            "stopsignal",
+            "stopwaitsecs",
+            "stopasgroup",
+            "killasgroup",
+            "user",
+            "redirect_stderr",
+            "stdout_logfile",
+            "stdout_logfile_maxbytes",
+            "stdout_logfile_backups",
+            "stdout_capture_maxbytes",
+            "stdout_events_enabled",
+            "stdout_syslog",
+            "stderr_logfile",
+            "stderr_logfile_maxbytes",
+            "stderr_logfile_backups",
+            "stderr_capture_maxbytes",
+            "stderr_events_enabled",
+            "stderr_syslog",
+            "environment",
+            "serverurl",
+        ];
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "unix_http_server",
+                &["file", "chmod", "chown", "username", "password"],
+            ),
+            ("inet_http_server", &["port", "username", "password"]),
+            (
+                "supervisord",
+                &[
+                    "logfile",
+                    "logfile_maxbytes",
+                    "logfile_backups",
+                    "loglevel",
+                    "pidfile",
+                    "nodaemon",
+                    "silent",
+                    "minfds",
+                    "minprocs",
+                    "umask",
+                    "user",
+                    "identifier",
+                    "directory",
+                    "nocleanup",
+                    "childlogdir",
+                    "environment",
+                    "strip_ansi",
+                ],
+            ),
+            (
+                "rpcinterface:supervisor",
+                &["supervisor.rpcinterface_factory "],
+            ),
+            (
+                "supervisorctl",
+                &[
+                    "serverurl",
+                    "username",
+                    "password",
+                    "prompt",
+                    "history_file",
+                ],
+            ),
+            ("program:example", &program),
+            (
+                "eventlistener:example-listener",
+                &["command", "events", "buffer_size", "result_handler"],
+            ),
+            (
+                "fcgi-program:example-fcgi",
+                &[
+                    "command",
+                    "socket",
+                    "socket_backlog",
+                    "socket_owner",
+                    "socket_mode",
+                ],
+            ),
+            ("group:examples", &["programs", "priority"]),
+            ("include", &["files"]),
+        ];
+        for (name, options) in cases {
+            let body = section(name);
+            for o in *options {
+                let o = o.trim_end();
+                assert!(
+                    body.lines()
+                        .any(|l| l.trim_start_matches(';').starts_with(&format!("{o}="))
+                            || l.starts_with(&format!("{o} ="))),
+                    "[{name}] lacks {o}"
+                );
+            }
+        }
+    }
+}
