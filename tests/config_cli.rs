@@ -180,10 +180,9 @@ fn json_verdicts_have_every_key() {
     let json = text(&out.stdout);
     for key in [
         "accepted",
-        "runs",
         "error",
-        "run_error",
         "exit_status",
+        "reference_error",
         "warnings",
         "infos",
         "files_read",

@@ -130,13 +130,9 @@ fn obj<K: Into<String>>(items: Vec<(K, Json)>) -> Json {
     Json::Obj(items.into_iter().map(|(k, v)| (k.into(), v)).collect())
 }
 
-/// The verdict document for a load report.
-///
-/// `accepted`, `error` and `exit_status` are Supervisor 4.3.0's verdict, in the corpus's
-/// format. They differ from ours only when the reference stops at a Python plugin section we
-/// skip with a warning: `runs` says whether our supervisord starts with the config (it is
-/// `accepted` otherwise), `run_error` is then our own first error if it does not, and the
-/// resolved sections are `null` as for any refusal.
+/// The verdict document for a load report: ours (`accepted`, `error`, `exit_status`), and,
+/// when Supervisor 4.3.0 would refuse the file at a Python plugin section we skip with a
+/// warning, its message in `reference_error` (otherwise null).
 pub fn report(r: &LoadReport) -> Json {
     let files = Json::Arr(
         r.files_read
@@ -144,27 +140,25 @@ pub fn report(r: &LoadReport) -> Json {
             .map(|p| s(&p.to_string_lossy()))
             .collect(),
     );
-    let refusal = r.reference_refusal.as_deref();
-    let accepted = r.result.is_ok() && refusal.is_none();
+    let accepted = r.result.is_ok();
     let own = r.result.as_ref().err().map(|e| e.message.as_str());
     let mut items = vec![
         ("accepted", Json::Bool(accepted)),
-        ("runs", Json::Bool(r.result.is_ok())),
-        ("error", refusal.or(own).map_or(Json::Null, s)),
-        (
-            "run_error",
-            own.filter(|_| refusal.is_some()).map_or(Json::Null, s),
-        ),
+        ("error", own.map_or(Json::Null, s)),
         (
             "exit_status",
             if accepted { Json::Null } else { Json::Int(2) },
+        ),
+        (
+            "reference_error",
+            r.reference_refusal.as_deref().map_or(Json::Null, s),
         ),
         ("warnings", strs(&r.warnings)),
         ("infos", strs(&r.infos)),
         ("files_read", files),
     ];
     match &r.result {
-        Ok(c) if accepted => {
+        Ok(c) => {
             items.push(("supervisord", supervisord(&c.supervisord)));
             items.push(("servers", Json::Arr(c.servers.iter().map(server).collect())));
             items.push(("serverurl", opt_s(c.serverurl.as_deref())));
@@ -175,7 +169,7 @@ pub fn report(r: &LoadReport) -> Json {
             ));
             items.push(("snippet", Json::Bool(false)));
         }
-        _ => {
+        Err(e) => {
             for k in [
                 "supervisord",
                 "servers",
@@ -185,8 +179,7 @@ pub fn report(r: &LoadReport) -> Json {
             ] {
                 items.push((k, Json::Null));
             }
-            let snippet =
-                matches!(&r.result, Err(e) if e.kind == ConfigErrorKind::NoSupervisordSection);
+            let snippet = e.kind == ConfigErrorKind::NoSupervisordSection;
             items.push(("snippet", Json::Bool(snippet)));
         }
     }
