@@ -63,7 +63,14 @@ fn supervisorctl_page_lists_every_command() {
 #[test]
 fn supervisord_page_documents_the_protocol() {
     let man = page("supervisord.8");
-    for word in ["PROTOCOL", ".OK 0", "auth", "nc -U"] {
+    for word in [
+        "PROTOCOL",
+        ".OK 0",
+        "auth",
+        "nc -U",
+        "SYSTEMD",
+        "NOTIFY_SOCKET",
+    ] {
         assert!(man.contains(word), "supervisord.8 lacks {word}");
     }
 }

@@ -14,6 +14,7 @@ use crate::daemon::io::{Io, Key, Origin, Read, Source};
 use crate::daemon::lifecycle::Effect as LifeEffect;
 use crate::daemon::output::{self, ReadResult};
 use crate::daemon::procs::{ProcId, Stream};
+use crate::daemon::sd_notify::Notifier;
 use crate::daemon::supervisor::{Cx, Supervisor};
 use crate::daemon::waits::{Effect as WaitEffect, Wait};
 use crate::events::types::{Event, Kind};
@@ -56,6 +57,8 @@ pub struct Daemon {
     /// The config a restart starts with.
     pending: Option<Config>,
     syslog: Syslog,
+    /// What systemd is told (`$NOTIFY_SOCKET`).
+    notify: Notifier,
 }
 
 impl std::fmt::Debug for Daemon {
@@ -77,6 +80,8 @@ pub struct Kept {
     pub low_fds: Option<sys::spawn::LowFds>,
     /// The pools' serial and tick clock.
     pub bus: Bus,
+    /// The sd_notify socket and its policy (READY after a restart, the watchdog cadence).
+    pub notify: Notifier,
 }
 
 impl Daemon {
@@ -93,6 +98,7 @@ impl Daemon {
             loaded: None,
             pending: None,
             syslog: Syslog::new(),
+            notify: kept.notify,
         }
     }
 
@@ -113,6 +119,7 @@ impl Daemon {
             log: self.log,
             low_fds: self.sup.into_low_fds(),
             bus: self.bus,
+            notify: self.notify,
         }
     }
 
@@ -123,8 +130,11 @@ impl Daemon {
         for id in self.sup.procs().start_order() {
             self.feed(id, Input::AutoStart, now);
         }
+        // Config loaded, control sockets bound, autostart programs spawned.
+        self.notify.ready(&mut self.log);
         loop {
             let now = Mono::now();
+            self.notify.fire(now, &mut self.log);
             for id in self.sup.due(now) {
                 self.feed(id, Input::Deadline, now);
             }
@@ -133,6 +143,7 @@ impl Daemon {
                 .bus
                 .fire_ticks(sys::wall_clock_ms() / 1000, &mut self.log);
             if let Some(exit) = self.step_lifecycle(now) {
+                self.notify_status();
                 return exit;
             }
             self.after_wake(now);
@@ -142,6 +153,7 @@ impl Daemon {
                 &self.config.supervisord.identifier,
                 &mut self.log,
             );
+            self.notify_status();
             let timeout = self.next_deadline().map(|d| d.since(Mono::now()));
             match self.io.wait(timeout) {
                 Ok(ready) => {
@@ -155,6 +167,14 @@ impl Daemon {
                     std::thread::sleep(Duration::from_millis(100));
                 }
             }
+        }
+    }
+
+    /// `STATUS=` for systemd when a process changed state (never from a timer).
+    fn notify_status(&mut self) {
+        if self.sup.take_states_changed() {
+            let states = self.sup.procs().iter().map(|(_, p)| p.machine.state());
+            self.notify.status(states, &mut self.log);
         }
     }
 
@@ -394,6 +414,7 @@ impl Daemon {
             .chain(self.io.batch_due())
             .chain(self.control.next_deadline())
             .chain(tick)
+            .chain(self.notify.deadline())
             .min()
     }
 
@@ -432,6 +453,9 @@ impl Daemon {
         match (self.reloader)() {
             Ok(cfg) => {
                 self.pending = Some(cfg);
+                if self.sup.lifecycle().mood() != Mood::ShuttingDown {
+                    self.notify.reloading(&mut self.log);
+                }
                 self.stop_all(Mood::Restarting, now);
                 Ok(())
             }
@@ -458,6 +482,9 @@ impl Daemon {
 
     /// Starts stopping everything, level by level in descending priority.
     pub(super) fn stop_all(&mut self, goal: Mood, now: Mono) {
+        if goal == Mood::ShuttingDown {
+            self.notify.stopping(&mut self.log);
+        }
         let (life, procs) = self.sup.lifecycle_mut();
         let effects = life.stop(goal, procs, now);
         self.life_effects(effects, now);

@@ -12,8 +12,9 @@
 //! - Pure policy on a fake clock: [`lifecycle`] (running, stopping level by level,
 //!   restarting, shutting down), [`waits`] (start/stop/restart/update replies and their
 //!   `waiting for` cadence), [`names`] (namespec resolution), [`output`] (pipe batching and
-//!   where child output goes).
-//! - Leaves: [`procs`] (the table's data), [`sockets`], [`signals`], [`fcgi`], [`startup`].
+//!   where child output goes), [`notify`] (what systemd is told, and when).
+//! - Leaves: [`procs`] (the table's data), [`sockets`], [`signals`], [`fcgi`], [`startup`],
+//!   [`sd_notify`] (the datagrams to `$NOTIFY_SOCKET`).
 
 pub mod bus;
 pub mod control;
@@ -26,6 +27,7 @@ pub mod http;
 pub mod io;
 pub mod lifecycle;
 pub mod names;
+pub mod notify;
 pub mod output;
 pub mod procs;
 pub mod reconfig;
@@ -34,6 +36,7 @@ pub mod requests;
 pub mod rpc;
 #[cfg(feature = "xmlrpc")]
 pub mod rpc_values;
+pub mod sd_notify;
 pub mod signals;
 pub mod sockets;
 pub mod startup;
@@ -133,6 +136,7 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
             return 2;
         }
     };
+    let notify = sd_notify::Notifier::from_env(&mut logger);
     // The poller, the log, the spawn descriptors and the event bus (with the global event
     // serial) outlive restarts.
     let mut kept = Kept {
@@ -140,6 +144,7 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         log: logger,
         low_fds,
         bus: bus::Bus::default(),
+        notify,
     };
     let pid = sys::proc::getpid();
     let mut pidfile = config.supervisord.pidfile.clone();

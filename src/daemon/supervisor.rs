@@ -9,6 +9,7 @@ use crate::daemon::bus::{Bus, Transition};
 use crate::daemon::fcgi::FcgiSockets;
 use crate::daemon::io::{ChildPipes, Io, Source};
 use crate::daemon::lifecycle::Lifecycle;
+use crate::daemon::notify::PRIVATE_ENV;
 use crate::daemon::output;
 use crate::daemon::procs::{ProcId, Procs};
 use crate::logfile::activity::Logger;
@@ -69,6 +70,9 @@ pub struct Supervisor {
     /// since it was computed. Kept so that a wake-up (a chatty child's pipe) costs nothing
     /// per idle program.
     deadline: Option<Option<Mono>>,
+    /// A process changed state, or processes were added or removed, since the last
+    /// [`Supervisor::take_states_changed`] (the sd_notify `STATUS=` line is due a look).
+    states_changed: bool,
 }
 
 impl Supervisor {
@@ -84,7 +88,9 @@ impl Supervisor {
             lifecycle: Lifecycle::new(),
             fcgi,
             low_fds,
-            env: std::env::vars().collect(),
+            env: std::env::vars()
+                .filter(|(k, _)| !PRIVATE_ENV.contains(&k.as_str()))
+                .collect(),
             identity: Identity {
                 euid: sys::proc::geteuid(),
                 egid: sys::proc::getegid(),
@@ -94,6 +100,7 @@ impl Supervisor {
             credentials: crate::config::fallback_credentials(&config.servers),
             killer: kill,
             deadline: None,
+            states_changed: true,
         }
     }
 
@@ -121,6 +128,12 @@ impl Supervisor {
     /// Processes were added or removed: their deadlines must be looked at again.
     pub fn procs_changed(&mut self) {
         self.deadline = None;
+        self.states_changed = true;
+    }
+
+    /// Whether a state changed (or processes came or went) since the last call.
+    pub fn take_states_changed(&mut self) -> bool {
+        std::mem::take(&mut self.states_changed)
     }
 
     /// The daemon-level machine.
@@ -199,6 +212,7 @@ impl Supervisor {
                 pid,
                 tries,
             } => {
+                self.states_changed = true;
                 let p = self.procs.get_mut(id)?;
                 if (to.is_stopped() || to == State::Backoff) && p.machine.laststop().is_some() {
                     p.stop_wall_ms = Some(sys::wall_clock_ms());

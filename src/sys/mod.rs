@@ -38,13 +38,18 @@ pub mod poller;
 
 /// CLOCK_MONOTONIC in milliseconds.
 pub fn monotonic_ms() -> u64 {
+    monotonic_us() / 1000
+}
+
+/// CLOCK_MONOTONIC in microseconds (sd_notify's `MONOTONIC_USEC=`).
+pub fn monotonic_us() -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists on Linux.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    (ts.tv_sec as u64) * 1000 + (ts.tv_nsec as u64) / 1_000_000
+    (ts.tv_sec as u64) * 1_000_000 + (ts.tv_nsec as u64) / 1_000
 }
 
 /// Turns a C return value (`-1` = failure with errno set) into an `io::Result`.
