@@ -1,6 +1,8 @@
 //! supervisor-rs: a drop-in Rust reimplementation of Supervisor 4.3.0.
 //!
 //! Module map (who owns what):
+//! - [`cli`]: the programs' entry points (`supervisord`, `pidproxy`, the multi-call
+//!   `supervisor-rs`); the `src/bin/*` files only call them.
 //! - [`config`]: loading `supervisord.conf` into the validated [`config::model::Config`].
 //! - [`ctl`]: supervisorctl: command line, interpreter, shell, protocol client.
 //! - [`daemon`]: the single-threaded poll loop: a reactor over owned parts (I/O, supervision,
@@ -18,6 +20,7 @@
 //! - [`sys`]: the only module allowed `unsafe`: thin syscall wrappers.
 //! - [`time`]: monotonic instants as values and wall-clock formatting.
 
+pub mod cli;
 pub mod config;
 pub mod ctl;
 pub mod daemon;

@@ -147,14 +147,28 @@ pub fn ctime(tm: &Tm) -> String {
 /// Python's `str(datetime.timedelta(seconds=secs))`: `0:00:13`, `1 day, 2:03:04`,
 /// `3 days, 0:00:01`.
 pub fn uptime(secs: u64) -> String {
+    let mut out = String::new();
+    write_uptime(&mut out, secs);
+    out
+}
+
+/// [`uptime`], appended to `out`.
+pub fn write_uptime(out: &mut String, secs: u64) {
+    use std::fmt::Write;
     let days = secs / 86_400;
     let rest = secs % 86_400;
-    let hms = format!("{}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60);
-    match days {
-        0 => hms,
-        1 => format!("1 day, {hms}"),
-        d => format!("{d} days, {hms}"),
-    }
+    let _ = match days {
+        0 => Ok(()),
+        1 => out.write_str("1 day, "),
+        d => write!(out, "{d} days, "),
+    };
+    let _ = write!(
+        out,
+        "{}:{:02}:{:02}",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    );
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use crate::daemon::event_loop::Daemon;
 use crate::daemon::io::Key;
 use crate::daemon::names;
-use crate::daemon::procs::ProcId;
+use crate::daemon::procs::{Proc, ProcId, Procs};
 use crate::daemon::waits::Wait;
 use crate::logfile::tail::{read_log, ReadLogError};
 use crate::process::machine::{Input, Mood, Outcome as MOutcome};
@@ -15,7 +15,7 @@ use crate::process::state::State;
 use crate::protocol::fault::{Fault, Outcome};
 use crate::protocol::request::{Request, Stream, TailMode};
 use crate::protocol::results::{self, Action, ResultLine};
-use crate::protocol::status::{self, DescribeInput, ProcessStatus};
+use crate::protocol::status::{self, DescribeInput, ProcessStatus, StatusView};
 use crate::sys;
 use crate::time::Mono;
 
@@ -42,6 +42,71 @@ pub(super) fn refusal_while_stopping(req: &Request) -> Vec<ResultLine> {
     }
 }
 
+/// A process as a `status` row, read from the daemon's state when rendered.
+struct LiveRow<'a> {
+    p: &'a Proc,
+    /// The wall clock (ms) the uptimes are counted to.
+    now_wall: u64,
+}
+
+impl StatusView for LiveRow<'_> {
+    fn group(&self) -> &str {
+        &self.p.group
+    }
+    fn name(&self) -> &str {
+        self.p.machine.name()
+    }
+    fn state_name(&self) -> &str {
+        self.p.machine.state().name()
+    }
+    fn write_description(&self, out: &mut String) {
+        let (p, state) = (self.p, self.p.machine.state().name());
+        // Only STOPPED and EXITED show the stop time, and only after a start.
+        let stop_text = match state {
+            "STOPPED" | "EXITED" if p.machine.laststart().is_some() => p.stop_wall_ms.map(|ms| {
+                let tm = sys::localtime((ms / 1000) as i64);
+                crate::time::stop_time(&tm)
+            }),
+            _ => None,
+        };
+        let uptime = p
+            .start_wall_ms
+            .map(|st| (self.now_wall.saturating_sub(st) / 1000) as i64)
+            .unwrap_or(0);
+        status::describe_into(
+            &DescribeInput {
+                state_name: state,
+                name: p.machine.name(),
+                pid: p.machine.pid().unwrap_or(0) as u32,
+                uptime_secs: uptime,
+                stop_time: stop_text.as_deref(),
+                spawnerr: p.machine.spawnerr().unwrap_or(""),
+            },
+            out,
+        );
+    }
+}
+
+/// Every process as a status row, sorted by group then name.
+fn live_rows(procs: &Procs) -> Vec<LiveRow<'_>> {
+    let now_wall = sys::wall_clock_ms();
+    let mut rows: Vec<LiveRow<'_>> = procs.iter().map(|(_, p)| LiveRow { p, now_wall }).collect();
+    rows.sort_by(|a, b| (a.group(), a.name()).cmp(&(b.group(), b.name())));
+    rows
+}
+
+/// A status row as owned data (for XML-RPC and the web page).
+fn owned(r: &LiveRow<'_>) -> ProcessStatus {
+    let mut description = String::new();
+    r.write_description(&mut description);
+    ProcessStatus {
+        group: r.group().to_string(),
+        name: r.name().to_string(),
+        state_name: r.state_name().to_string(),
+        description,
+    }
+}
+
 impl Daemon {
     /// Runs one request for the client at `key`.
     pub(super) fn handle_request(&mut self, key: Key, req: Request, now: Mono) {
@@ -50,8 +115,13 @@ impl Daemon {
         }
         match req {
             Request::Status { names } => {
-                let (lines, outcome) = status::status_reply(&self.status_rows(), &names);
-                self.control.reply_lines(key, &lines, outcome, &mut self.io);
+                // Rendered straight into the connection's buffer: no String per row.
+                let rows = live_rows(self.sup.procs());
+                let control = &mut self.control;
+                let outcome = status::write_status_reply(&rows, &names, &mut |l| {
+                    control.push_line(key, l.as_bytes())
+                });
+                self.control.finish_with(key, outcome, &mut self.io);
             }
             Request::Start { names } => self.begin_start(key, &names, now),
             Request::Stop { names } => self.begin_stop(key, &names, None, now),
@@ -104,46 +174,16 @@ impl Daemon {
 
     /// The status rows of every process, sorted by group then name.
     pub(super) fn status_rows(&self) -> Vec<ProcessStatus> {
-        let mut rows = self.status_rows_of(&self.sup.procs().ids());
-        rows.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
-        rows
+        live_rows(self.sup.procs()).iter().map(owned).collect()
     }
 
     /// The status rows of `ids`, in that order.
     pub(super) fn status_rows_of(&self, ids: &[ProcId]) -> Vec<ProcessStatus> {
-        let now_wall = sys::wall_clock_ms();
         let procs = self.sup.procs();
+        let now_wall = sys::wall_clock_ms();
         ids.iter()
             .filter_map(|id| procs.get(*id))
-            .map(|s| {
-                let state = s.machine.state();
-                let stop_text = s.stop_wall_ms.map(|ms| {
-                    let tm = sys::localtime((ms / 1000) as i64);
-                    crate::time::stop_time(&tm)
-                });
-                let uptime = s
-                    .start_wall_ms
-                    .map(|st| (now_wall.saturating_sub(st) / 1000) as i64)
-                    .unwrap_or(0);
-                let description = status::describe(&DescribeInput {
-                    state_name: state.name(),
-                    name: s.machine.name(),
-                    pid: s.machine.pid().unwrap_or(0) as u32,
-                    uptime_secs: uptime,
-                    stop_time: if s.machine.laststart().is_some() {
-                        stop_text.as_deref()
-                    } else {
-                        None
-                    },
-                    spawnerr: s.machine.spawnerr().unwrap_or(""),
-                });
-                ProcessStatus {
-                    group: s.group.clone(),
-                    name: s.machine.name().to_string(),
-                    state_name: state.name().to_string(),
-                    description,
-                }
-            })
+            .map(|p| owned(&LiveRow { p, now_wall }))
             .collect()
     }
 

@@ -1,6 +1,8 @@
 //! The `status` and `avail` tables and the description column (reference 4.4), as pure
 //! functions of plain data so the daemon's internals stay out of this module.
 
+use std::fmt::Write;
+
 use super::fault::{exit, Fault, Outcome};
 
 /// One row of `status`: what the daemon knows about a process, already described.
@@ -24,10 +26,7 @@ impl ProcessStatus {
 
     /// True for the states `status` counts as not running (STOPPED_STATES).
     pub fn is_stopped(&self) -> bool {
-        matches!(
-            self.state_name.as_str(),
-            "STOPPED" | "EXITED" | "FATAL" | "UNKNOWN"
-        )
+        is_stopped_state(&self.state_name)
     }
 }
 
@@ -73,37 +72,96 @@ pub struct DescribeInput<'a> {
 /// RUNNING `pid N, uptime H:MM:SS`; STOPPED/EXITED the stop time or `Not started`;
 /// BACKOFF/FATAL the spawn error or `unknown error (try "tail NAME")`; otherwise empty.
 pub fn describe(d: &DescribeInput<'_>) -> String {
+    let mut out = String::new();
+    describe_into(d, &mut out);
+    out
+}
+
+/// [`describe`], appended to `out` (no allocation of its own).
+pub fn describe_into(d: &DescribeInput<'_>, out: &mut String) {
     match d.state_name {
         // A negative uptime (the clock was set back) reads as 0:00:00, as the reference.
-        "RUNNING" => format!(
-            "pid {}, uptime {}",
-            d.pid,
-            crate::time::uptime(d.uptime_secs.max(0) as u64)
-        ),
-        "BACKOFF" | "FATAL" if d.spawnerr.is_empty() => {
-            format!("unknown error (try \"tail {}\")", d.name)
+        "RUNNING" => {
+            let _ = write!(out, "pid {}, uptime ", d.pid);
+            crate::time::write_uptime(out, d.uptime_secs.max(0) as u64);
         }
-        "BACKOFF" | "FATAL" => d.spawnerr.to_string(),
-        "STOPPED" | "EXITED" => d.stop_time.unwrap_or("Not started").to_string(),
-        _ => String::new(),
+        "BACKOFF" | "FATAL" if d.spawnerr.is_empty() => {
+            let _ = write!(out, "unknown error (try \"tail {}\")", d.name);
+        }
+        "BACKOFF" | "FATAL" => out.push_str(d.spawnerr),
+        "STOPPED" | "EXITED" => out.push_str(d.stop_time.unwrap_or("Not started")),
+        _ => {}
     }
+}
+
+/// What a `status` row needs, borrowed, so the daemon can render its processes without
+/// building a [`ProcessStatus`] (a `String` per field) for each.
+pub trait StatusView {
+    /// Group name.
+    fn group(&self) -> &str;
+    /// Process name.
+    fn name(&self) -> &str;
+    /// State name (`RUNNING`, ...).
+    fn state_name(&self) -> &str;
+    /// Appends the description column (see [`describe`]) to `out`.
+    fn write_description(&self, out: &mut String);
+}
+
+impl StatusView for ProcessStatus {
+    fn group(&self) -> &str {
+        &self.group
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn state_name(&self) -> &str {
+        &self.state_name
+    }
+    fn write_description(&self, out: &mut String) {
+        out.push_str(&self.description);
+    }
+}
+
+/// True for the states `status` counts as not running (STOPPED_STATES).
+fn is_stopped_state(state_name: &str) -> bool {
+    matches!(state_name, "STOPPED" | "EXITED" | "FATAL" | "UNKNOWN")
+}
+
+/// Appends `text` to `out`, then spaces up to `width` characters (`format!("{:<width$}")`).
+fn push_padded(out: &mut String, text: &str, width: usize) {
+    out.push_str(text);
+    let chars = text.chars().count();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(chars)));
 }
 
 /// The status table lines: `'%-(W)s%-10s%s'` with W = max(30, longest namespec) + 3.
 pub fn status_table(rows: &[&ProcessStatus]) -> Vec<String> {
-    let specs: Vec<String> = rows.iter().map(|r| r.namespec()).collect();
-    let width = specs.iter().map(|s| s.chars().count()).fold(30, usize::max) + 3;
-    rows.iter()
-        .zip(&specs)
-        .map(|(r, spec)| {
-            format!(
-                "{spec:<width$}{:<10}{}",
-                r.state_name,
-                r.description,
-                width = width
-            )
-        })
-        .collect()
+    let mut lines = Vec::with_capacity(rows.len());
+    write_status_table(rows, &mut |l| lines.push(l.to_string()));
+    lines
+}
+
+/// [`status_table`], each line handed to `line` (one buffer reused for every row).
+pub fn write_status_table<T: StatusView>(rows: &[&T], line: &mut dyn FnMut(&str)) {
+    let spec_chars = |r: &T| match r.group() == r.name() {
+        true => r.name().chars().count(),
+        false => r.group().chars().count() + 1 + r.name().chars().count(),
+    };
+    let width = rows.iter().map(|r| spec_chars(r)).fold(30, usize::max) + 3;
+    let mut buf = String::with_capacity(width + 64);
+    for r in rows {
+        buf.clear();
+        if r.group() != r.name() {
+            buf.push_str(r.group());
+            buf.push(':');
+        }
+        buf.push_str(r.name());
+        let pad = width.saturating_sub(spec_chars(r));
+        buf.extend(std::iter::repeat_n(' ', pad));
+        push_padded(&mut buf, r.state_name(), 10);
+        r.write_description(&mut buf);
+        line(&buf);
+    }
 }
 
 /// The whole `status [names]` reply from every process (sorted by group, then name):
@@ -112,8 +170,18 @@ pub fn status_table(rows: &[&ProcessStatus]) -> Vec<String> {
 /// then 3 when a listed process is STOPPED/EXITED/FATAL/UNKNOWN (last writer wins).
 pub fn status_reply(all: &[ProcessStatus], names: &[String]) -> (Vec<String>, Outcome) {
     let mut lines = Vec::new();
+    let outcome = write_status_reply(all, names, &mut |l| lines.push(l.to_string()));
+    (lines, outcome)
+}
+
+/// [`status_reply`], each line handed to `line` in order; returns the outcome.
+pub fn write_status_reply<T: StatusView>(
+    all: &[T],
+    names: &[String],
+    line: &mut dyn FnMut(&str),
+) -> Outcome {
     let mut outcome = Outcome::ok();
-    let matched: Vec<&ProcessStatus> = if names.is_empty() || names.iter().any(|n| n == "all") {
+    let matched: Vec<&T> = if names.is_empty() || names.iter().any(|n| n == "all") {
         all.iter().collect()
     } else {
         let mut matched = Vec::new();
@@ -122,10 +190,10 @@ pub fn status_reply(all: &[ProcessStatus], names: &[String]) -> (Vec<String>, Ou
             let before = matched.len();
             matched.extend(
                 all.iter()
-                    .filter(|p| p.group == group && proc_name.is_none_or(|n| p.name == n)),
+                    .filter(|p| p.group() == group && proc_name.is_none_or(|n| p.name() == n)),
             );
             if matched.len() == before {
-                lines.push(match proc_name {
+                line(&match proc_name {
                     None => format!("{group}: ERROR (no such group)"),
                     Some(_) => format!("{spec}: ERROR (no such process)"),
                 });
@@ -134,11 +202,11 @@ pub fn status_reply(all: &[ProcessStatus], names: &[String]) -> (Vec<String>, Ou
         }
         matched
     };
-    lines.extend(status_table(&matched));
-    if matched.iter().any(|p| p.is_stopped()) {
+    write_status_table(&matched, line);
+    if matched.iter().any(|p| is_stopped_state(p.state_name())) {
         outcome = Outcome::failed(Fault::NotRunning, exit::STATUS_NOT_RUNNING);
     }
-    (lines, outcome)
+    outcome
 }
 
 /// One row of `avail`.
