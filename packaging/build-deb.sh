@@ -70,9 +70,16 @@ TOML
 python3 packaging/deb-copyright.py packaging/debian/copyright "$BUILD/vendor" \
     "$BUILD/debian/copyright"
 
-# Build (no pre-clean: the tree is fresh). CARGO_TARGET_DIR outside the build tree keeps rebuilds incremental.
+# Build (no pre-clean: the tree is fresh). CARGO_TARGET_DIR outside the build tree keeps
+# rebuilds incremental. Where this user may make a network namespace (root), the build
+# runs in one without network: proof that it is offline.
+NONET=""
+if command -v unshare >/dev/null && unshare --net true 2>/dev/null; then
+    NONET="unshare --net"
+    echo "build-deb.sh: building in a network namespace without network"
+fi
 rm -f "$DEB"
-(cd "$BUILD" && CARGO="$(command -v cargo)" CARGO_TARGET_DIR="$OUT/cargo-target" \
+(cd "$BUILD" && $NONET env CARGO="$(command -v cargo)" CARGO_TARGET_DIR="$OUT/cargo-target" \
     CARGO_NET_OFFLINE=true dpkg-buildpackage -us -uc -b --no-pre-clean)
 test -f "$DEB"
 echo "built $DEB"
