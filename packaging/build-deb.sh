@@ -9,8 +9,8 @@
 # CARGO_NET_OFFLINE=true, `--offline` and an empty CARGO_HOME, using the Rust toolchain
 # on PATH (Debian's rustc is too old; don't apt-install it).
 #
-# Needs: cargo, python3, dpkg-dev, debhelper (>= 13), lintian
-#   apt-get install dpkg-dev debhelper lintian
+# Needs: cargo, python3, dpkg-dev, debhelper (>= 13), lintian; checkbashisms if there
+#   apt-get install dpkg-dev debhelper lintian devscripts
 # Usage: packaging/build-deb.sh [--no-lintian]
 # Env:   DEB_OUT  where the build tree and the .deb go (default target/deb)
 set -eu
@@ -30,6 +30,18 @@ need python3 "apt-get install python3"
 need dpkg-buildpackage "apt-get install dpkg-dev"
 need dh "apt-get install debhelper"
 [ "$LINTIAN" = 0 ] || need lintian "apt-get install lintian, or pass --no-lintian"
+
+# The shell scripts: POSIX sh (sh -n), no bashisms (checkbashisms, from devscripts).
+for script in packaging/debian/supervisor-rs.supervisor.init packaging/debian/supervisor-rs.postinst \
+    packaging/debian/supervisor-rs.postrm packaging/debian/examples/event_listener.sh; do
+    sh -n "$script"
+done
+if command -v checkbashisms >/dev/null; then
+    checkbashisms packaging/debian/supervisor-rs.supervisor.init packaging/debian/supervisor-rs.postinst \
+        packaging/debian/supervisor-rs.postrm packaging/debian/examples/event_listener.sh
+else
+    echo "build-deb.sh: checkbashisms not found (apt-get install devscripts): not run" >&2
+fi
 
 # The version: Cargo.toml's, plus the Debian revision of packaging/debian/changelog.
 VERSION=$(python3 -c 'import tomllib; print(tomllib.load(open("Cargo.toml", "rb"))["package"]["version"])')
