@@ -51,8 +51,50 @@ fn forwards_signals_to_the_pid_in_the_pidfile() {
     );
     kill(pp.id() as i32, "TERM");
     let st = pp.wait().unwrap();
+    // The worker exits 0 on TERM, then the script's `wait` returns its status, 0.
     assert_eq!(st.code(), Some(0));
-    assert!(wait_until(T, || !alive(worker)), "TERM was not forwarded");
+    assert!(!alive(worker), "pidproxy left before the worker was gone");
+}
+
+#[test]
+fn a_stop_waits_until_the_service_is_gone() {
+    let dir = TestDir::new();
+    let pidf = dir.join("d.pid");
+    // A worker that takes half a second to stop after TERM.
+    let script = format!(
+        "sh -c 'trap \"sleep 0.5; exit 0\" TERM; while true; do sleep 0.05; done' &\n\
+         echo $! > {p}\nwait\n",
+        p = pidf.display()
+    );
+    let sh = dir.write("run.sh", &script);
+    let mut pp = Command::new(bin())
+        .arg(&pidf)
+        .arg("/bin/sh")
+        .arg(&sh)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_until(T, || fs::read_to_string(&pidf)
+        .is_ok_and(|s| s.ends_with('\n'))));
+    let worker: i32 = fs::read_to_string(&pidf).unwrap().trim().parse().unwrap();
+    kill(pp.id() as i32, "TERM");
+    pp.wait().unwrap();
+    assert!(
+        !alive(worker),
+        "pidproxy exited while the worker was still stopping"
+    );
+}
+
+#[test]
+fn a_command_that_cannot_run_is_127() {
+    let dir = TestDir::new();
+    let st = Command::new(bin())
+        .arg(dir.join("none.pid"))
+        .arg("/nonexistent/bin")
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(127));
 }
 
 #[test]
@@ -66,7 +108,14 @@ fn exits_when_the_command_exits() {
         .unwrap();
     assert_eq!(
         st.code(),
-        Some(0),
-        "the reference exits 0 whatever the status"
+        Some(3),
+        "the command's status (the reference exits 0)"
     );
+    let st = Command::new(bin())
+        .arg(dir.join("none.pid"))
+        .arg("/bin/sh")
+        .args(["-c", "kill -9 $$"])
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(128 + 9), "killed by a signal: 128 + it");
 }
