@@ -14,6 +14,7 @@ use crate::daemon::io::{Io, Key, Origin, Read, Source};
 use crate::daemon::lifecycle::Effect as LifeEffect;
 use crate::daemon::output::{self, ReadResult};
 use crate::daemon::procs::{ProcId, Stream};
+use crate::daemon::reload::{Reload, Reloader};
 use crate::daemon::sd_notify::Notifier;
 use crate::daemon::supervisor::{Cx, Supervisor};
 use crate::daemon::waits::{Effect as WaitEffect, Wait};
@@ -40,9 +41,6 @@ pub enum Exit {
     Restart(Box<Config>),
 }
 
-/// Reloads the configuration for SIGHUP/`reload`. Supplied by `daemon::run`.
-pub type Reloader = Box<dyn FnMut() -> Result<Config, String>>;
-
 /// The running daemon: its parts and the config in force.
 pub struct Daemon {
     pub(super) config: Config,
@@ -51,11 +49,8 @@ pub struct Daemon {
     pub(super) sup: Supervisor,
     pub(super) control: Control,
     pub(super) bus: Bus,
-    pub(super) reloader: Reloader,
-    /// The config of the last `reread` (what `add` and `avail` see).
-    pub(super) loaded: Option<Config>,
-    /// The config a restart starts with.
-    pending: Option<Config>,
+    /// The reloader, the last `reread`'s config and a restart's.
+    pub(super) reload: Reload,
     syslog: Syslog,
     /// What systemd is told (`$NOTIFY_SOCKET`).
     notify: Notifier,
@@ -94,9 +89,7 @@ impl Daemon {
             sup,
             control: Control::default(),
             bus: kept.bus,
-            reloader,
-            loaded: None,
-            pending: None,
+            reload: Reload::new(reloader),
             syslog: Syslog::new(),
             notify: kept.notify,
         }
@@ -450,9 +443,9 @@ impl Daemon {
     /// Re-reads the config; on success stops everything and restarts with it, on failure
     /// keeps running the current config (the reference dies here).
     pub(super) fn request_restart(&mut self, now: Mono) -> Result<(), String> {
-        match (self.reloader)() {
+        match self.reload.read() {
             Ok(cfg) => {
-                self.pending = Some(cfg);
+                self.reload.set_pending(cfg);
                 if self.sup.lifecycle().mood() != Mood::ShuttingDown {
                     self.notify.reloading(&mut self.log);
                 }
@@ -524,7 +517,7 @@ impl Daemon {
                     for id in self.sup.procs().ids() {
                         self.drain(id, now);
                     }
-                    return Some(match (mood, self.pending.take()) {
+                    return Some(match (mood, self.reload.take_pending()) {
                         (Mood::Restarting, Some(cfg)) => Exit::Restart(Box::new(cfg)),
                         _ => Exit::Shutdown,
                     });

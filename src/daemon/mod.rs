@@ -4,11 +4,13 @@
 //! The house: the reactor ([`event_loop::Daemon`]) owns a few parts with private fields and
 //! carries out what they ask. Imports go one way, top to bottom:
 //! - [`event_loop`] the reactor: dispatch, the one read path, effects of the machines;
-//!   [`requests`] and [`reconfig`] are its control requests.
-//! - Parts: [`supervisor`] (process table, daemon machine, spawner, fcgi sockets),
-//!   [`control`] (clients, waits, follows: one reply path), [`bus`] (event pools and the
-//!   listener protocol's I/O), [`io`] (the poller and the table of sources that owns every
-//!   descriptor).
+//!   [`requests`] and [`reconfig`] are its text-protocol requests; with the `xmlrpc`
+//!   feature, [`http`] routes HTTP to [`rpc`] (XML-RPC, values in [`rpc_values`]) and
+//!   [`web`] (the page), whose waiting answers are [`deferred`].
+//! - Parts: [`supervisor`] (process table, daemon machine, fcgi sockets, with the
+//!   [`spawner`]), [`control`] (clients and their codecs, waits, follows: one reply path),
+//!   [`bus`] (event pools and the listener protocol's I/O), [`io`] (the poller and the table
+//!   of sources that owns every descriptor), [`reload`] (where new configs come from).
 //! - Pure policy on a fake clock: [`lifecycle`] (running, stopping level by level,
 //!   restarting, shutting down), [`waits`] (start/stop/restart/update replies and their
 //!   `waiting for` cadence), [`names`] (namespec resolution), [`output`] (pipe batching and
@@ -31,6 +33,7 @@ pub mod notify;
 pub mod output;
 pub mod procs;
 pub mod reconfig;
+pub mod reload;
 pub mod requests;
 #[cfg(feature = "xmlrpc")]
 pub mod rpc;
@@ -39,6 +42,7 @@ pub mod rpc_values;
 pub mod sd_notify;
 pub mod signals;
 pub mod sockets;
+pub mod spawner;
 pub mod startup;
 pub mod supervisor;
 #[cfg(test)]
@@ -244,7 +248,7 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         }
         logger.info(&messages::supervisord_started(pid as u32));
         let reload_opts = options.clone();
-        let reloader: event_loop::Reloader = Box::new(move || reload_config(&reload_opts));
+        let reloader: reload::Reloader = Box::new(move || reload_config(&reload_opts));
         let sup = Supervisor::new(&config, procs, fcgi, kept.low_fds.take());
         let mut daemon = Daemon::new(config, sup, kept, reloader);
         if let Err(e) = daemon.serve(servers) {

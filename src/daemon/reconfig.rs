@@ -14,7 +14,11 @@ use crate::time::Mono;
 
 impl Daemon {
     pub(super) fn avail_request(&mut self, key: Key) {
-        let config = self.loaded.clone().unwrap_or_else(|| self.config.clone());
+        let config = self
+            .reload
+            .loaded()
+            .cloned()
+            .unwrap_or_else(|| self.config.clone());
         let mut infos = Vec::new();
         for g in &config.groups {
             let in_use = self.sup.procs().group(&g.name).is_some();
@@ -61,10 +65,10 @@ impl Daemon {
     }
 
     pub(super) fn reread_request(&mut self, key: Key) {
-        match (self.reloader)() {
+        match self.reload.read() {
             Ok(new) => {
                 let (a, c, r) = self.diff_groups(&new);
-                self.loaded = Some(new);
+                self.reload.set_loaded(new);
                 let lines = results::reread_lines(&a, &c, &r);
                 self.control
                     .reply_lines(key, &lines, Outcome::ok(), &mut self.io);
@@ -77,7 +81,7 @@ impl Daemon {
     }
 
     pub(super) fn update_request(&mut self, key: Key, names: &[String], now: Mono) {
-        let new = match (self.reloader)() {
+        let new = match self.reload.read() {
             Ok(c) => c,
             Err(e) => {
                 return self.reply(
@@ -90,7 +94,7 @@ impl Daemon {
         let procs = self.sup.procs();
         let active: Vec<String> = procs.groups.iter().map(|g| g.name.clone()).collect();
         let plan = results::update_plan(&a, &c, &r, &active, names);
-        self.loaded = Some(new.clone());
+        self.reload.set_loaded(new.clone());
         for l in &plan.errors {
             self.control.push_result(key, l);
         }
@@ -139,7 +143,11 @@ impl Daemon {
     }
 
     pub(super) fn add_request(&mut self, key: Key, names: &[String], now: Mono) {
-        let config = self.loaded.clone().unwrap_or_else(|| self.config.clone());
+        let config = self
+            .reload
+            .loaded()
+            .cloned()
+            .unwrap_or_else(|| self.config.clone());
         let mut lines = Vec::new();
         for name in names {
             let fault = if self.sup.procs().group(name).is_some() {

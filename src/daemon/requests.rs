@@ -15,7 +15,9 @@ use crate::process::state::State;
 use crate::protocol::fault::{Fault, Outcome};
 use crate::protocol::request::{Request, Stream, TailMode};
 use crate::protocol::results::{self, Action, ResultLine};
-use crate::protocol::status::{self, DescribeInput, ProcessStatus, StatusView};
+#[cfg(feature = "xmlrpc")]
+use crate::protocol::status::ProcessStatus;
+use crate::protocol::status::{self, DescribeInput, StatusView};
 use crate::sys;
 use crate::time::Mono;
 
@@ -96,6 +98,7 @@ fn live_rows(procs: &Procs) -> Vec<LiveRow<'_>> {
 }
 
 /// A status row as owned data (for XML-RPC and the web page).
+#[cfg(feature = "xmlrpc")]
 fn owned(r: &LiveRow<'_>) -> ProcessStatus {
     let mut description = String::new();
     r.write_description(&mut description);
@@ -173,11 +176,13 @@ impl Daemon {
     }
 
     /// The status rows of every process, sorted by group then name.
+    #[cfg(feature = "xmlrpc")]
     pub(super) fn status_rows(&self) -> Vec<ProcessStatus> {
         live_rows(self.sup.procs()).iter().map(owned).collect()
     }
 
     /// The status rows of `ids`, in that order.
+    #[cfg(feature = "xmlrpc")]
     pub(super) fn status_rows_of(&self, ids: &[ProcId]) -> Vec<ProcessStatus> {
         let procs = self.sup.procs();
         let now_wall = sys::wall_clock_ms();

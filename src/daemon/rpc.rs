@@ -139,9 +139,9 @@ impl Daemon {
                 Err(e) => Err(fault(F::CantReread, &e)),
             },
             "supervisor.reloadConfig" => {
-                let new = (self.reloader)().map_err(|e| fault(F::CantReread, &e))?;
+                let new = self.reload.read().map_err(|e| fault(F::CantReread, &e))?;
                 let (a, c, r) = self.diff_groups(&new);
-                self.loaded = Some(new);
+                self.reload.set_loaded(new);
                 let list = |v: Vec<String>| Value::Array(v.iter().map(|x| s(x)).collect());
                 Ok(Value::Array(vec![Value::Array(vec![
                     list(a),
@@ -257,7 +257,7 @@ impl Daemon {
     }
 
     fn all_config_info(&self) -> Value {
-        let config = self.loaded.as_ref().unwrap_or(&self.config);
+        let config = self.reload.loaded().unwrap_or(&self.config);
         let mut rows = Vec::new();
         for g in &config.groups {
             let procs = self.sup.procs();
@@ -353,7 +353,11 @@ impl Daemon {
         if self.sup.procs().group(name).is_some() {
             return Err(fault(F::AlreadyAdded, name));
         }
-        let config = self.loaded.clone().unwrap_or_else(|| self.config.clone());
+        let config = self
+            .reload
+            .loaded()
+            .cloned()
+            .unwrap_or_else(|| self.config.clone());
         let g = config
             .groups
             .iter()

@@ -9,9 +9,9 @@ use crate::daemon::bus::{Bus, Transition};
 use crate::daemon::fcgi::FcgiSockets;
 use crate::daemon::io::{ChildPipes, Io, Source};
 use crate::daemon::lifecycle::Lifecycle;
-use crate::daemon::notify::PRIVATE_ENV;
 use crate::daemon::output;
 use crate::daemon::procs::{ProcId, Procs};
+use crate::daemon::spawner::Spawner;
 use crate::logfile::activity::Logger;
 use crate::process::machine::{Action, Input, Outcome};
 use crate::process::spawn::{build_plan, SpawnContext};
@@ -19,17 +19,6 @@ use crate::process::state::State;
 use crate::sys;
 use crate::sys::poller::Interest;
 use crate::time::Mono;
-
-/// Who the daemon is, for the spawn-time permission checks.
-#[derive(Debug, Clone)]
-pub struct Identity {
-    /// Effective uid.
-    pub euid: u32,
-    /// Effective gid.
-    pub egid: u32,
-    /// Supplementary groups.
-    pub groups: Vec<u32>,
-}
 
 /// The parts a process machine's actions reach.
 #[derive(Debug)]
@@ -59,12 +48,7 @@ pub struct Supervisor {
     procs: Procs,
     lifecycle: Lifecycle,
     fcgi: FcgiSockets,
-    /// Low descriptor numbers that keep a spawn's cost independent of our open descriptors.
-    low_fds: Option<sys::spawn::LowFds>,
-    env: Vec<(String, String)>,
-    identity: Identity,
-    serverurl: Option<String>,
-    credentials: Option<(String, String)>,
+    spawner: Spawner,
     killer: Killer,
     /// The earliest deadline of any process machine; `None` when a machine may have changed
     /// since it was computed. Kept so that a wake-up (a chatty child's pipe) costs nothing
@@ -87,17 +71,7 @@ impl Supervisor {
             procs,
             lifecycle: Lifecycle::new(),
             fcgi,
-            low_fds,
-            env: std::env::vars()
-                .filter(|(k, _)| !PRIVATE_ENV.contains(&k.as_str()))
-                .collect(),
-            identity: Identity {
-                euid: sys::proc::geteuid(),
-                egid: sys::proc::getegid(),
-                groups: Vec::new(),
-            },
-            serverurl: config.serverurl.clone(),
-            credentials: crate::config::fallback_credentials(&config.servers),
+            spawner: Spawner::new(config, low_fds),
             killer: kill,
             deadline: None,
             states_changed: true,
@@ -111,7 +85,7 @@ impl Supervisor {
 
     /// Gives the spawn descriptors back (they outlive a restart).
     pub fn into_low_fds(self) -> Option<sys::spawn::LowFds> {
-        self.low_fds
+        self.spawner.into_low_fds()
     }
 
     /// The process table.
@@ -153,17 +127,7 @@ impl Supervisor {
 
     /// What spawn planning needs to know about the daemon.
     pub fn spawn_context(&self) -> SpawnContext<'_> {
-        SpawnContext {
-            daemon_env: &self.env,
-            serverurl: self.serverurl.as_deref(),
-            credentials: self
-                .credentials
-                .as_ref()
-                .map(|(u, p)| (u.as_str(), p.as_str())),
-            euid: self.identity.euid,
-            egid: self.identity.egid,
-            daemon_groups: &self.identity.groups,
-        }
+        self.spawner.context()
     }
 
     /// Feeds one input to a process and carries out the resulting actions. A failed kill is
@@ -264,10 +228,7 @@ impl Supervisor {
         for (level, msg) in output::open_logs(p) {
             cx.log.log(level, &msg);
         }
-        let started = match self.low_fds.as_mut() {
-            Some(low) => sys::spawn::spawn_with_low_fds(&plan, &cfg.name, low),
-            None => sys::spawn::spawn_nowait(&plan, &cfg.name),
-        };
+        let started = self.spawner.start(&plan, &cfg.name);
         let child = match started {
             Ok(c) => c,
             Err(e) => {

@@ -1,0 +1,60 @@
+//! Where new configurations come from: the loader that reads the file again (SIGHUP,
+//! `reload`, `reread`, `update`), the config of the last `reread` (what `avail` and `add`
+//! see), and the config a restart starts with.
+
+use crate::config::model::Config;
+
+/// Reloads the configuration. Supplied by `daemon::run`.
+pub type Reloader = Box<dyn FnMut() -> Result<Config, String>>;
+
+/// The reloader and the configs it gave.
+pub struct Reload {
+    reloader: Reloader,
+    loaded: Option<Config>,
+    pending: Option<Config>,
+}
+
+impl std::fmt::Debug for Reload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reload")
+            .field("loaded", &self.loaded.is_some())
+            .field("pending", &self.pending.is_some())
+            .finish()
+    }
+}
+
+impl Reload {
+    /// Nothing read yet.
+    pub fn new(reloader: Reloader) -> Reload {
+        Reload {
+            reloader,
+            loaded: None,
+            pending: None,
+        }
+    }
+
+    /// Reads the configuration file again.
+    pub fn read(&mut self) -> Result<Config, String> {
+        (self.reloader)()
+    }
+
+    /// The config of the last `reread`, if any.
+    pub fn loaded(&self) -> Option<&Config> {
+        self.loaded.as_ref()
+    }
+
+    /// Keeps `config` as the last `reread`.
+    pub fn set_loaded(&mut self, config: Config) {
+        self.loaded = Some(config);
+    }
+
+    /// Keeps `config` for the restart under way.
+    pub fn set_pending(&mut self, config: Config) {
+        self.pending = Some(config);
+    }
+
+    /// The config the restart starts with.
+    pub fn take_pending(&mut self) -> Option<Config> {
+        self.pending.take()
+    }
+}
