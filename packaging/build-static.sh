@@ -17,6 +17,19 @@
 # results with qemu-user (package qemu-user-static; packaging/smoke-test.sh does). Once the
 # rust-src component, the target (`rustup target add TARGET`, only run here when missing)
 # and the gcc are installed, no network is needed.
+#
+# armv7 without the target's rust-std: std is compiled from rust-src anyway (-Z build-std);
+# what the rust-std would add is its "self-contained" C runtime (crt1.o, crti.o, crtn.o,
+# crtbegin.o, crtend.o, libc.a, libunwind.a). When armv7-unknown-linux-musleabihf is not
+# installed and Debian's musl for armhf is (`dpkg --add-architecture armhf && apt-get
+# update && apt-get install musl-dev:armhf`, files in /usr/lib/arm-linux-musleabihf), this
+# script does not run `rustup target add` but links symbolic links to those files, and to the
+# cross gcc's crtbegin*.o, crtend*.o and libgcc_eh.a (as libunwind.a: the ARM EHABI
+# personality routines the unwind tables name, even with panic=immediate-abort), in
+# target/musl-self-contained-TARGET/, and passes it with -L native=. rustc takes its crt objects
+# from there as from the rust-std (static, non-PIE, like with the rust-std). Debian's musl is
+# 1.2.3 where the rust-std has 1.2.5. Tested 2026-12-04: packaging/smoke-test.sh passes under
+# qemu-arm-static.
 # Usage: packaging/build-static.sh [--features xmlrpc] [target-triple]
 #        (default target x86_64-unknown-linux-musl)
 set -eu
@@ -27,7 +40,19 @@ if [ "${1:-}" = "--features" ]; then
 fi
 TARGET=${1:-x86_64-unknown-linux-musl}
 rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
-rustup target list --installed | grep -qx "$TARGET" || rustup target add "$TARGET"
+# Debian's musl for the target (musl-dev:armhf), used when the target's rust-std is missing.
+case "$TARGET" in
+    armv7-unknown-linux-musleabihf) DEB_MUSL=/usr/lib/arm-linux-musleabihf ;;
+    *) DEB_MUSL="" ;;
+esac
+USE_DEB_MUSL=""
+if ! rustup target list --installed | grep -qx "$TARGET"; then
+    if [ -n "$DEB_MUSL" ] && [ -f "$DEB_MUSL/libc.a" ] && [ -f "$DEB_MUSL/crt1.o" ]; then
+        USE_DEB_MUSL=1
+    else
+        rustup target add "$TARGET"
+    fi
+fi
 case "$TARGET" in
     aarch64-*) CROSS_GCC=aarch64-linux-gnu-gcc ;;
     armv7-*eabihf | arm-*eabihf) CROSS_GCC=arm-linux-gnueabihf-gcc ;;
@@ -42,9 +67,32 @@ if [ -n "$CROSS_GCC" ] && [ -z "$(printenv "$LINKER_VAR" || true)" ]; then
         exit 1
     fi
 fi
+EXTRA_RUSTFLAGS=""
+if [ -n "$USE_DEB_MUSL" ]; then
+    LINKER=$(printenv "$LINKER_VAR")
+    SC="${CARGO_TARGET_DIR:-target}/musl-self-contained-$TARGET"
+    mkdir -p "$SC"
+    SC=$(cd "$SC" && pwd)
+    case "$SC" in
+        *" "*) echo "build-static.sh: $SC has a space; RUSTFLAGS cannot carry it" >&2; exit 1 ;;
+    esac
+    for f in crt1.o Scrt1.o rcrt1.o crti.o crtn.o libc.a; do
+        ln -sf "$DEB_MUSL/$f" "$SC/$f"
+    done
+    for f in crtbegin.o crtbeginS.o crtend.o crtendS.o libgcc_eh.a; do
+        p=$("$LINKER" -print-file-name=$f)
+        [ -f "$p" ] || { echo "build-static.sh: $LINKER has no $f" >&2; exit 1; }
+        case "$f" in
+            libgcc_eh.a) ln -sf "$p" "$SC/libunwind.a" ;;
+            *) ln -sf "$p" "$SC/$f" ;;
+        esac
+    done
+    echo "build-static.sh: no rust-std for $TARGET; C runtime from $DEB_MUSL (see $SC)" >&2
+    EXTRA_RUSTFLAGS=" -Lnative=$SC"
+fi
 # shellcheck disable=SC2086 # FEATURES is empty or two words
-RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort$EXTRA_RUSTFLAGS" \
     cargo build --release -Z build-std=std,panic_abort --target "$TARGET" \
     --no-default-features $FEATURES
-ls -l "target/$TARGET/release/supervisord" "target/$TARGET/release/supervisorctl" \
-    "target/$TARGET/release/pidproxy" "target/$TARGET/release/supervisor-rs"
+OUT="${CARGO_TARGET_DIR:-target}/$TARGET/release"
+ls -l "$OUT/supervisord" "$OUT/supervisorctl" "$OUT/pidproxy" "$OUT/supervisor-rs"
