@@ -291,13 +291,9 @@ impl Daemon {
         let mut lines = Vec::new();
         for name in names::normalize(names) {
             if name == "all" {
-                let mut all: Vec<(&str, &str, i32)> = procs
-                    .iter()
-                    .map(|(id, p)| (p.group.as_str(), p.machine.name(), pid_of(id)))
-                    .collect();
-                all.sort();
-                lines.extend(all.into_iter().map(|(_, _, pid)| ResultLine {
-                    text: pid.to_string(),
+                // In status order (group, then name), the sort status uses.
+                lines.extend(live_rows(procs).iter().map(|r| ResultLine {
+                    text: r.p.machine.pid().unwrap_or(0).to_string(),
                     effect: None,
                 }));
                 continue;
