@@ -51,9 +51,11 @@ pub mod waits;
 #[cfg(feature = "xmlrpc")]
 pub mod web;
 
+use crate::config::model::LogTarget as ConfLogTarget;
 use crate::config::model::{Config, LogLevel};
 use crate::logfile::activity::{LogTarget, Logger};
 use crate::logfile::auto::clear_auto_logs;
+use crate::logfile::writer::{log_dir_of, loose_dir_warning, open_error_text};
 use crate::messages;
 use crate::options::Options;
 use crate::sys;
@@ -110,10 +112,44 @@ fn open_logger(logger: &mut Logger, config: &Config) -> Result<(), String> {
     };
     let echo = sd.nodaemon && !sd.silent;
     logger.set_level(sd.loglevel);
-    logger
-        .open(&target, echo)
-        .map(|_| ())
-        .map_err(|e| format!("could not open log file {}: {e}", sd.logfile.display()))
+    logger.open(&target, echo).map(|_| ()).map_err(|e| {
+        format!(
+            "could not open log file {}: {}",
+            sd.logfile.display(),
+            open_error_text(&e)
+        )
+    })
+}
+
+/// Warnings for log directories others may write to without the sticky bit: the
+/// activity log's, `childlogdir` (when some log is AUTO) and every configured child log's.
+fn loose_log_dirs(config: &Config) -> Vec<String> {
+    let sd = &config.supervisord;
+    let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+    if sd.logfile.as_os_str() != "syslog" {
+        dirs.extend(log_dir_of(&sd.logfile));
+    }
+    let channels = config
+        .groups
+        .iter()
+        .flat_map(|g| &g.processes)
+        .flat_map(|p| [&p.stdout.logfile, &p.stderr.logfile]);
+    for target in channels {
+        match target {
+            ConfLogTarget::Auto => dirs.push(sd.childlogdir.clone()),
+            ConfLogTarget::Path(p) => dirs.extend(log_dir_of(p)),
+            ConfLogTarget::None => {}
+        }
+    }
+    let mut seen = Vec::new();
+    dirs.into_iter()
+        .filter(|d| {
+            let new = !seen.contains(d);
+            seen.push(d.clone());
+            new
+        })
+        .filter_map(|d| loose_dir_warning(&d))
+        .collect()
 }
 
 /// Everything after detaching: logs, the loop, restarts.
@@ -171,6 +207,9 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         if let Err(e) = open_logger(logger, &config) {
             ready.failed(&e);
             return 2;
+        }
+        for w in loose_log_dirs(&config) {
+            logger.warn(&w);
         }
         if !config.supervisord.nocleanup {
             for w in clear_auto_logs(

@@ -9,12 +9,13 @@ use std::fs::File;
 use std::io::{self, Read};
 
 use crate::config::model::LogLevel;
+use crate::config::model::LogTarget as ConfLogTarget;
 use crate::daemon::procs::{Proc, ProcId, Stream};
 use crate::events::capture::Out;
 use crate::events::types::Event;
 use crate::logfile::activity::Logger;
 use crate::logfile::syslog::Syslog;
-use crate::logfile::writer::{LogEvent, LogFile};
+use crate::logfile::writer::{open_error_text, LogEvent, LogFile};
 use crate::time::Mono;
 
 /// Bytes read from one pipe per wake-up. Large enough that a fast writer costs one read and
@@ -164,7 +165,13 @@ pub fn open_logs(proc: &mut Proc) -> Vec<(LogLevel, String)> {
         let Some(path) = log.path.clone() else {
             continue;
         };
-        match LogFile::open(&path, ch.logfile_maxbytes, ch.logfile_backups) {
+        // AUTO logs keep the 0600 they were created with across rotation.
+        let mode = if matches!(ch.logfile, ConfLogTarget::Auto) {
+            0o600
+        } else {
+            0o666
+        };
+        match LogFile::open_with_mode(&path, ch.logfile_maxbytes, ch.logfile_backups, mode) {
             Ok(f) => {
                 if f.maxbytes_ignored() && ch.logfile_maxbytes > 0 {
                     out.push((
@@ -182,7 +189,11 @@ pub fn open_logs(proc: &mut Proc) -> Vec<(LogLevel, String)> {
             }
             Err(e) => out.push((
                 LogLevel::Critical,
-                format!("could not open log file {}: {e}", path.display()),
+                format!(
+                    "could not open log file {}: {}",
+                    path.display(),
+                    open_error_text(&e)
+                ),
             )),
         }
     }
@@ -339,6 +350,11 @@ fn report(logger: &mut Logger, name: &str, stream: Stream, file: &LogFile, ev: L
         )),
         LogEvent::RotateFailed { errno_name } => logger.warn(&format!(
             "could not rotate {} log of '{name}' ({path}): {errno_name}",
+            stream.name()
+        )),
+        LogEvent::FreshFailed { errno_name } => logger.error(&format!(
+            "rotated {} log of '{name}' but could not create a fresh {path}: {errno_name}; \
+             refusing whatever is at that name (a symbolic link is never followed)",
             stream.name()
         )),
     }

@@ -262,6 +262,11 @@ fn report_own_events(file: &mut LogFile, events: Vec<LogEvent>, tm: &Tm, ms: u32
                 "activity log: could not rotate {}: {errno_name}",
                 file.path().display()
             ),
+            LogEvent::FreshFailed { errno_name } => format!(
+                "activity log: rotated {} but could not create a fresh file there: {errno_name}; \
+                 refusing whatever is at that name",
+                file.path().display()
+            ),
         };
         let _ = file.write(format_line(tm, ms, LogLevel::Warn, &msg).as_bytes());
     }

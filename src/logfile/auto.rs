@@ -9,12 +9,13 @@
 //! then one or more non-whitespace characters followed by `.log`. The identifier is
 //! matched literally (the reference pastes it into the regex unescaped).
 
-use std::fs::OpenOptions;
+use std::ffi::OsStr;
 use std::io;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
 use crate::messages;
+use crate::sys;
 use crate::sys::random::random_bytes;
 
 /// Python tempfile's alphabet.
@@ -41,26 +42,32 @@ fn random_suffix() -> io::Result<String> {
 
 /// Creates a new, empty AUTO log for `procname`'s `channel` (`stdout`/`stderr`) in
 /// `dir` (O_EXCL, mode 0600) and returns its path. The file stays on disk; the log
-/// writer opens it afterwards.
+/// writer opens it afterwards (also with O_NOFOLLOW, keeping mode 0600 across rotation).
+/// The name is created relative to the opened directory with O_NOFOLLOW: a symbolic link
+/// someone planted at a guessed name is never followed; another name is tried.
 pub fn create_auto_log(
     dir: &Path,
     procname: &str,
     channel: &str,
     identifier: &str,
 ) -> io::Result<PathBuf> {
-    for _ in 0..ATTEMPTS {
-        let name = format!(
-            "{procname}-{channel}---{identifier}-{}.log",
-            random_suffix()?
-        );
-        let path = dir.join(name);
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-        {
-            Ok(_) => return Ok(path),
+    let mut names = std::iter::repeat_with(|| {
+        random_suffix().map(|r| format!("{procname}-{channel}---{identifier}-{r}.log"))
+    });
+    create_first_free(dir, &mut names)
+}
+
+/// Creates the first of `names` that does not exist yet (trying at most [`ATTEMPTS`]).
+fn create_first_free(
+    dir: &Path,
+    names: &mut dyn Iterator<Item = io::Result<String>>,
+) -> io::Result<PathBuf> {
+    let dirfd = sys::fd::open_dir(dir)?;
+    let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL;
+    for name in names.take(ATTEMPTS) {
+        let name = name?;
+        match sys::fd::open_in_dir(dirfd.as_fd(), OsStr::new(&name), flags, 0o600) {
+            Ok(_) => return Ok(dir.join(name)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }
@@ -123,6 +130,28 @@ pub fn clear_auto_logs(dir: &Path, identifier: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_planted_link_at_the_chosen_name_is_skipped() {
+        let base = std::env::temp_dir().join(format!("svrs-auto-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir(&base).unwrap();
+        let victim = base.join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        std::os::unix::fs::symlink(&victim, base.join("a.log")).unwrap();
+        std::os::unix::fs::symlink(base.join("nowhere"), base.join("b.log")).unwrap();
+        let mut names = ["a.log", "b.log", "c.log"]
+            .into_iter()
+            .map(|n| Ok(n.to_string()));
+        let got = create_first_free(&base, &mut names).unwrap();
+        assert_eq!(got, base.join("c.log"));
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        assert!(!base.join("nowhere").exists());
+        let mut only_planted = ["a.log"].into_iter().map(|n| Ok(n.to_string()));
+        let e = create_first_free(&base, &mut only_planted).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EEXIST));
+        std::fs::remove_dir_all(&base).unwrap();
+    }
 
     #[test]
     fn cleanup_pattern_like_python_re_match() {

@@ -1,7 +1,8 @@
 //! Rotation as data (reference §7.2, `RotatingFileHandler`): after every write, if the
 //! file position is at least `maxbytes`, shift `f.(i)` to `f.(i+1)` for
-//! `i = backups-1 ..= 1`, then `f` to `f.1`, and reopen `f` truncated. `backups = 0`
-//! only truncates; `maxbytes = 0` never rotates. The oldest backup is overwritten by the
+//! `i = backups-1 ..= 1`, then `f` to `f.1`, and create a fresh `f` (the writer does it
+//! with `O_EXCL|O_NOFOLLOW`, not by reopening with `O_TRUNC`). `backups = 0` only
+//! truncates (the open descriptor); `maxbytes = 0` never rotates. The oldest backup is overwritten by the
 //! rename onto it. Pure: the writer executes the plan.
 
 use std::path::{Path, PathBuf};

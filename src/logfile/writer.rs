@@ -11,10 +11,22 @@
 //! file description of our own (opening `/dev/stdout` creates one), so a stalled reader
 //! loses lines instead of freezing the daemon. A FIFO without a reader fails to open
 //! (ENXIO) instead of blocking.
+//!
+//! Symbolic links: a log is opened by its final name relative to its directory
+//! (`openat` with `O_NOFOLLOW`), so a link someone planted at the name (in a directory
+//! others can write to, such as `/tmp`) is refused with ELOOP instead of followed; the
+//! directory path itself may contain links. Rotation renames within that directory and
+//! creates the new file with `O_EXCL` (something planted at the name in between is
+//! refused: [`LogEvent::FreshFailed`]); a truncation (`backups = 0`) truncates the open
+//! descriptor, never the name; `clear` unlinks the name (a link, never its target) and
+//! creates it anew with `O_EXCL`. Only the stream aliases (`/dev/...`, `/proc/self/fd/...`)
+//! are opened by path following links: `/dev/stdout` is itself a link into `/proc`.
 
+use std::ffi::OsStr;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use super::rotate::{self, Plan};
@@ -36,6 +48,13 @@ pub enum LogEvent {
     /// Renaming for rotation failed; the file keeps growing until a rotation succeeds.
     RotateFailed {
         /// errno name of the failed rename.
+        errno_name: &'static str,
+    },
+    /// After renaming the log away, a fresh file could not be created at its name
+    /// (EEXIST: something, maybe a planted symbolic link, appeared there). It is not
+    /// used; data is dropped until a fresh file can be created.
+    FreshFailed {
+        /// errno name of the failed create.
         errno_name: &'static str,
     },
 }
@@ -60,25 +79,73 @@ pub struct LogFile {
     lost: u64,
     /// A rotation rename failed and has been reported.
     rotate_failing: bool,
+    /// After a rotation found something planted at the name: retries only create a
+    /// fresh file (O_EXCL) until that works or [`LogFile::reopen`] is asked for.
+    need_fresh: bool,
 }
 
 fn errno_of(e: &io::Error) -> &'static str {
     sys::errno_name(e.raw_os_error().unwrap_or(libc::EIO))
 }
 
-/// Opens `path` for appending (creating it with `mode`), returning the file, whether it
-/// is special, and its size.
-fn open_file(path: &Path, mode: u32, truncate: bool) -> io::Result<(File, bool, u64)> {
-    let extra = if truncate { libc::O_TRUNC } else { 0 };
+/// Text for an error opening a log: says plainly when a symbolic link was refused.
+pub fn open_error_text(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::ELOOP) => "it is a symbolic link; refusing to follow it (ELOOP)".to_string(),
+        Some(libc::EEXIST) => {
+            "something already exists at the name; refusing to use it (EEXIST)".to_string()
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// How to open a log's name in its directory.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum How {
+    /// Append, creating it when missing.
+    Append,
+    /// Create a fresh file; fail (EEXIST) if anything, a symbolic link included, is there.
+    CreateNew,
+}
+
+/// The directory and final component of a log path (`.` for a bare name).
+fn split(path: &Path) -> io::Result<(&Path, &OsStr)> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::from_raw_os_error(libc::EISDIR))?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Ok((dir, name))
+}
+
+/// The directory holding `path`, opened for the `*at` calls.
+fn open_parent(path: &Path) -> io::Result<(OwnedFd, &OsStr)> {
+    let (dir, name) = split(path)?;
+    Ok((sys::fd::open_dir(dir)?, name))
+}
+
+/// Opens the log `name` in `dir` for appending (O_NOFOLLOW: a symbolic link there is
+/// refused), returning the file, whether it is special, and its size.
+fn open_named(
+    dir: BorrowedFd<'_>,
+    name: &OsStr,
+    mode: u32,
+    how: How,
+) -> io::Result<(File, bool, u64)> {
     // O_NONBLOCK at open keeps a reader-less FIFO from blocking us; regular files get
     // blocking mode back below (it means nothing for them, but keep the flags plain).
-    let mut file = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(mode)
-        .custom_flags(libc::O_NONBLOCK | extra)
-        .open(path)?;
-    let special = !file.metadata()?.is_file() || is_stream_alias(path);
+    let mut flags = libc::O_WRONLY | libc::O_APPEND | libc::O_CREAT | libc::O_NONBLOCK;
+    if how == How::CreateNew {
+        flags |= libc::O_EXCL;
+    }
+    let file = sys::fd::open_in_dir(dir, name, flags, mode)?;
+    let special = !file.metadata()?.is_file();
+    finish_open(file, special)
+}
+
+fn finish_open(mut file: File, special: bool) -> io::Result<(File, bool, u64)> {
     let size = if special {
         0
     } else {
@@ -88,13 +155,61 @@ fn open_file(path: &Path, mode: u32, truncate: bool) -> io::Result<(File, bool, 
     Ok((file, special, size))
 }
 
+/// Opens a stream alias (`/dev/stdout`, ...) by path, following links: `/dev/stdout`
+/// itself is a symbolic link into `/proc`. Never rotated.
+fn open_alias(path: &Path, mode: u32) -> io::Result<(File, bool, u64)> {
+    let file = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(mode)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    finish_open(file, true)
+}
+
+/// Opens the log at `path` for appending: stream aliases by path, everything else by name
+/// in its directory without following a symbolic link.
+fn open_path(path: &Path, mode: u32, how: How) -> io::Result<(File, bool, u64)> {
+    if is_stream_alias(path) {
+        return open_alias(path, mode);
+    }
+    let (dir, name) = open_parent(path)?;
+    open_named(dir.as_fd(), name, mode, how)
+}
+
 /// `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1` and the like name a descriptor of ours,
 /// not a file we may rename: even when fd 1 happens to be a regular file, rotating would
-/// try to rename `/dev/stdout`. Such paths are never rotated.
+/// try to rename `/dev/stdout`. Such paths are never rotated, and are the only ones
+/// opened following a symbolic link.
 fn is_stream_alias(path: &Path) -> bool {
     path.starts_with("/dev/")
         || path.starts_with("/proc/self/fd")
         || path.starts_with("/proc/thread-self/fd")
+}
+
+/// A warning when `dir` is writable by other users without the sticky bit: anyone may
+/// then rename or replace the logs in it. `None` when it is fine, missing or unreadable
+/// (opening the log reports that).
+pub fn loose_dir_warning(dir: &Path) -> Option<String> {
+    let fd = sys::fd::open_dir(dir).ok()?;
+    let mode = File::from(fd).metadata().ok()?.mode();
+    (mode & 0o002 != 0 && mode & 0o1000 == 0).then(|| {
+        format!(
+            "log directory {} is writable by other users and not sticky (mode {:04o}): \
+             they can rename or replace log files in it",
+            dir.display(),
+            mode & 0o7777
+        )
+    })
+}
+
+/// The directories a warning from [`loose_dir_warning`] is about for the log at `path`
+/// (none for stream aliases such as `/dev/stdout`).
+pub fn log_dir_of(path: &Path) -> Option<PathBuf> {
+    if is_stream_alias(path) {
+        return None;
+    }
+    split(path).ok().map(|(d, _)| d.to_path_buf())
 }
 
 impl LogFile {
@@ -113,7 +228,7 @@ impl LogFile {
         mode: u32,
     ) -> io::Result<LogFile> {
         let path = path.into();
-        let (file, special, size) = open_file(&path, mode, false)?;
+        let (file, special, size) = open_path(&path, mode, How::Append)?;
         Ok(LogFile {
             path,
             maxbytes,
@@ -125,6 +240,7 @@ impl LogFile {
             failing: None,
             lost: 0,
             rotate_failing: false,
+            need_fresh: false,
         })
     }
 
@@ -162,7 +278,12 @@ impl LogFile {
             return events;
         }
         if self.file.is_none() {
-            if let Err(e) = self.reopen() {
+            let retry = if self.need_fresh {
+                self.create_fresh()
+            } else {
+                self.reopen()
+            };
+            if let Err(e) = retry {
                 self.drop_data(data.len() as u64, errno_of(&e), &mut events);
                 return events;
             }
@@ -206,64 +327,119 @@ impl LogFile {
             Plan::Truncate => 0,
             Plan::Shift(n) => n,
         };
-        self.file = None;
-        let mut rename_err = None;
-        for (from, to) in rotate::rename_chain(&self.path, backups) {
-            match std::fs::rename(&from, &to) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                    rename_err = Some(e);
-                    break;
+        if backups == 0 {
+            // Truncate the descriptor we hold, never a path someone may have swapped.
+            let Some(file) = self.file.as_mut() else {
+                return;
+            };
+            match file.set_len(0) {
+                Ok(()) => {
+                    self.size = 0;
+                    self.rotate_failing = false;
                 }
-                _ => {}
+                Err(e) => self.rotate_failed(&e, events),
             }
+            return;
         }
-        if let Some(e) = &rename_err {
-            if !self.rotate_failing {
-                self.rotate_failing = true;
-                events.push(LogEvent::RotateFailed {
-                    errno_name: errno_of(e),
-                });
+        let renamed = open_parent(&self.path).and_then(|(dir, name)| {
+            for (from, to) in rotate::rename_chain(Path::new(name), backups) {
+                match sys::fd::renameat(dir.as_fd(), from.as_os_str(), to.as_os_str()) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
             }
-        } else {
-            self.rotate_failing = false;
-        }
-        // Truncate only when the data is safely renamed away.
-        match open_file(&self.path, self.mode, rename_err.is_none()) {
+            Ok(dir)
+        });
+        let dir = match renamed {
+            Ok(dir) => dir,
+            Err(e) => {
+                // Keep appending to the file we hold until a rotation succeeds.
+                self.rotate_failed(&e, events);
+                return;
+            }
+        };
+        self.rotate_failing = false;
+        self.file = None;
+        let name = split(&self.path).map(|(_, n)| n.to_os_string());
+        match name.and_then(|n| open_named(dir.as_fd(), &n, self.mode, How::CreateNew)) {
             Ok((file, special, size)) => {
                 self.file = Some(file);
                 self.special = special;
                 self.size = size;
             }
-            Err(e) => self.drop_data(0, errno_of(&e), events),
+            Err(e) => {
+                self.need_fresh = true;
+                events.push(LogEvent::FreshFailed {
+                    errno_name: errno_of(&e),
+                });
+                self.drop_data(0, errno_of(&e), events);
+            }
         }
     }
 
-    /// Closes and reopens the path (appending, creating it if it was deleted or renamed
-    /// away). On failure the file stays closed and writes keep retrying the open.
-    pub fn reopen(&mut self) -> io::Result<()> {
+    fn rotate_failed(&mut self, e: &io::Error, events: &mut Vec<LogEvent>) {
+        if !self.rotate_failing {
+            self.rotate_failing = true;
+            events.push(LogEvent::RotateFailed {
+                errno_name: errno_of(e),
+            });
+        }
+    }
+
+    /// Creates a fresh file at the name (O_EXCL, never following a link).
+    fn create_fresh(&mut self) -> io::Result<()> {
         self.file = None;
-        let (file, special, size) = open_file(&self.path, self.mode, false)?;
+        let (file, special, size) = open_path(&self.path, self.mode, How::CreateNew)?;
+        self.need_fresh = false;
         self.file = Some(file);
         self.special = special;
         self.size = size;
         Ok(())
     }
 
-    /// `clearProcessLogs` / `clearLog`: deletes the file (backups are kept) and reopens
-    /// it empty. A special file is only reopened: deleting `/dev/stdout` would remove
-    /// the device link (the reference does try to).
+    /// Closes and reopens the path (appending, creating it if it was deleted or renamed
+    /// away; a symbolic link at the name is refused with ELOOP). On failure the file stays
+    /// closed and writes keep retrying the open.
+    pub fn reopen(&mut self) -> io::Result<()> {
+        self.file = None;
+        let (file, special, size) = open_path(&self.path, self.mode, How::Append)?;
+        self.need_fresh = false;
+        self.file = Some(file);
+        self.special = special;
+        self.size = size;
+        Ok(())
+    }
+
+    /// `clearProcessLogs` / `clearLog`: deletes the file (backups are kept) and creates
+    /// it anew, empty (O_EXCL: whatever appears at the name in between is refused). A
+    /// special file is only reopened: deleting `/dev/stdout` would remove the device link
+    /// (the reference does try to).
     pub fn clear(&mut self) -> io::Result<()> {
         self.file = None;
-        if !self.special {
-            match std::fs::remove_file(&self.path) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                    let _ = self.reopen();
-                    return Err(e);
-                }
-                _ => {}
+        if self.special {
+            return self.reopen();
+        }
+        let (dir, name) = open_parent(&self.path)?;
+        match sys::fd::unlinkat(dir.as_fd(), name) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                let _ = self.reopen();
+                return Err(e);
+            }
+            _ => {}
+        }
+        match open_named(dir.as_fd(), name, self.mode, How::CreateNew) {
+            Ok((file, special, size)) => {
+                self.need_fresh = false;
+                self.file = Some(file);
+                self.special = special;
+                self.size = size;
+                Ok(())
+            }
+            Err(e) => {
+                self.need_fresh = true;
+                Err(e)
             }
         }
-        self.reopen()
     }
 
     /// Closes the file; a later write reopens it.

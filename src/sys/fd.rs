@@ -5,9 +5,13 @@
 //! here; std opens files and sockets with `O_CLOEXEC`/`SOCK_CLOEXEC`), so nothing leaks
 //! into children. Close-on-exec is a descriptor flag (`F_SETFD`), never `F_SETFL`.
 
+use std::ffi::{CString, OsStr};
 use std::fs::{File, OpenOptions};
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
 
 use super::cvt;
 
@@ -114,6 +118,64 @@ pub fn set_cloexec(fd: impl AsFd, on: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// Opens the directory `path` (read-only, `O_DIRECTORY`, close-on-exec) for the `*at`
+/// calls below. Symbolic links in `path` are followed: the directory is the admin's choice.
+pub fn open_dir(path: &Path) -> io::Result<OwnedFd> {
+    let dir = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY)
+        .open(path)?;
+    Ok(OwnedFd::from(dir))
+}
+
+/// One path component as a C string: no `/`, no NUL, not empty, `.` or `..` (EINVAL).
+fn component(name: &OsStr) -> io::Result<CString> {
+    let b = name.as_bytes();
+    if b.is_empty() || b == b"." || b == b".." || b.contains(&b'/') {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    CString::new(b).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+}
+
+/// `openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC, mode)`: `name` is a single component
+/// of the directory `dir`; a symbolic link there is never followed (ELOOP; with
+/// `O_CREAT|O_EXCL`, EEXIST).
+pub fn open_in_dir(
+    dir: BorrowedFd<'_>,
+    name: &OsStr,
+    flags: libc::c_int,
+    mode: u32,
+) -> io::Result<File> {
+    let c = component(name)?;
+    let flags = flags | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    // SAFETY: `c` is a NUL-terminated string that outlives the call; `dir` is a borrowed,
+    // open descriptor; the mode is passed as the variadic unsigned int openat expects.
+    let fd =
+        cvt(unsafe { libc::openat(dir.as_raw_fd(), c.as_ptr(), flags, mode as libc::c_uint) })?;
+    // SAFETY: openat succeeded, so `fd` is a fresh descriptor nobody else owns.
+    Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+/// `renameat(dir, from, dir, to)` within one directory. Neither name is followed if it
+/// is a symbolic link: the link itself is moved or replaced.
+pub fn renameat(dir: BorrowedFd<'_>, from: &OsStr, to: &OsStr) -> io::Result<()> {
+    let (f, t) = (component(from)?, component(to)?);
+    let raw = dir.as_raw_fd();
+    // SAFETY: both names are NUL-terminated strings that outlive the call; `raw` is a
+    // borrowed, open directory descriptor.
+    cvt(unsafe { libc::renameat(raw, f.as_ptr(), raw, t.as_ptr()) })?;
+    Ok(())
+}
+
+/// `unlinkat(dir, name, 0)`: removes the entry itself (a symbolic link, never its target).
+pub fn unlinkat(dir: BorrowedFd<'_>, name: &OsStr) -> io::Result<()> {
+    let c = component(name)?;
+    // SAFETY: `c` is a NUL-terminated string that outlives the call; `dir` is a borrowed,
+    // open descriptor.
+    cvt(unsafe { libc::unlinkat(dir.as_raw_fd(), c.as_ptr(), 0) })?;
+    Ok(())
+}
+
 /// `isatty(fd)`: true when `fd` is an open terminal. Any number is safe to ask about.
 pub fn isatty(fd: RawFd) -> bool {
     // SAFETY: isatty only inspects the descriptor number; an invalid one yields 0/EBADF.
@@ -187,6 +249,34 @@ mod tests {
         let fdfl = unsafe { libc::fcntl(r.as_raw_fd(), libc::F_GETFD) };
         assert_eq!(fdfl & libc::FD_CLOEXEC, 0);
         set_cloexec(&r, true).unwrap();
+    }
+
+    #[test]
+    fn at_calls_never_follow_the_last_component() {
+        let base = std::env::temp_dir().join(format!("svrs-at-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir(&base).unwrap();
+        let victim = base.join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        std::os::unix::fs::symlink(&victim, base.join("link")).unwrap();
+        let dir = open_dir(&base).unwrap();
+        let d = dir.as_fd();
+        let flags = libc::O_WRONLY | libc::O_APPEND | libc::O_CREAT;
+        let e = open_in_dir(d, OsStr::new("link"), flags, 0o600).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ELOOP));
+        let e = open_in_dir(d, OsStr::new("link"), flags | libc::O_EXCL, 0o600).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EEXIST));
+        for bad in ["", ".", "..", "a/b"] {
+            let e = open_in_dir(d, OsStr::new(bad), flags, 0o600).unwrap_err();
+            assert_eq!(e.raw_os_error(), Some(libc::EINVAL), "{bad:?}");
+        }
+        let mut f = open_in_dir(d, OsStr::new("new"), flags | libc::O_EXCL, 0o600).unwrap();
+        f.write_all(b"x").unwrap();
+        renameat(d, OsStr::new("new"), OsStr::new("link")).unwrap();
+        unlinkat(d, OsStr::new("link")).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        assert!(open_dir(&victim).is_err());
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]
