@@ -194,8 +194,10 @@ impl Daemon {
             }
             Some(Source::Stdin { proc, .. }) => {
                 let proc = *proc;
-                if let Some(p) = self.sup.procs_mut().get_mut(proc) {
-                    bus::write_listener(p, r.key, &mut self.io);
+                match self.sup.procs_mut().get_mut(proc) {
+                    Some(p) if p.listener.is_some() => bus::write_listener(p, r.key, &mut self.io),
+                    Some(p) => self.io.write_stdin(r.key, &mut p.stdin_out),
+                    None => {}
                 }
             }
         }
@@ -314,18 +316,21 @@ impl Daemon {
                 self.log.info(&messages::reaped_unknown(pid, &status));
                 continue;
             };
+            // What its pipes hold is read (bounded), then they are closed with its
+            // exec-status pipe and stdin: a background grandchild that keeps them open is
+            // not ours to read, and must not pin two descriptors per restart.
             self.drain(id, now);
-            // Its exec-status pipe (if the exec never reported) and stdin go with it.
             for key in self.io.pipes_of(id) {
-                if matches!(self.io.get(key), Some(Source::ExecStatus { .. })) {
-                    self.io.remove(key);
-                }
+                self.io.remove(key);
             }
             if let Some(p) = self.sup.procs_mut().get_mut(id) {
                 self.bus.listener_exited(p, &mut self.io, &mut self.log);
                 if let Some(key) = p.stdin.take() {
                     self.io.remove(key);
                 }
+                p.stdin_out = Vec::new();
+                // Not running: no log descriptors (the next spawn opens them again).
+                p.close_logs();
             }
             self.sup.release_fcgi(id, &mut self.log);
             self.feed(id, Input::Exited { status }, now);
@@ -463,7 +468,13 @@ impl Daemon {
     fn reopen_logs(&mut self) {
         self.log.reopen();
         for id in self.sup.procs().ids() {
-            if let Some(p) = self.sup.procs_mut().get_mut(id) {
+            // A process that is not running has its logs closed; they open again by path.
+            if let Some(p) = self
+                .sup
+                .procs_mut()
+                .get_mut(id)
+                .filter(|p| p.machine.pid().is_some())
+            {
                 for log in p.logs.iter_mut() {
                     if let Some(f) = log.file.as_mut() {
                         let _ = f.reopen();
