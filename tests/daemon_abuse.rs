@@ -225,3 +225,37 @@ fn send_process_stdin_over_xmlrpc_is_whole_or_refused() {
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(std::fs::read(&out).unwrap(), a.as_bytes());
 }
+
+#[test]
+fn a_reload_whose_socket_cannot_be_bound_keeps_the_old_one() {
+    let dir = TestDir::new();
+    let programs = "[program:web]\ncommand=sleep 1000\nstartsecs=0\n";
+    let d = Daemon::start(&dir, &conf(&dir, programs));
+    up(&dir, &d);
+    assert!(d.wait_log("success: web", T), "{}", d.log());
+    let pid = ask(&dir, "pid web\n");
+    // The same config with its socket inside a directory that does not exist.
+    let broken = conf(&dir, programs).replacen(
+        &format!("file={}/s.sock", dir.s()),
+        &format!("file={}/nowhere/s.sock", dir.s()),
+        1,
+    );
+    dir.write("supervisord.conf", &broken);
+    assert!(common::kill(d.pid(), "HUP"));
+    assert!(
+        d.wait_log("could not reload the configuration", T),
+        "{}",
+        d.log()
+    );
+    assert!(!d.log().contains("CRIT could not open the control sockets"));
+    // The `reload` request is refused the same way.
+    let reply = ask(&dir, "reload\n");
+    assert!(reply.contains("ERROR"), "{reply}");
+    assert_eq!(ask(&dir, "pid web\n"), pid, "the program kept running");
+    assert_eq!(d.log().matches("spawned: 'web'").count(), 1);
+    // A reload that keeps the socket hands it over: it answers throughout.
+    dir.write("supervisord.conf", &conf(&dir, programs));
+    assert!(common::kill(d.pid(), "HUP"));
+    assert!(wait_until(T, || d.log().matches("spawned: 'web'").count() == 2));
+    assert!(wait_until(T, || ask(&dir, "status web\n").contains("RUNNING")));
+}
