@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::config::model::Config;
+use crate::config::model::{Config, ServerAddress};
 use crate::daemon::bus::{self, Bus};
 use crate::daemon::control::{Control, Incoming};
 use crate::daemon::io::{Io, Key, Origin, Read, Source};
@@ -16,6 +16,7 @@ use crate::daemon::output::{self, ReadResult};
 use crate::daemon::procs::{ProcId, Stream};
 use crate::daemon::reload::{Reload, Reloader};
 use crate::daemon::sd_notify::Notifier;
+use crate::daemon::sockets::{self, Server};
 use crate::daemon::supervisor::{Cx, Supervisor};
 use crate::daemon::waits::{Effect as WaitEffect, Wait};
 use crate::events::types::{Event, Kind};
@@ -37,8 +38,10 @@ const STEPS_PER_WAKE: usize = 256;
 pub enum Exit {
     /// SIGTERM/SIGINT/SIGQUIT or `shutdown`: everything is stopped; exit 0.
     Shutdown,
-    /// SIGHUP or `reload`: everything is stopped; start again with this config.
-    Restart(Box<Config>),
+    /// SIGHUP or `reload`: everything is stopped; start again with this config and these
+    /// control servers (the old ones handed over, new addresses bound before the reload was
+    /// accepted).
+    Restart(Box<Config>, Vec<Server>),
 }
 
 /// The running daemon: its parts and the config in force.
@@ -194,8 +197,10 @@ impl Daemon {
             }
             Some(Source::Stdin { proc, .. }) => {
                 let proc = *proc;
-                if let Some(p) = self.sup.procs_mut().get_mut(proc) {
-                    bus::write_listener(p, r.key, &mut self.io);
+                match self.sup.procs_mut().get_mut(proc) {
+                    Some(p) if p.listener.is_some() => bus::write_listener(p, r.key, &mut self.io),
+                    Some(p) => self.io.write_stdin(r.key, &mut p.stdin_out),
+                    None => {}
                 }
             }
         }
@@ -314,18 +319,21 @@ impl Daemon {
                 self.log.info(&messages::reaped_unknown(pid, &status));
                 continue;
             };
+            // What its pipes hold is read (bounded), then they are closed with its
+            // exec-status pipe and stdin: a background grandchild that keeps them open is
+            // not ours to read, and must not pin two descriptors per restart.
             self.drain(id, now);
-            // Its exec-status pipe (if the exec never reported) and stdin go with it.
             for key in self.io.pipes_of(id) {
-                if matches!(self.io.get(key), Some(Source::ExecStatus { .. })) {
-                    self.io.remove(key);
-                }
+                self.io.remove(key);
             }
             if let Some(p) = self.sup.procs_mut().get_mut(id) {
                 self.bus.listener_exited(p, &mut self.io, &mut self.log);
                 if let Some(key) = p.stdin.take() {
                     self.io.remove(key);
                 }
+                p.stdin_out = Vec::new();
+                // Not running: no log descriptors (the next spawn opens them again).
+                p.close_logs();
             }
             self.sup.release_fcgi(id, &mut self.log);
             self.feed(id, Input::Exited { status }, now);
@@ -441,29 +449,126 @@ impl Daemon {
     }
 
     /// Re-reads the config; on success stops everything and restarts with it, on failure
-    /// keeps running the current config (the reference dies here).
+    /// keeps running the current config (the reference dies here). The control sockets
+    /// the new config adds are bound first: a config whose sockets cannot be bound is
+    /// refused like any other broken config, and the old sockets keep serving. An address
+    /// the daemon already serves is handed over at the restart, never bound twice.
     pub(super) fn request_restart(&mut self, now: Mono) -> Result<(), String> {
-        match self.reload.read() {
-            Ok(cfg) => {
-                self.reload.set_pending(cfg);
-                if self.sup.lifecycle().mood() != Mood::ShuttingDown {
-                    self.notify.reloading(&mut self.log);
-                }
-                self.stop_all(Mood::Restarting, now);
-                Ok(())
-            }
+        let cfg = match self.reload.read() {
+            Ok(cfg) => cfg,
             Err(e) => {
                 self.log.error(&messages::reload_failed(&e));
-                Err(e)
+                return Err(e);
+            }
+        };
+        // A restart already under way keeps its config if this one is refused.
+        let (old_cfg, mut old_bound) = match self.reload.take_pending() {
+            Some((c, b)) => (Some(c), b),
+            None => (None, Vec::new()),
+        };
+        let serving = self.serving();
+        let mut bound = Vec::new();
+        let mut fresh = Vec::new();
+        for s in &cfg.servers {
+            if serving.iter().any(|a| same_address(a, &s.address)) {
+                continue;
+            }
+            match old_bound
+                .iter()
+                .position(|b| same_address(&b.cfg.address, &s.address))
+            {
+                Some(i) => bound.push(old_bound.swap_remove(i)),
+                None => fresh.push(s.clone()),
             }
         }
+        match sockets::open_servers(&fresh) {
+            Ok(b) => bound.extend(b),
+            Err(e) => {
+                let e = format!("could not open the control sockets: {e}");
+                self.log.error(&messages::reload_failed(&e));
+                old_bound.extend(bound);
+                if let Some(c) = old_cfg {
+                    self.reload.set_pending(c, old_bound);
+                } else {
+                    for s in old_bound {
+                        s.close();
+                    }
+                }
+                return Err(e);
+            }
+        }
+        for s in old_bound {
+            s.close();
+        }
+        self.reload.set_pending(cfg, bound);
+        if self.sup.lifecycle().mood() != Mood::ShuttingDown {
+            self.notify.reloading(&mut self.log);
+        }
+        self.stop_all(Mood::Restarting, now);
+        Ok(())
+    }
+
+    /// The addresses of the control servers being served.
+    fn serving(&self) -> Vec<ServerAddress> {
+        let keys = self.io.keys_where(|s| matches!(s, Source::Server(_)));
+        keys.iter()
+            .filter_map(|k| match self.io.get(*k) {
+                Some(Source::Server(s)) => Some(s.cfg.address.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The control servers of `cfg` for a restart: the ones bound in advance, the old ones
+    /// for an address that stays (taken out of the poller, so closing the old servers does
+    /// not remove them), and, should one be missing, a fresh bind.
+    fn restart_servers(&mut self, cfg: &Config, mut bound: Vec<Server>) -> Vec<Server> {
+        let mut out = Vec::new();
+        for s in &cfg.servers {
+            if let Some(i) = bound
+                .iter()
+                .position(|b| same_address(&b.cfg.address, &s.address))
+            {
+                out.push(bound.swap_remove(i));
+                continue;
+            }
+            let old = self.io.keys_where(
+                |src| matches!(src, Source::Server(o) if same_address(&o.cfg.address, &s.address)),
+            );
+            if let Some(Source::Server(mut o)) = old.first().and_then(|k| self.io.take(*k)) {
+                if let ServerAddress::Unix { file, chmod, .. } = &s.address {
+                    use std::os::unix::fs::PermissionsExt;
+                    let mode = std::fs::Permissions::from_mode(*chmod);
+                    let _ = std::fs::set_permissions(file, mode);
+                }
+                o.cfg = s.clone();
+                out.push(*o);
+                continue;
+            }
+            match sockets::open_servers(std::slice::from_ref(s)) {
+                Ok(b) => out.extend(b),
+                Err(e) => self
+                    .log
+                    .critical(&format!("could not open the control sockets: {e}")),
+            }
+        }
+        for s in bound {
+            s.close();
+        }
+        out
     }
 
     /// SIGUSR2: reopens the activity log and every child log.
     fn reopen_logs(&mut self) {
         self.log.reopen();
         for id in self.sup.procs().ids() {
-            if let Some(p) = self.sup.procs_mut().get_mut(id) {
+            // A process that is not running has its logs closed; they open again by path.
+            if let Some(p) = self
+                .sup
+                .procs_mut()
+                .get_mut(id)
+                .filter(|p| p.machine.pid().is_some())
+            {
                 for log in p.logs.iter_mut() {
                     if let Some(f) = log.file.as_mut() {
                         let _ = f.reopen();
@@ -518,13 +623,33 @@ impl Daemon {
                         self.drain(id, now);
                     }
                     return Some(match (mood, self.reload.take_pending()) {
-                        (Mood::Restarting, Some(cfg)) => Exit::Restart(Box::new(cfg)),
-                        _ => Exit::Shutdown,
+                        (Mood::Restarting, Some((cfg, bound))) => {
+                            let servers = self.restart_servers(&cfg, bound);
+                            Exit::Restart(Box::new(cfg), servers)
+                        }
+                        (_, pending) => {
+                            for s in pending.into_iter().flat_map(|(_, b)| b) {
+                                s.close();
+                            }
+                            Exit::Shutdown
+                        }
                     });
                 }
             }
         }
         None
+    }
+}
+
+/// Whether two control-server addresses are the same socket (a unix path, or a host and
+/// port), whatever their other settings.
+fn same_address(a: &ServerAddress, b: &ServerAddress) -> bool {
+    match (a, b) {
+        (ServerAddress::Unix { file: f, .. }, ServerAddress::Unix { file: g, .. }) => f == g,
+        (ServerAddress::Inet { host: h, port: p }, ServerAddress::Inet { host: i, port: q }) => {
+            h == i && p == q
+        }
+        _ => false,
     }
 }
 

@@ -305,6 +305,36 @@ impl Io {
         }
     }
 
+    /// Bytes a write to the stdin pipe under `key` surely takes whole now (a lower bound:
+    /// the pipe's size less what it holds, less two pages of slack for partly used pages);
+    /// 0 when unknown.
+    pub fn stdin_room(&self, key: Key) -> usize {
+        let Some(Source::Stdin { file, .. }) = self.sources.get(key) else {
+            return 0;
+        };
+        let (Ok(size), Ok(held)) = (
+            crate::sys::fd::pipe_size(file),
+            crate::sys::fd::bytes_readable(file),
+        ) else {
+            return 0;
+        };
+        size.saturating_sub(held).saturating_sub(2 * 4096)
+    }
+
+    /// A child's stdin has room: writes more of the `sendstdin` text `out` holds; stops
+    /// watching when it is all out (or the child closed its stdin, which drops the rest).
+    pub fn write_stdin(&mut self, key: Key, out: &mut Vec<u8>) {
+        match self.write(key, out) {
+            Ok(n) => {
+                out.drain(..n);
+            }
+            Err(_) => out.clear(),
+        }
+        if out.is_empty() {
+            self.set_interest(key, Interest::NONE);
+        }
+    }
+
     /// Reads from a client socket (bounded by `buf`).
     pub fn read_client(&mut self, key: Key, buf: &mut [u8]) -> io::Result<usize> {
         match self.sources.get_mut(key) {

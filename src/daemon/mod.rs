@@ -189,6 +189,7 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
     let pid = sys::proc::getpid();
     let mut pidfile = config.supervisord.pidfile.clone();
     let mut first = true;
+    let mut handed_over = None;
     loop {
         let logger = &mut kept.log;
         if !first {
@@ -240,16 +241,17 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
                 None => {}
             }
         }
-        let servers = match sockets::open_servers(&config.servers) {
-            Ok(s) => s,
-            Err(e) if first => {
-                ready.failed(&e);
-                return 2;
-            }
-            Err(e) => {
-                logger.critical(&format!("could not open the control sockets: {e}"));
-                Vec::new()
-            }
+        // A restart brings its servers: the old ones handed over, new addresses bound
+        // before the reload was accepted.
+        let servers = match handed_over.take() {
+            Some(s) => s,
+            None => match sockets::open_servers(&config.servers) {
+                Ok(s) => s,
+                Err(e) => {
+                    ready.failed(&e);
+                    return 2;
+                }
+            },
         };
         for name in &config.rpcinterfaces {
             logger.info(&messages::rpc_interface_initialized(name));
@@ -300,7 +302,10 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         kept = daemon.into_parts();
         match exit {
             Exit::Shutdown => break,
-            Exit::Restart(new_config) => config = *new_config,
+            Exit::Restart(new_config, servers) => {
+                config = *new_config;
+                handed_over = Some(servers);
+            }
         }
     }
     let logger = &mut kept.log;

@@ -18,6 +18,11 @@ use crate::process::state::State;
 pub use crate::stream::Stream;
 use crate::sys::poller::Key;
 
+/// Bytes of `sendstdin` text one process may have waiting for its stdin pipe, counting a
+/// new request in full: a request that would exceed it is refused before anything is
+/// written (documented in supervisord(8)).
+pub const STDIN_BUFFER: usize = 256 * 1024;
+
 /// Index of a process in the table; stable for its lifetime.
 /// (u32: it is stored in every pipe's source, and four billion processes is plenty.)
 pub type ProcId = u32;
@@ -61,6 +66,9 @@ pub struct Proc {
     pub logs: [ChannelLog; 2],
     /// The source of the child's stdin while it runs.
     pub stdin: Option<Key>,
+    /// `sendstdin` text accepted but not yet taken by the pipe (at most [`STDIN_BUFFER`]
+    /// bytes); written as the pipe has room, dropped when the child exits.
+    pub stdin_out: Vec<u8>,
     /// Wall-clock ms of the last spawn (status uptime) and of the last stop (status date).
     pub start_wall_ms: Option<u64>,
     /// Wall-clock ms when it last stopped.
@@ -73,6 +81,22 @@ impl Proc {
     /// The process's config.
     pub fn cfg(&self) -> &ProcessConfig {
         self.machine.config()
+    }
+
+    /// Closes the log files (a process that is not running holds no descriptor, as in the
+    /// reference); the next spawn, or a write, opens them again by path.
+    pub fn close_logs(&mut self) {
+        for log in self.logs.iter_mut() {
+            if let Some(f) = log.file.as_mut() {
+                f.close();
+            }
+        }
+    }
+
+    /// Accepts `text` for the child's stdin: all of it, or (when the pending text and
+    /// `text` together exceed [`STDIN_BUFFER`]) none of it.
+    pub fn stdin_fits(&self, text: &[u8]) -> bool {
+        self.stdin_out.len() + text.len() <= STDIN_BUFFER
     }
 
     /// `group:name`, or `name` when the group has the process's name.
@@ -160,6 +184,7 @@ impl Procs {
                 group_priority: g.priority,
                 logs,
                 stdin: None,
+                stdin_out: Vec::new(),
                 start_wall_ms: None,
                 stop_wall_ms: None,
                 listener: listener.then(ListenerIo::default),

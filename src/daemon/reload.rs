@@ -3,6 +3,7 @@
 //! see), and the config a restart starts with.
 
 use crate::config::model::Config;
+use crate::daemon::sockets::Server;
 
 /// Reloads the configuration. Supplied by `daemon::run`.
 pub type Reloader = Box<dyn FnMut() -> Result<Config, String>>;
@@ -11,7 +12,7 @@ pub type Reloader = Box<dyn FnMut() -> Result<Config, String>>;
 pub struct Reload {
     reloader: Reloader,
     loaded: Option<Config>,
-    pending: Option<Config>,
+    pending: Option<(Config, Vec<Server>)>,
 }
 
 impl std::fmt::Debug for Reload {
@@ -48,13 +49,14 @@ impl Reload {
         self.loaded = Some(config);
     }
 
-    /// Keeps `config` for the restart under way.
-    pub fn set_pending(&mut self, config: Config) {
-        self.pending = Some(config);
+    /// Keeps `config` for the restart under way, with the control sockets it adds (bound
+    /// already, so a config whose sockets cannot be bound is refused before anything stops).
+    pub fn set_pending(&mut self, config: Config, servers: Vec<Server>) {
+        self.pending = Some((config, servers));
     }
 
-    /// The config the restart starts with.
-    pub fn take_pending(&mut self) -> Option<Config> {
+    /// The config the restart starts with, and its sockets bound in advance.
+    pub fn take_pending(&mut self) -> Option<(Config, Vec<Server>)> {
         self.pending.take()
     }
 }

@@ -19,6 +19,7 @@ use crate::protocol::results::{self, Action, ResultLine};
 use crate::protocol::status::ProcessStatus;
 use crate::protocol::status::{self, DescribeInput, StatusView};
 use crate::sys;
+use crate::sys::poller::Interest;
 use crate::time::Mono;
 
 /// The reply to `req` while supervisord shuts down or restarts. Every RPC of the reference
@@ -377,6 +378,10 @@ impl Daemon {
                     };
                     ok &= res.is_ok();
                 }
+                // Clearing reopens the file; a process that is not running keeps it closed.
+                if s.machine.pid().is_none() {
+                    s.close_logs();
+                }
             }
             let fault = if ok { None } else { Some(Fault::Failed) };
             lines.push(results::process_result(Action::Clear, &spec, fault, ""));
@@ -385,28 +390,54 @@ impl Daemon {
     }
 
     fn sendstdin_request(&mut self, key: Key, name: &str, text: &str) {
-        let Some(p) =
-            names::find_one(self.sup.procs(), name).and_then(|id| self.sup.procs().get(id))
-        else {
+        let Some(id) = names::find_one(self.sup.procs(), name) else {
             return self.reply(key, vec![results::sendstdin_error(name, Fault::BadName)]);
         };
-        if p.machine.pid().is_none() || p.machine.state() == State::Stopping {
-            return self.reply(key, vec![results::sendstdin_error(name, Fault::NotRunning)]);
+        match self.send_stdin(id, text.as_bytes()) {
+            Ok(()) => self.reply(key, Vec::new()),
+            Err(f) => self.reply(key, vec![results::sendstdin_error(name, f)]),
         }
-        // The pipe is non-blocking: text that does not fit now is refused rather than
-        // allowed to stall the loop.
-        let ok = match p.stdin {
-            Some(k) => self
-                .io
-                .write(k, text.as_bytes())
-                .is_ok_and(|n| n == text.len()),
-            None => false,
+    }
+
+    /// `sendstdin` / `sendProcessStdin`: the text is delivered whole or refused before any
+    /// of it is written. What the pipe does not take now waits in the process's bounded
+    /// buffer ([`crate::daemon::procs::STDIN_BUFFER`]) and goes out as the pipe has room; a request that the
+    /// buffer cannot hold in full is refused (`Failed`), so a client that retries never
+    /// duplicates data.
+    pub(super) fn send_stdin(&mut self, id: ProcId, text: &[u8]) -> Result<(), Fault> {
+        let Some(p) = self.sup.procs_mut().get_mut(id) else {
+            return Err(Fault::BadName);
         };
-        if ok {
-            self.reply(key, Vec::new());
-        } else {
-            self.reply(key, vec![results::sendstdin_error(name, Fault::NoFile)]);
+        if p.machine.pid().is_none() || p.machine.state() == State::Stopping {
+            return Err(Fault::NotRunning);
         }
+        let Some(k) = p.stdin else {
+            return Err(Fault::NoFile);
+        };
+        if p.listener.is_some() {
+            // A listener's stdin carries the protocol, whose envelopes own the pipe's
+            // buffer: text goes in only when the pipe takes all of it now.
+            let pending = p.listener.as_ref().is_some_and(|l| !l.out.is_empty());
+            if pending || self.io.stdin_room(k) < text.len() {
+                return Err(Fault::Failed);
+            }
+            return match self.io.write(k, text) {
+                Ok(n) if n == text.len() => Ok(()),
+                _ => Err(Fault::NoFile),
+            };
+        }
+        if !p.stdin_fits(text) {
+            return Err(Fault::Failed);
+        }
+        let mut n = 0;
+        if p.stdin_out.is_empty() {
+            n = self.io.write(k, text).map_err(|_| Fault::NoFile)?;
+        }
+        if n < text.len() {
+            p.stdin_out.extend_from_slice(&text[n..]);
+            self.io.set_interest(k, Interest::WRITE);
+        }
+        Ok(())
     }
 }
 

@@ -14,7 +14,6 @@ use crate::daemon::rpc_values::{
 use crate::daemon::waits::{Verdict, Wait};
 use crate::logfile::tail::{read_log, tail, ReadLogError};
 use crate::process::machine::{Input, Mood, Outcome as MOutcome};
-use crate::process::state::State;
 use crate::protocol::fault::Fault as F;
 use crate::protocol::results::Action;
 use crate::protocol::rpc_methods;
@@ -323,6 +322,10 @@ impl Daemon {
                 };
                 ok &= res.is_ok();
             }
+            // Clearing reopens the file; a process that is not running keeps it closed.
+            if p.machine.pid().is_none() {
+                p.close_logs();
+            }
         }
         ok
     }
@@ -330,22 +333,13 @@ impl Daemon {
     fn rpc_stdin(&mut self, call: &Call) -> Reply {
         let (name, chars) = (arg_str(call, 0)?, arg_str(call, 1)?);
         let id = names::find_one(self.sup.procs(), name).ok_or_else(|| fault(F::BadName, name))?;
-        let p = self
-            .sup
-            .procs()
-            .get(id)
-            .ok_or_else(|| fault(F::BadName, name))?;
-        if p.machine.pid().is_none() || p.machine.state() == State::Stopping {
-            return Err(fault(F::NotRunning, name));
-        }
-        let written = p.stdin.map(|k| {
-            self.io
-                .write(k, chars.as_bytes())
-                .is_ok_and(|n| n == chars.len())
-        });
-        match written {
-            Some(true) => Ok(Value::Bool(true)),
-            _ => Err(fault(F::NoFile, name)),
+        match self.send_stdin(id, chars.as_bytes()) {
+            Ok(()) => Ok(Value::Bool(true)),
+            Err(F::Failed) => Err(fault(
+                F::Failed,
+                &format!("{name}: stdin buffer full, nothing written"),
+            )),
+            Err(f) => Err(fault(f, name)),
         }
     }
 

@@ -232,6 +232,7 @@ impl Supervisor {
         let child = match started {
             Ok(c) => c,
             Err(e) => {
+                p.close_logs();
                 self.release_fcgi(id, cx.log);
                 let message = e.message();
                 self.feed(id, Input::SpawnFailed { message }, now, cx);
@@ -249,6 +250,7 @@ impl Supervisor {
         for problem in cx.io.add_child_pipes(id, pipes) {
             cx.log.critical(&problem);
         }
+        p.stdin_out.clear();
         p.stdin = child.stdin.and_then(|fd| {
             let src = Source::Stdin {
                 proc: id,
