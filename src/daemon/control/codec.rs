@@ -123,8 +123,10 @@ impl Codec {
 
     /// See [`Conn::resume`].
     pub(super) fn resume(&mut self, data: &[u8], now: Mono) {
-        if let Codec::Text(c) = self {
-            c.resume(data, now);
+        match self {
+            Codec::Text(c) => c.resume(data, now),
+            #[cfg(feature = "xmlrpc")]
+            _ => {}
         }
     }
 

@@ -467,6 +467,7 @@ impl Control {
             }
             self.close(key, io);
         }
+        self.paused.clear();
         for key in io.keys_where(|s| matches!(s, Source::Server(_))) {
             if let Some(Source::Server(s)) = io.take(key) {
                 s.close();
