@@ -1,6 +1,8 @@
 //! The control sockets: `[unix_http_server]` and `[inet_http_server]` listeners, created the
 //! way the reference creates them (bind a temporary name, chmod, hard-link into place so a
 //! live server is never clobbered, detect and remove a stale socket), and removed at exit.
+//! Unlike the reference, the unix socket is bound under a umask that leaves exactly the
+//! `chmod` bits, so it never exists with more permissions than configured.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -160,7 +162,13 @@ fn open_unix(file: &Path, chmod: u32, chown: Option<(u32, u32)>) -> Result<Bound
     // A few attempts: each failed link either finds a live server (error) or removes a
     // stale socket and tries again.
     for _ in 0..5 {
-        let socket = UnixListener::bind(&tmp).map_err(|e| bind_error(&e))?;
+        // The socket file is created with its final mode: no other user can connect in
+        // the moment between `bind` and `chmod`, whatever the launching shell's umask
+        // (the daemon has one thread, so the process-wide umask is ours to borrow).
+        let saved = crate::sys::umask(!chmod & 0o777);
+        let bound = UnixListener::bind(&tmp);
+        crate::sys::umask(saved);
+        let socket = bound.map_err(|e| bind_error(&e))?;
         let linked = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(chmod))
             .and_then(|_| std::fs::hard_link(&tmp, file));
         let _ = std::fs::remove_file(&tmp);

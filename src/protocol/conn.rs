@@ -8,7 +8,8 @@
 //! 3. when [`Conn::wants_write`], write from [`Conn::output`] and [`Conn::consume`] what was
 //!    written;
 //! 4. arm a timer for [`Conn::next_deadline`] and call [`Conn::on_timer`] when it fires;
-//! 5. after each step, drop the socket when [`Conn::should_close`].
+//! 5. after each step, when [`Conn::may_resume`], read once more and hand what came to
+//!    [`Conn::resume`]; then drop the socket when [`Conn::should_close`].
 //!
 //! Bounds: the input buffer never holds more than one maximal line plus one read; past the
 //! output high-water mark no new request is taken and no input is read; a line longer than
@@ -113,6 +114,9 @@ pub struct Conn {
     in_flight: Option<InFlight>,
     /// Close once the output is flushed; read nothing more.
     closing: bool,
+    /// `closing` only because a reply ended with nothing more received: the loop may look
+    /// once more for bytes that arrived meanwhile ([`Conn::may_resume`]).
+    soft_close: bool,
     /// Close now, dropping pending output (timeouts).
     dead: bool,
     last_input: Mono,
@@ -144,6 +148,7 @@ impl Conn {
             out_pos: 0,
             in_flight: None,
             closing: false,
+            soft_close: false,
             dead: false,
             last_input: now,
             keepalive_at: now,
@@ -218,6 +223,36 @@ impl Conn {
     /// True when the loop should close the socket and drop this connection.
     pub fn should_close(&self) -> bool {
         self.dead || (self.closing && self.pending() == 0)
+    }
+
+    /// True when the connection is about to close only because its last reply is out and
+    /// no further request had arrived. Bytes may have arrived since the last read (a
+    /// pipelined request beyond one read, or one split across writes): the loop reads once
+    /// more and hands anything it finds to [`Conn::resume`]; it closes on nothing or EOF.
+    pub fn may_resume(&self) -> bool {
+        self.soft_close && self.closing && !self.dead && !self.peer_eof && self.pending() == 0
+    }
+
+    /// Bytes found by the last look of [`Conn::may_resume`]: they are requests, and the
+    /// connection stays open for them.
+    pub fn resume(&mut self, data: &[u8], now: Mono) {
+        if self.may_resume() && !data.is_empty() {
+            self.closing = false;
+            self.soft_close = false;
+            self.feed(data, now);
+        }
+    }
+
+    /// True when a complete request (or an error owed) waits to be taken by
+    /// [`Conn::next_request`] now.
+    fn request_ready(&self) -> bool {
+        !self.closing
+            && !self.dead
+            && self.in_flight.is_none()
+            && self.pending() <= self.limits.high_water
+            && (self.overlong
+                || self.inbuf.contains(&b'\n')
+                || (self.peer_eof && !self.inbuf.is_empty()))
     }
 
     /// True while a request handed out by [`Conn::next_request`] is unfinished.
@@ -330,6 +365,7 @@ impl Conn {
         self.overlong = false;
         self.inbuf.clear();
         self.closing = true;
+        self.soft_close = false;
     }
 
     fn unauthorized(&mut self) {
@@ -337,6 +373,7 @@ impl Conn {
         self.queue_reply(&[AUTH_REQUIRED.to_string()], &o);
         self.inbuf.clear();
         self.closing = true;
+        self.soft_close = false;
     }
 
     fn queue_reply(&mut self, lines: &[String], outcome: &Outcome) {
@@ -347,7 +384,9 @@ impl Conn {
     }
 
     /// The close policy: after a reply, the connection ends unless another request is
-    /// already waiting (pipelining). `nc` therefore sees the connection end with the answer.
+    /// already waiting (pipelining) or partly received (a request split across reads).
+    /// `nc` therefore sees the connection end with the answer. The close is soft: the loop
+    /// looks once more for bytes that arrived meanwhile ([`Conn::may_resume`]).
     fn after_reply(&mut self) {
         while let Some(i) = self.inbuf.iter().position(|b| *b == b'\n') {
             if !is_blank(&self.inbuf[..i]) {
@@ -355,9 +394,10 @@ impl Conn {
             }
             self.inbuf.drain(..=i);
         }
-        let waiting = self.overlong || (self.peer_eof && !is_blank(&self.inbuf));
+        let waiting = self.overlong || !is_blank(&self.inbuf);
         if !waiting {
             self.closing = true;
+            self.soft_close = !self.peer_eof;
         }
     }
 
@@ -434,6 +474,10 @@ impl Conn {
         if self.dead || self.should_close() {
             return None;
         }
+        if self.request_ready() {
+            // Requests are waiting (found by a last look before closing): take them now.
+            return Some(self.last_input);
+        }
         let idle = ms(self.limits.idle_ms);
         let mut at = match self.in_flight {
             Some(_) => self.keepalive_at,
@@ -481,6 +525,11 @@ impl Conn {
                 }
             }
         }
+    }
+
+    /// True once `auth` succeeded (or no credentials are required).
+    pub fn is_authed(&self) -> bool {
+        self.auth.is_none() || self.authed
     }
 
     /// True when the request in progress is a stream (`tail -f`).

@@ -478,3 +478,60 @@ fn random_input_never_panics_and_stays_bounded() {
         }
     }
 }
+
+#[test]
+fn a_partial_request_after_a_reply_keeps_the_connection_open() {
+    let mut c = conn();
+    c.feed(b"version\nver", t(0));
+    assert_eq!(c.next_request(t(0)), Some(Request::Version));
+    c.finish();
+    assert_eq!(out(&mut c), ".OK 0\n");
+    assert!(!c.should_close(), "a request is half received");
+    assert!(c.wants_read());
+    c.feed(b"sion\n", t(1));
+    assert_eq!(c.next_request(t(1)), Some(Request::Version));
+    c.finish();
+    assert_eq!(out(&mut c), ".OK 0\n");
+    assert!(c.should_close());
+}
+
+#[test]
+fn a_soft_close_resumes_with_bytes_found_by_a_last_look() {
+    let mut c = conn();
+    c.feed(b"version\n", t(0));
+    assert_eq!(c.next_request(t(0)), Some(Request::Version));
+    c.finish();
+    assert!(!c.may_resume(), "output still pending");
+    out(&mut c);
+    assert!(c.should_close() && c.may_resume());
+    c.resume(b"pid\n", t(1));
+    assert!(!c.should_close());
+    // The loop wakes at once to take the request found.
+    assert!(c.next_deadline().is_some_and(|d| d <= t(1)));
+    assert_eq!(c.next_request(t(1)), Some(Request::Pid { names: vec![] }));
+    c.finish();
+    out(&mut c);
+    assert!(c.may_resume());
+}
+
+#[test]
+fn errors_and_eof_close_hard() {
+    let mut c = conn();
+    c.feed(b"\x01\n", t(0));
+    assert_eq!(c.next_request(t(0)), None);
+    out(&mut c);
+    assert!(c.should_close() && !c.may_resume());
+    let mut c = conn();
+    c.feed(b"version\n", t(0));
+    c.feed_eof();
+    c.next_request(t(0)).unwrap();
+    c.finish();
+    out(&mut c);
+    assert!(c.should_close() && !c.may_resume());
+    let mut c = authed();
+    c.feed(b"status\n", t(0));
+    assert_eq!(c.next_request(t(0)), None);
+    assert!(!c.is_authed());
+    out(&mut c);
+    assert!(c.should_close() && !c.may_resume());
+}

@@ -116,6 +116,20 @@ impl Codec {
         }
     }
 
+    /// See [`Conn::may_resume`] (the text protocol only).
+    pub(super) fn may_resume(&self) -> bool {
+        matches!(self, Codec::Text(c) if c.may_resume())
+    }
+
+    /// See [`Conn::resume`].
+    pub(super) fn resume(&mut self, data: &[u8], now: Mono) {
+        match self {
+            Codec::Text(c) => c.resume(data, now),
+            #[cfg(feature = "xmlrpc")]
+            _ => {}
+        }
+    }
+
     pub(super) fn in_flight(&self) -> bool {
         match self {
             #[cfg(feature = "xmlrpc")]

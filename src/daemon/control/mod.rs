@@ -9,12 +9,13 @@
 
 use std::collections::HashMap;
 use std::io;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::daemon::io::{Io, Key, Source};
-use crate::daemon::sockets::Server;
+use crate::daemon::sockets::{Server, Sock};
 use crate::daemon::waits::Wait;
 use crate::logfile::tail::read_log;
 use crate::protocol::auth::Credentials;
@@ -37,8 +38,22 @@ const READ_CHUNK: usize = 16 * 1024;
 /// Connections accepted per server per wake-up, so a connection storm cannot starve the
 /// rest of the loop.
 const ACCEPTS_PER_WAKE: usize = 64;
-/// Connections open at once; beyond this new ones are closed at once.
+/// Connections open at once, at most; fewer when RLIMIT_NOFILE is low (see [`Limits`]).
 const MAX_CLIENTS: usize = 1024;
+/// How long a connection to a server with credentials may take to authenticate.
+pub const AUTH_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a server stays unwatched after `accept` ran out of descriptors, unless a client
+/// closes first.
+const ACCEPT_PAUSE: Duration = Duration::from_secs(1);
+/// The answer to a text client over the cap, in the reply framing.
+const REFUSAL_TEXT: &[u8] = b"ERROR: too many connections\n.FAILED 1\n";
+/// The answer to an HTTP client over the cap.
+const REFUSAL_HTTP: &[u8] = b"HTTP/1.0 503 Service Unavailable\r\n\
+Content-Type: text/plain\r\n\
+Content-Length: 21\r\n\
+Connection: close\r\n\
+\r\n\
+too many connections\n";
 /// Bytes a `tail -f` starts with, as the reference's `/logtail`.
 const FOLLOW_START: u64 = 1024;
 /// Bytes read from a followed file per check.
@@ -56,10 +71,54 @@ struct Follow {
     ino: u64,
 }
 
+/// How many clients the daemon keeps, from its descriptor limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Clients open at once, over all servers.
+    pub total: usize,
+    /// Clients open at once on one server (less than `total` when there are several
+    /// servers, so that flooding one leaves room on the others).
+    pub per_server: usize,
+    /// A connection whose descriptor number reaches this is refused: the descriptors
+    /// above it are kept for spawns, pipes and log files.
+    pub fd_ceiling: i64,
+}
+
+impl Limits {
+    /// The limits for a soft RLIMIT_NOFILE of `nofile` and `servers` servers: at most
+    /// min(1024, nofile/4) clients, three quarters of that per server when there are
+    /// several, and the top eighth of descriptors (at least 32) never used by a client.
+    pub fn for_nofile(nofile: u64, servers: usize) -> Limits {
+        let nofile = nofile.min(1 << 20) as usize;
+        let total = MAX_CLIENTS.min(nofile / 4).max(1);
+        let per_server = if servers > 1 {
+            (total * 3 / 4).max(1)
+        } else {
+            total
+        };
+        let reserve = (nofile / 8).max(32);
+        Limits {
+            total,
+            per_server,
+            fd_ceiling: nofile.saturating_sub(reserve) as i64,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::for_nofile(1024, 1)
+    }
+}
+
 /// One client.
 #[derive(Debug)]
 struct Client {
     codec: Codec,
+    /// The server it came in on.
+    server: Key,
+    /// When it is dropped unless it has authenticated (its server requires credentials).
+    auth_by: Option<Mono>,
     follow: Option<Follow>,
     /// The server's credentials (HTTP checks them on every request).
     #[cfg(feature = "xmlrpc")]
@@ -83,18 +142,28 @@ pub struct Control {
     clients: HashMap<Key, Client>,
     waits: Vec<Wait>,
     next_follow: Option<Mono>,
+    limits: Limits,
+    /// Servers unwatched after `accept` ran out of descriptors, and until when.
+    paused: HashMap<Key, Mono>,
 }
 
 impl Control {
     /// Watches the control servers.
     pub fn add_servers(&mut self, servers: Vec<Server>, io: &mut Io) -> io::Result<()> {
+        let nofile = crate::sys::get_rlimit(crate::sys::Resource::NoFile)
+            .map(|(soft, _)| soft)
+            .unwrap_or(1024);
+        self.limits = Limits::for_nofile(nofile, servers.len());
         for s in servers {
             io.add(Source::Server(Box::new(s)), Interest::READ)?;
         }
         Ok(())
     }
 
-    /// Accepts pending connections on the server under `key`.
+    /// Accepts pending connections on the server under `key`. A connection over the caps
+    /// ([`Limits`]) gets a one-line refusal and is closed at once; when `accept` itself
+    /// runs out of descriptors, the server is unwatched until a client closes or for
+    /// [`ACCEPT_PAUSE`], so a full descriptor table never spins the loop.
     pub fn accept(&mut self, key: Key, io: &mut Io, now: Mono) {
         for _ in 0..ACCEPTS_PER_WAKE {
             let Some(Source::Server(server)) = io.get(key) else {
@@ -103,19 +172,34 @@ impl Control {
             let sock = match server.accept() {
                 Ok(s) => s,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if out_of_descriptors(&e) => {
+                    if io.set_interest(key, Interest::NONE) {
+                        self.paused.insert(key, now.plus(ACCEPT_PAUSE));
+                    }
+                    return;
+                }
+                Err(e) if e.raw_os_error() == Some(libc::ECONNABORTED) => continue,
                 Err(_) => return,
             };
-            if self.clients.len() >= MAX_CLIENTS {
+            let on_server = self.clients.values().filter(|c| c.server == key).count();
+            if self.clients.len() >= self.limits.total
+                || on_server >= self.limits.per_server
+                || i64::from(sock.as_fd().as_raw_fd()) >= self.limits.fd_ceiling
+            {
+                refuse(sock);
                 continue;
             }
             let auth = match (&server.cfg.username, &server.cfg.password) {
                 (Some(u), Some(p)) => Some(Credentials::new(u, p)),
                 _ => None,
             };
+            let auth_by = auth.as_ref().map(|_| now.plus(AUTH_TIMEOUT));
             if let Ok(k) = io.add(Source::Client(sock), Interest::READ) {
                 let codec = Codec::new(auth.clone(), now);
                 let client = Client {
                     codec,
+                    server: key,
+                    auth_by,
                     follow: None,
                     #[cfg(feature = "xmlrpc")]
                     auth,
@@ -123,6 +207,11 @@ impl Control {
                 self.clients.insert(k, client);
             }
         }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// Whether `key` is a client.
@@ -153,7 +242,13 @@ impl Control {
         match &mut c.codec {
             #[cfg(feature = "xmlrpc")]
             Codec::Sniffing(..) => None,
-            Codec::Text(conn) => conn.next_request(now).map(Incoming::Text),
+            Codec::Text(conn) => {
+                let req = conn.next_request(now);
+                if conn.is_authed() {
+                    c.auth_by = None;
+                }
+                req.map(Incoming::Text)
+            }
             #[cfg(feature = "xmlrpc")]
             Codec::Http(h) => {
                 let req = h.conn.next_request(now)?;
@@ -161,6 +256,9 @@ impl Control {
                     None => true,
                     Some(cred) => req.basic_auth().is_some_and(|(u, p)| cred.check(&u, &p)),
                 };
+                if authed {
+                    c.auth_by = None;
+                }
                 Some(Incoming::Http(req, authed))
             }
         }
@@ -261,6 +359,15 @@ impl Control {
                 }
             }
         }
+        if !broken && c.codec.may_resume() {
+            // The reply is out and nothing more was buffered: look once more, since
+            // requests beyond one read, or split across writes, may be waiting.
+            let mut buf = [0u8; READ_CHUNK];
+            match io.read_client(key, &mut buf) {
+                Ok(n) if n > 0 => c.codec.resume(&buf[..n], Mono::now()),
+                _ => {}
+            }
+        }
         if broken || c.codec.should_close() {
             self.close(key, io);
             return;
@@ -279,19 +386,50 @@ impl Control {
         self.clients.remove(&key);
         self.waits.retain(|w| w.client() != key);
         io.remove(key);
+        // A descriptor is free again: watch servers that ran out.
+        self.resume_servers(io, None);
+    }
+
+    /// Watches again the servers paused after running out of descriptors: all of them, or
+    /// (with `now`) those whose pause is over.
+    fn resume_servers(&mut self, io: &mut Io, now: Option<Mono>) {
+        if self.paused.is_empty() {
+            return;
+        }
+        let due: Vec<Key> = self
+            .paused
+            .iter()
+            .filter(|(_, t)| now.is_none_or(|n| **t <= n))
+            .map(|(k, _)| *k)
+            .collect();
+        for k in due {
+            self.paused.remove(&k);
+            io.set_interest(k, Interest::READ);
+        }
     }
 
     /// The earliest client timer or follow check.
     pub fn next_deadline(&self) -> Option<Mono> {
         self.clients
             .values()
-            .filter_map(|c| c.codec.next_deadline())
+            .filter_map(|c| c.codec.next_deadline().into_iter().chain(c.auth_by).min())
             .chain(self.next_follow)
+            .chain(self.paused.values().copied())
             .min()
     }
 
     /// Runs due client timers (keepalives, idle and stall timeouts) and follow checks.
     pub fn fire_timers(&mut self, now: Mono, io: &mut Io) {
+        self.resume_servers(io, Some(now));
+        let late: Vec<Key> = self
+            .clients
+            .iter()
+            .filter(|(_, c)| c.auth_by.is_some_and(|t| t <= now))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in late {
+            self.close(key, io);
+        }
         let due: Vec<Key> = self
             .clients
             .iter()
@@ -329,6 +467,7 @@ impl Control {
             }
             self.close(key, io);
         }
+        self.paused.clear();
         for key in io.keys_where(|s| matches!(s, Source::Server(_))) {
             if let Some(Source::Server(s)) = io.take(key) {
                 s.close();
@@ -414,5 +553,54 @@ impl Control {
             }
             self.flush(key, io);
         }
+    }
+}
+
+/// Whether `accept` failed for want of descriptors (or memory for one).
+fn out_of_descriptors(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    )
+}
+
+/// Answers a connection over the caps and closes it: HTTP gets a 503 when its request line
+/// already arrived, anything else one error line in the text protocol's framing. What the
+/// client sent is read first, so the close does not reset the connection under the answer.
+fn refuse(mut sock: Sock) {
+    let mut buf = [0u8; 1024];
+    let first = match sock.read(&mut buf) {
+        Ok(n) => &buf[..n],
+        Err(_) => &[][..],
+    };
+    let answer = if crate::protocol::conn::sniff(first) == crate::protocol::conn::Sniff::Http {
+        REFUSAL_HTTP
+    } else {
+        REFUSAL_TEXT
+    };
+    let _ = sock.write(answer);
+    for _ in 0..4 {
+        if !matches!(sock.read(&mut buf), Ok(n) if n > 0) {
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Limits;
+
+    #[test]
+    fn client_limits_follow_the_descriptor_limit() {
+        let l = Limits::for_nofile(256, 2);
+        assert_eq!((l.total, l.per_server, l.fd_ceiling), (64, 48, 224));
+        let l = Limits::for_nofile(1024, 1);
+        assert_eq!((l.total, l.per_server, l.fd_ceiling), (256, 256, 896));
+        let l = Limits::for_nofile(1 << 20, 1);
+        assert_eq!(l.total, 1024);
+        let l = Limits::for_nofile(u64::MAX, 3);
+        assert_eq!((l.total, l.per_server), (1024, 768));
+        let l = Limits::for_nofile(8, 1);
+        assert_eq!((l.total, l.fd_ceiling), (2, 0));
     }
 }
