@@ -154,7 +154,7 @@ fn usage_errors_exit_2_with_the_reference_text() {
         ),
         (
             &["-c", "e17-bad-loglevel.conf"],
-            "bad logging level name 'warning' (file e17-bad-loglevel.conf, line 5)",
+            "bad logging level name 'warning' (loglevel at e17-bad-loglevel.conf:5)",
         ),
     ];
     for (args, msg) in cases {

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::ini::Entry;
+
 /// A config that cannot be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -13,6 +15,8 @@ pub struct ConfigError {
     pub file: Option<PathBuf>,
     /// 1-based line of the offending value or section, when known.
     pub line: Option<usize>,
+    /// The option whose value is wrong (`startsecs`), when the error is about one value.
+    pub option: Option<String>,
     /// The case, for callers that act on it (most only show the message).
     pub kind: ConfigErrorKind,
 }
@@ -34,6 +38,7 @@ impl ConfigError {
             message: message.into(),
             file: None,
             line: None,
+            option: None,
             kind: ConfigErrorKind::Other,
         }
     }
@@ -52,16 +57,33 @@ impl ConfigError {
             message: message.into(),
             file: Some(file.to_path_buf()),
             line: Some(line),
+            option: None,
             kind: ConfigErrorKind::Other,
         }
     }
 
-    /// The message followed by the location for humans: `msg (file /x.conf, line 12)`.
+    /// An error about the value of `entry`: located at its line and naming its option.
+    pub fn at_entry(message: impl Into<String>, entry: &Entry) -> ConfigError {
+        ConfigError {
+            option: Some(entry.key.clone()),
+            ..ConfigError::at(message, &entry.file, entry.line)
+        }
+    }
+
+    /// The message followed by the option and location for humans:
+    /// `msg (startsecs at /x.conf:12)`, or `msg (/x.conf:12)` for an error about a section.
+    ///
+    /// Only the human-readable output says this; `--check-config --json`'s `error` is the
+    /// message alone (the reference's exact text, which the verdict corpus compares).
     pub fn located(&self) -> String {
-        match (&self.file, self.line) {
-            (Some(f), Some(l)) => format!("{} (file {}, line {l})", self.message, f.display()),
-            (Some(f), None) => format!("{} (file {})", self.message, f.display()),
-            _ => self.message.clone(),
+        let place = match (&self.file, self.line) {
+            (Some(f), Some(l)) => format!("{}:{l}", f.display()),
+            (Some(f), None) => f.display().to_string(),
+            _ => return self.message.clone(),
+        };
+        match &self.option {
+            Some(o) => format!("{} ({o} at {place})", self.message),
+            None => format!("{} ({place})", self.message),
         }
     }
 }
@@ -82,7 +104,16 @@ mod tests {
     fn display_is_the_message_and_located_adds_the_place() {
         let e = ConfigError::at("bad", Path::new("/x.conf"), 3);
         assert_eq!(e.to_string(), "bad");
-        assert_eq!(e.located(), "bad (file /x.conf, line 3)");
+        assert_eq!(e.located(), "bad (/x.conf:3)");
+        let entry = Entry {
+            key: "startsecs".into(),
+            value: "abc".into(),
+            file: "/x.conf".into(),
+            line: 4,
+        };
+        let e = ConfigError::at_entry("bad", &entry);
+        assert_eq!(e.to_string(), "bad");
+        assert_eq!(e.located(), "bad (startsecs at /x.conf:4)");
         assert_eq!(ConfigError::new("m").located(), "m");
         let e = ConfigError::no_supervisord_section();
         assert_eq!(

@@ -6,7 +6,22 @@
 //! without a name formats the whole mapping, as Python does when the argument is a dict
 //! (`50% done` therefore fails with `%d format: a real number is required, not dict`).
 
+//!
+//! Bounded, unlike Python: a width or precision above [`MAX_WIDTH`] and a result longer than
+//! [`MAX_EXPANDED`] bytes are errors (`%(here)400000000s` would otherwise allocate 400 MB on
+//! every load and reload).
+
 use crate::pyrepr::str_repr;
+
+/// The largest width or precision of one conversion spec.
+pub const MAX_WIDTH: usize = 4096;
+
+/// The longest expanded value, in bytes.
+pub const MAX_EXPANDED: usize = 1 << 20;
+
+/// The most bytes one config load may expand in all (checked by the loader: `numprocs`
+/// copies of large values add up).
+pub const MAX_TOTAL_EXPANDED: usize = 64 << 20;
 
 /// A value that can be expanded: everything is a string except `process_num` and `numprocs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +157,11 @@ fn format(fmt: &str, names: &Names) -> Result<String, Failure> {
     let mut mapping_used = false;
     let incomplete = || Failure::Bad("incomplete format".into());
     while i < chars.len() {
+        if out.len() > MAX_EXPANDED {
+            return Err(Failure::Bad(format!(
+                "the expanded value is longer than {MAX_EXPANDED} bytes"
+            )));
+        }
         if chars[i] != '%' {
             out.push(chars[i]);
             i += 1;
@@ -178,12 +198,19 @@ fn format(fmt: &str, names: &Names) -> Result<String, Failure> {
             return Err(star(&named));
         }
         spec.width = read_number(&chars, &mut i);
+        if spec.width > MAX_WIDTH {
+            return Err(too_big("width"));
+        }
         if chars.get(i) == Some(&'.') {
             i += 1;
             if chars.get(i) == Some(&'*') {
                 return Err(star(&named));
             }
-            spec.precision = Some(read_number(&chars, &mut i));
+            let p = read_number(&chars, &mut i);
+            if p > MAX_WIDTH {
+                return Err(too_big("precision"));
+            }
+            spec.precision = Some(p);
         }
         while matches!(chars.get(i), Some('h' | 'l' | 'L')) {
             i += 1;
@@ -204,7 +231,17 @@ fn format(fmt: &str, names: &Names) -> Result<String, Failure> {
         out.push_str(&convert(conv, i, &arg, &spec, names)?);
         i += 1;
     }
+    if out.len() > MAX_EXPANDED {
+        return Err(Failure::Bad(format!(
+            "the expanded value is longer than {MAX_EXPANDED} bytes"
+        )));
+    }
     Ok(out)
+}
+
+/// A width or precision above [`MAX_WIDTH`].
+fn too_big(what: &str) -> Failure {
+    Failure::Bad(format!("{what} is larger than {MAX_WIDTH}"))
 }
 
 /// The argument of one spec: a named value, or the whole mapping.
@@ -687,6 +724,37 @@ mod tests {
         for (fmt, want) in cases {
             assert_eq!(&format(fmt, &n), want, "fmt {fmt:?}");
         }
+    }
+
+    #[test]
+    fn hostile_widths_precisions_and_lengths_are_errors() {
+        let n = names();
+        let bad = |s: &str| Err(Failure::Bad(s.to_string()));
+        assert_eq!(
+            format("%(here)400000000s", &n),
+            bad("width is larger than 4096")
+        );
+        assert_eq!(
+            format("%(n)0999999999d", &n),
+            bad("width is larger than 4096")
+        );
+        assert_eq!(
+            format("%(n).99999999999999999999999f", &n),
+            bad("precision is larger than 4096")
+        );
+        assert_eq!(format("%(n)4096d", &n).map(|s| s.len()), Ok(4096));
+        assert_eq!(format("%(n).4096e", &n).map(|s| s.len()), Ok(4102));
+        let long = "%(here)4096s".repeat(256);
+        assert_eq!(format(&long, &n).map(|s| s.len()), Ok(MAX_EXPANDED));
+        let longer = format!("{long}x");
+        let too_long = bad("the expanded value is longer than 1048576 bytes");
+        assert_eq!(format(&longer, &n), too_long);
+        assert_eq!(format(&"x".repeat(MAX_EXPANDED + 1), &n), too_long);
+        assert_eq!(
+            expand("%(here)400000000s", &n, "program:a.command").unwrap_err(),
+            "Format string '%(here)400000000s' for 'program:a.command' is badly formatted: \
+             width is larger than 4096"
+        );
     }
 
     #[test]

@@ -265,7 +265,7 @@ fn read_includes(l: &mut Loader) -> Result<(), ConfigError> {
     names.set_str("host_node_name", l.host.hostname);
     names.extend(&l.env);
     let files = expand(&entry.value, &names, "include.files")
-        .map_err(|m| ConfigError::at(m, &entry.file, entry.line))?;
+        .map_err(|m| ConfigError::at_entry(m, &entry))?;
     for pattern in files.split(super::ini::py_space).filter(|p| !p.is_empty()) {
         let pattern = if pattern.starts_with('/') {
             pattern.to_string()
@@ -491,7 +491,7 @@ fn apply_options(
         let uid = values::name_to_uid(user, l.users).map_err(|m| {
             // Located at the config line unless the name came from `-u`.
             match (opts.user.is_none(), section.get("user")) {
-                (true, Some(e)) => ConfigError::at(m, &e.file, e.line),
+                (true, Some(e)) => ConfigError::at_entry(m, e),
                 _ => ConfigError::new(m),
             }
         })?;

@@ -2,10 +2,11 @@
 //! warnings, errors kept in collect mode) and the typed getters `programs`, `servers` and
 //! `load` read options with. It sits below them: `load` drives, they evaluate.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 use super::error::ConfigError;
-use super::expand::{expand, Names};
+use super::expand::{expand, Names, MAX_TOTAL_EXPANDED};
 use super::ini::{Entry, Ini, Section};
 use super::users::UserDb;
 use super::values::{self, PathCtx};
@@ -48,6 +49,8 @@ pub(crate) struct Loader<'a> {
     collect: bool,
     /// Errors kept in collect mode.
     pub(crate) errors: Vec<ConfigError>,
+    /// Bytes expanded so far, bounded by [`MAX_TOTAL_EXPANDED`] (`numprocs` multiplies them).
+    expanded: Cell<usize>,
     /// The error Supervisor 4.3.0 stops at for the first plugin section we skip with a
     /// warning instead (see `servers::rpcinterfaces`).
     pub(crate) reference_refusal: Option<String>,
@@ -69,7 +72,7 @@ pub(crate) struct Got<'s> {
 impl<'s> Got<'s> {
     /// An error located at this value.
     pub(crate) fn err(&self, msg: impl Into<String>) -> ConfigError {
-        ConfigError::at(msg, &self.entry.file, self.entry.line)
+        ConfigError::at_entry(msg, self.entry)
     }
 
     /// Parses the value with `f`, locating its error here.
@@ -110,6 +113,7 @@ impl<'a> Loader<'a> {
             collect,
             errors: Vec::new(),
             reference_refusal: None,
+            expanded: Cell::new(0),
         }
     }
 
@@ -178,9 +182,32 @@ impl<'a> Loader<'a> {
         let mut names = self.env.clone();
         names.extend(extra);
         let what = format!("{}.{key}", section.name);
-        let value = expand(&entry.value, &names, &what)
-            .map_err(|m| ConfigError::at(m, &entry.file, entry.line))?;
+        let value = self.expand(&entry.value, &names, &what, entry)?;
         Ok(Some(Got { value, entry }))
+    }
+
+    /// `text` (from `entry`) expanded against `names`; errors are located at `entry`, and
+    /// all expansions of one load together stay within [`MAX_TOTAL_EXPANDED`] bytes.
+    pub(crate) fn expand(
+        &self,
+        text: &str,
+        names: &Names,
+        what: &str,
+        entry: &Entry,
+    ) -> Result<String, ConfigError> {
+        let value = expand(text, names, what).map_err(|m| ConfigError::at_entry(m, entry))?;
+        let total = self.expanded.get().saturating_add(value.len());
+        if total > MAX_TOTAL_EXPANDED {
+            return Err(ConfigError::at_entry(
+                format!(
+                    "the expanded values of this configuration are longer than \
+                     {MAX_TOTAL_EXPANDED} bytes in total"
+                ),
+                entry,
+            ));
+        }
+        self.expanded.set(total);
+        Ok(value)
     }
 
     /// An optional value parsed by `f`.

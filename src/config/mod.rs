@@ -48,5 +48,5 @@ pub use load::{
     check_report, find_config, load, load_for_daemon, load_report, running_as_root, LoadContext,
     LoadReport, ROOT_SEARCH_WARNING,
 };
-pub use programs::{DEFAULT_RESULT_HANDLER, EVENT_TYPES};
+pub use programs::{DEFAULT_RESULT_HANDLER, EVENT_TYPES, MAX_NUMPROCS};
 pub use servers::{fallback_credentials, fallback_serverurl, MAIN_RPCINTERFACE};

@@ -167,6 +167,10 @@ fn group(
     }
 }
 
+/// The largest `numprocs` of one section (the reference has no limit; ten million took 30 s
+/// and 1.1 GB to load).
+pub const MAX_NUMPROCS: i64 = 10_000;
+
 /// An error about a whole section, located at its header.
 fn at_section(msg: impl Into<String>, s: &Section) -> ConfigError {
     ConfigError::at(msg, &s.file, s.line)
@@ -182,7 +186,7 @@ fn listener(l: &mut Loader, s: &Section, here: &Names) -> Result<GroupConfig, Co
             s.name
         );
         return Err(match s.get("buffer_size") {
-            Some(e) => ConfigError::at(msg, &e.file, e.line),
+            Some(e) => ConfigError::at_entry(msg, e),
             None => at_section(msg, s),
         });
     }
@@ -409,6 +413,13 @@ fn shared(l: &Loader, s: &Section, names: &Names) -> Result<Shared, ConfigError>
         .unwrap_or_else(|| vec![0]);
     let redirect_stderr = flag("redirect_stderr")?;
     let numprocs = int("numprocs", 1)?;
+    if numprocs > MAX_NUMPROCS {
+        let e = s.get("numprocs").expect("a numprocs above 1 was written");
+        return Err(ConfigError::at_entry(
+            format!("numprocs {numprocs} is larger than {MAX_NUMPROCS}"),
+            e,
+        ));
+    }
     let numprocs_start = int("numprocs_start", 0)?;
     let stdout_capture = l.number(s, "stdout_capture_maxbytes", names, 0, values::byte_size)?;
     let stdout_events = flag("stdout_events_enabled")?;
@@ -431,7 +442,7 @@ fn shared(l: &Loader, s: &Section, names: &Names) -> Result<Shared, ConfigError>
         None => ("%(program_name)s".to_string(), None),
     };
     let locate = |m: String| match pn_entry {
-        Some(e) => ConfigError::at(m, &e.file, e.line),
+        Some(e) => ConfigError::at_entry(m, e),
         None => ConfigError::at(m, &s.file, s.line),
     };
     let process_name = values::process_or_group_name(&process_name).map_err(locate)?;
@@ -494,9 +505,8 @@ fn section_processes(
         names.extend(&l.env);
         let environment = match &env_entry {
             Some(e) => {
-                let at = |m: String| ConfigError::at(m, &e.file, e.line);
-                let text = expand(&e.value, &names, "environment").map_err(at)?;
-                key_value_pairs(&text).map_err(at)?
+                let text = l.expand(&e.value, &names, "environment", e)?;
+                key_value_pairs(&text).map_err(|m| ConfigError::at_entry(m, e))?
             }
             None => Vec::new(),
         };
@@ -531,12 +541,12 @@ fn section_processes(
                 ))
             }
         };
-        let name = expand(&sh.process_name, &names, "process_name").map_err(|m| {
-            match s.get("process_name") {
-                Some(e) => ConfigError::at(m, &e.file, e.line),
-                None => at_section(m, s),
+        let name = match s.get("process_name") {
+            Some(e) => l.expand(&sh.process_name, &names, "process_name", e)?,
+            None => {
+                expand(&sh.process_name, &names, "process_name").map_err(|m| at_section(m, s))?
             }
-        })?;
+        };
         out.push(ProcessConfig {
             name,
             group: group_name.to_string(),
@@ -591,7 +601,7 @@ fn channel(
     let name = match l.get(s, &lf_key, names)? {
         // The reference expands a log file name a second time (so `%%` must be written `%%%%`).
         Some(g) => {
-            let again = expand(&g.value, names, &lf_key).map_err(|m| g.err(m))?;
+            let again = l.expand(&g.value, names, &lf_key, g.entry)?;
             g.parse(|_| values::logfile_name(&again, &paths))?
         }
         None => LogName::Auto,

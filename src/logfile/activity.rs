@@ -63,6 +63,8 @@ enum Echo {
 #[derive(Debug)]
 struct Sinks {
     file: Option<LogFile>,
+    /// The file's last line was cut short by a failed write (see [`write_line`]).
+    torn: bool,
     syslog: Option<Syslog>,
     echo: Option<Echo>,
 }
@@ -138,7 +140,12 @@ impl Logger {
             Ok(f) => Echo::Own(f),
             Err(_) => Echo::Fd1,
         });
-        self.sinks = Some(Sinks { file, syslog, echo });
+        self.sinks = Some(Sinks {
+            file,
+            torn: false,
+            syslog,
+            echo,
+        });
         for q in std::mem::take(&mut self.queue) {
             if self.enabled(q.level) {
                 self.emit(q.level, &q.msg, q.wall_ms);
@@ -156,8 +163,12 @@ impl Logger {
     /// SIGUSR2: reopens the log file by path (recreating it after logrotate moved it).
     /// A failure is not fatal: writes keep retrying the open.
     pub fn reopen(&mut self) {
-        if let Some(f) = self.sinks.as_mut().and_then(|s| s.file.as_mut()) {
-            let _ = f.reopen();
+        if let Some(s) = self.sinks.as_mut() {
+            if let Some(f) = s.file.as_mut() {
+                if f.reopen().is_ok() {
+                    s.torn = false;
+                }
+            }
         }
     }
 
@@ -229,8 +240,8 @@ impl Logger {
         let ms = (wall_ms % 1000) as u32;
         let line = format_line(&tm, ms, level, msg);
         if let Some(file) = sinks.file.as_mut() {
-            let events = file.write(line.as_bytes());
-            report_own_events(file, events, &tm, ms);
+            let events = write_line(file, &mut sinks.torn, &line);
+            report_own_events(file, &mut sinks.torn, events, &tm, ms);
         }
         if let Some(syslog) = &sinks.syslog {
             let prefix = format!("{} {} ", asctime(&tm, ms), level.label());
@@ -251,7 +262,7 @@ impl Logger {
 
 /// The activity log cannot log its own failures while they happen; once writing works
 /// again it records what was lost (and rotation trouble) in itself.
-fn report_own_events(file: &mut LogFile, events: Vec<LogEvent>, tm: &Tm, ms: u32) {
+fn report_own_events(file: &mut LogFile, torn: &mut bool, events: Vec<LogEvent>, tm: &Tm, ms: u32) {
     for ev in events {
         let msg = match ev {
             LogEvent::WriteFailed { .. } => continue,
@@ -268,8 +279,60 @@ fn report_own_events(file: &mut LogFile, events: Vec<LogEvent>, tm: &Tm, ms: u32
                 file.path().display()
             ),
         };
-        let _ = file.write(format_line(tm, ms, LogLevel::Warn, &msg).as_bytes());
+        let _ = write_line(file, torn, &format_line(tm, ms, LogLevel::Warn, &msg));
     }
+}
+
+/// What [`write_line`] needs of a log file (a fake one in tests).
+trait LineFile {
+    fn write(&mut self, data: &[u8]) -> Vec<LogEvent>;
+    fn lost_bytes(&self) -> u64;
+    fn size(&self) -> u64;
+    fn is_special(&self) -> bool;
+}
+
+impl LineFile for LogFile {
+    fn write(&mut self, data: &[u8]) -> Vec<LogEvent> {
+        LogFile::write(self, data)
+    }
+    fn lost_bytes(&self) -> u64 {
+        LogFile::lost_bytes(self)
+    }
+    fn size(&self) -> u64 {
+        LogFile::size(self)
+    }
+    fn is_special(&self) -> bool {
+        LogFile::is_special(self)
+    }
+}
+
+/// Writes one whole line with one write, keeping the file at a line boundary: when a write
+/// was cut short (ENOSPC after part of it), `torn` is set and the next line starts with the
+/// newline the torn one lacks, so a message is never glued to the next timestamp.
+fn write_line(file: &mut impl LineFile, torn: &mut bool, line: &str) -> Vec<LogEvent> {
+    let data = if *torn {
+        format!("\n{line}")
+    } else {
+        line.to_string()
+    };
+    let (lost_before, size_before) = (file.lost_bytes(), file.size());
+    let events = file.write(data.as_bytes());
+    let resumed = events.iter().any(|e| matches!(e, LogEvent::Resumed { .. }));
+    // Resumed means this write succeeded and the loss count was reset.
+    let dropped = if resumed {
+        0
+    } else {
+        file.lost_bytes().saturating_sub(lost_before)
+    };
+    let written = data.len() as u64 - dropped.min(data.len() as u64);
+    let rotated = !file.is_special() && file.size() < size_before + written;
+    // The file ends where this write stopped (or, rotated, with nothing of it).
+    if rotated {
+        *torn = false;
+    } else if written > 0 {
+        *torn = data.as_bytes()[written as usize - 1] != b'\n';
+    }
+    events
 }
 
 #[cfg(test)]
@@ -313,6 +376,83 @@ mod tests {
         assert!(!l.enabled(LogLevel::Info));
         assert!(!l.enabled(LogLevel::Blather));
         assert!(!l.is_open());
+    }
+
+    /// A file that accepts at most `room` more bytes, like a filling disk.
+    struct Fake {
+        data: Vec<u8>,
+        room: usize,
+        lost: u64,
+        failing: bool,
+    }
+
+    impl LineFile for Fake {
+        fn write(&mut self, data: &[u8]) -> Vec<LogEvent> {
+            let n = data.len().min(self.room);
+            self.data.extend_from_slice(&data[..n]);
+            self.room -= n;
+            let mut events = Vec::new();
+            if n < data.len() {
+                self.lost += (data.len() - n) as u64;
+                if !self.failing {
+                    self.failing = true;
+                    events.push(LogEvent::WriteFailed {
+                        errno_name: "ENOSPC",
+                    });
+                }
+            } else if self.failing {
+                self.failing = false;
+                events.push(LogEvent::Resumed {
+                    lost_bytes: std::mem::take(&mut self.lost),
+                });
+            }
+            events
+        }
+        fn lost_bytes(&self) -> u64 {
+            self.lost
+        }
+        fn size(&self) -> u64 {
+            self.data.len() as u64
+        }
+        fn is_special(&self) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn a_short_write_never_glues_the_next_line_to_it() {
+        let mut f = Fake {
+            data: Vec::new(),
+            room: 10,
+            lost: 0,
+            failing: false,
+        };
+        let mut torn = false;
+        write_line(&mut f, &mut torn, "T1 one\n");
+        write_line(&mut f, &mut torn, "T2 two\n"); // cut after "T2 "
+        assert!(torn);
+        write_line(&mut f, &mut torn, "T3 three\n"); // disk full: nothing written
+        assert!(torn);
+        f.room = 100;
+        write_line(&mut f, &mut torn, "T4 four\n");
+        assert!(!torn);
+        write_line(&mut f, &mut torn, "T5 five\n");
+        assert_eq!(
+            String::from_utf8(f.data.clone()).unwrap(),
+            "T1 one\nT2 \nT4 four\nT5 five\n"
+        );
+        f.room = 4;
+        write_line(&mut f, &mut torn, "T6 six\n");
+        assert!(torn);
+        // Only the newline fits: the tear is repaired, the new line is lost whole.
+        f.room = 1;
+        write_line(&mut f, &mut torn, "T7 seven\n");
+        assert!(!torn);
+        f.room = 100;
+        write_line(&mut f, &mut torn, "T9 nine\n");
+        let text = String::from_utf8(f.data).unwrap();
+        assert!(text.ends_with("T5 five\nT6 s\nT9 nine\n"), "{text:?}");
+        assert!(text.lines().all(|l| l.is_empty() || l.starts_with('T')));
     }
 
     #[test]
