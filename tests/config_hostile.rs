@@ -87,3 +87,27 @@ fn sighup_with_a_hostile_config_keeps_the_daemon_and_its_child() {
         assert_eq!(daemon.children(), children, "the child still runs");
     }
 }
+
+/// Thousands of `[DEFAULT]` options copied into thousands of sections: refused at once
+/// instead of minutes and gigabytes (the reference looks defaults up without copying them).
+#[test]
+fn a_default_section_times_many_sections_is_refused() {
+    let dir = TestDir::new();
+    let mut text = String::from("[DEFAULT]\n");
+    for i in 0..1000 {
+        text.push_str(&format!("opt{i}={}\n", "v".repeat(100)));
+    }
+    text.push_str("[supervisord]\n");
+    for i in 0..2000 {
+        text.push_str(&format!("[group:g{i}]\nprograms=\n"));
+    }
+    let path = dir.write("d.conf", &text);
+    let out = Command::new(supervisord_bin())
+        .args(["--check-config", "-c"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("[DEFAULT] options in"), "{err}");
+}

@@ -83,11 +83,15 @@ pub struct Ini {
     materialized: bool,
 }
 
+/// Most entries the sections may hold once `[DEFAULT]` is copied into each: a hostile
+/// config with thousands of defaults and sections would otherwise take minutes and gigabytes.
+pub const MAX_ENTRIES: usize = 1_000_000;
+
 /// Parses one file into a finished [`Ini`] (with `[DEFAULT]` applied to every section).
 pub fn parse(text: &str, file: &Path) -> Result<Ini, ConfigError> {
     let mut ini = Ini::new();
     ini.read(text, file)?;
-    ini.apply_defaults();
+    ini.apply_defaults()?;
     Ok(ini)
 }
 
@@ -114,31 +118,59 @@ impl Ini {
 
     /// Copies `[DEFAULT]` entries into every section that lacks the key, so that
     /// [`Section::get`] sees them. Call once, after the last [`Ini::read`].
-    pub fn apply_defaults(&mut self) {
+    pub fn apply_defaults(&mut self) -> Result<(), ConfigError> {
         if self.materialized {
-            return;
+            return Ok(());
+        }
+        let own: usize = self.sections.iter().map(|s| s.entries.len()).sum();
+        let copies = self.sections.len().saturating_mul(self.defaults.len());
+        if own.saturating_add(copies) > MAX_ENTRIES {
+            return Err(ConfigError::new(format!(
+                "{} [DEFAULT] options in {} sections make more than {MAX_ENTRIES} options",
+                self.defaults.len(),
+                self.sections.len()
+            )));
         }
         for section in &mut self.sections {
+            // Keys are lower-case already; a set keeps this linear in the entries.
+            let keys: std::collections::HashSet<String> =
+                section.entries.iter().map(|e| e.key.clone()).collect();
             for d in &self.defaults {
-                if section.get(&d.key).is_none() {
+                if !keys.contains(&d.key) {
                     section.entries.push(d.clone());
                 }
             }
         }
         self.materialized = true;
+        Ok(())
     }
 
     /// Replaces the literal text `%(here)s` with `here` in every value visible in each section
     /// (its own and inherited defaults), storing the result in the section. `[include]`
     /// processing does this after each file so that `%(here)s` means the defining file's dir.
-    pub fn expand_here(&mut self, here: &str) {
+    pub fn expand_here(&mut self, here: &str) -> Result<(), ConfigError> {
         const HERE: &str = "%(here)s";
+        let here_defaults: Vec<&Entry> = self
+            .defaults
+            .iter()
+            .filter(|d| d.value.contains(HERE))
+            .collect();
+        let own: usize = self.sections.iter().map(|s| s.entries.len()).sum();
+        let copies = self.sections.len().saturating_mul(here_defaults.len());
+        if own.saturating_add(copies) > MAX_ENTRIES {
+            return Err(ConfigError::new(format!(
+                "{} [DEFAULT] options in {} sections make more than {MAX_ENTRIES} options",
+                self.defaults.len(),
+                self.sections.len()
+            )));
+        }
         for section in &mut self.sections {
-            let inherited: Vec<Entry> = self
-                .defaults
+            let keys: std::collections::HashSet<&str> =
+                section.entries.iter().map(|e| e.key.as_str()).collect();
+            let inherited: Vec<Entry> = here_defaults
                 .iter()
-                .filter(|d| section.get(&d.key).is_none())
-                .cloned()
+                .filter(|d| !keys.contains(d.key.as_str()))
+                .map(|d| (*d).clone())
                 .collect();
             let mut updates = Vec::new();
             for e in section.entries.iter().chain(inherited.iter()) {
@@ -152,6 +184,7 @@ impl Ini {
                 section.set(n);
             }
         }
+        Ok(())
     }
 
     /// Reads one more file into this document (sections and keys merge, later values win).
@@ -486,11 +519,11 @@ mod tests {
             Path::new("/m.conf"),
         )
         .unwrap();
-        ini.expand_here("/main");
+        ini.expand_here("/main").unwrap();
         ini.read("[b]\nk=%(here)s\n", Path::new("/inc/b.conf"))
             .unwrap();
-        ini.expand_here("/inc");
-        ini.apply_defaults();
+        ini.expand_here("/inc").unwrap();
+        ini.apply_defaults().unwrap();
         let a = ini.section("a").unwrap();
         assert_eq!(a.get("k").unwrap().value, "/main/x %/main");
         assert_eq!(a.get("d").unwrap().value, "/main/d");

@@ -236,7 +236,7 @@ fn read_all(l: &mut Loader) -> Result<(), ConfigError> {
         .push(PathBuf::from(values::normpath(&abs.to_string_lossy())));
     l.ini.read(&text, &file)?;
     read_includes(l)?;
-    l.ini.apply_defaults();
+    l.ini.apply_defaults()?;
     Ok(())
 }
 
@@ -245,7 +245,7 @@ fn read_includes(l: &mut Loader) -> Result<(), ConfigError> {
         return Ok(());
     };
     let here = l.here.clone();
-    l.ini.expand_here(&here);
+    l.ini.expand_here(&here)?;
     // `[include]` after expand_here, with [DEFAULT] visible as the reference's has_option.
     let entry = l
         .ini
@@ -306,7 +306,7 @@ fn read_included(l: &mut Loader, name: &str) -> Result<(), ConfigError> {
         None => ".".to_string(),
     };
     let dir = values::normpath(&l.host.cwd.join(dir).to_string_lossy());
-    l.ini.expand_here(&dir);
+    l.ini.expand_here(&dir)?;
     Ok(())
 }
 
