@@ -109,7 +109,7 @@ fn get(s: &Section, key: &str, names: &Names) -> Result<Option<String>, ConfigEr
     };
     expand(&e.value, names, &format!("{}.{key}", s.name))
         .map(Some)
-        .map_err(|m| ConfigError::at_entry(m, e))
+        .map_err(|m| e.error(m))
 }
 
 #[cfg(test)]

@@ -4,8 +4,6 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::ini::Entry;
-
 /// A config that cannot be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -62,11 +60,17 @@ impl ConfigError {
         }
     }
 
-    /// An error about the value of `entry`: located at its line and naming its option.
-    pub fn at_entry(message: impl Into<String>, entry: &Entry) -> ConfigError {
+    /// An error about the value of `option`, located at its line (`ini::Entry::error`
+    /// makes one from an entry).
+    pub fn at_option(
+        message: impl Into<String>,
+        file: &Path,
+        line: usize,
+        option: &str,
+    ) -> ConfigError {
         ConfigError {
-            option: Some(entry.key.clone()),
-            ..ConfigError::at(message, &entry.file, entry.line)
+            option: Some(option.to_string()),
+            ..ConfigError::at(message, file, line)
         }
     }
 
@@ -105,13 +109,7 @@ mod tests {
         let e = ConfigError::at("bad", Path::new("/x.conf"), 3);
         assert_eq!(e.to_string(), "bad");
         assert_eq!(e.located(), "bad (/x.conf:3)");
-        let entry = Entry {
-            key: "startsecs".into(),
-            value: "abc".into(),
-            file: "/x.conf".into(),
-            line: 4,
-        };
-        let e = ConfigError::at_entry("bad", &entry);
+        let e = ConfigError::at_option("bad", Path::new("/x.conf"), 4, "startsecs");
         assert_eq!(e.to_string(), "bad");
         assert_eq!(e.located(), "bad (startsecs at /x.conf:4)");
         assert_eq!(ConfigError::new("m").located(), "m");

@@ -32,6 +32,13 @@ pub struct Entry {
     pub line: usize,
 }
 
+impl Entry {
+    /// An error about this entry's value: located at its line and naming its option.
+    pub fn error(&self, message: impl Into<String>) -> ConfigError {
+        ConfigError::at_option(message, &self.file, self.line, &self.key)
+    }
+}
+
 /// A `[name]` section, merged over all its appearances.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {

@@ -264,8 +264,7 @@ fn read_includes(l: &mut Loader) -> Result<(), ConfigError> {
     names.set_str("here", &l.here);
     names.set_str("host_node_name", l.host.hostname);
     names.extend(&l.env);
-    let files = expand(&entry.value, &names, "include.files")
-        .map_err(|m| ConfigError::at_entry(m, &entry))?;
+    let files = expand(&entry.value, &names, "include.files").map_err(|m| entry.error(m))?;
     for pattern in files.split(super::ini::py_space).filter(|p| !p.is_empty()) {
         let pattern = if pattern.starts_with('/') {
             pattern.to_string()
@@ -491,7 +490,7 @@ fn apply_options(
         let uid = values::name_to_uid(user, l.users).map_err(|m| {
             // Located at the config line unless the name came from `-u`.
             match (opts.user.is_none(), section.get("user")) {
-                (true, Some(e)) => ConfigError::at_entry(m, e),
+                (true, Some(e)) => e.error(m),
                 _ => ConfigError::new(m),
             }
         })?;

@@ -72,7 +72,7 @@ pub(crate) struct Got<'s> {
 impl<'s> Got<'s> {
     /// An error located at this value.
     pub(crate) fn err(&self, msg: impl Into<String>) -> ConfigError {
-        ConfigError::at_entry(msg, self.entry)
+        self.entry.error(msg)
     }
 
     /// Parses the value with `f`, locating its error here.
@@ -195,16 +195,13 @@ impl<'a> Loader<'a> {
         what: &str,
         entry: &Entry,
     ) -> Result<String, ConfigError> {
-        let value = expand(text, names, what).map_err(|m| ConfigError::at_entry(m, entry))?;
+        let value = expand(text, names, what).map_err(|m| entry.error(m))?;
         let total = self.expanded.get().saturating_add(value.len());
         if total > MAX_TOTAL_EXPANDED {
-            return Err(ConfigError::at_entry(
-                format!(
-                    "the expanded values of this configuration are longer than \
+            return Err(entry.error(format!(
+                "the expanded values of this configuration are longer than \
                      {MAX_TOTAL_EXPANDED} bytes in total"
-                ),
-                entry,
-            ));
+            )));
         }
         self.expanded.set(total);
         Ok(value)

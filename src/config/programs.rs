@@ -186,7 +186,7 @@ fn listener(l: &mut Loader, s: &Section, here: &Names) -> Result<GroupConfig, Co
             s.name
         );
         return Err(match s.get("buffer_size") {
-            Some(e) => ConfigError::at_entry(msg, e),
+            Some(e) => e.error(msg),
             None => at_section(msg, s),
         });
     }
@@ -415,10 +415,7 @@ fn shared(l: &Loader, s: &Section, names: &Names) -> Result<Shared, ConfigError>
     let numprocs = int("numprocs", 1)?;
     if numprocs > MAX_NUMPROCS {
         let e = s.get("numprocs").expect("a numprocs above 1 was written");
-        return Err(ConfigError::at_entry(
-            format!("numprocs {numprocs} is larger than {MAX_NUMPROCS}"),
-            e,
-        ));
+        return Err(e.error(format!("numprocs {numprocs} is larger than {MAX_NUMPROCS}")));
     }
     let numprocs_start = int("numprocs_start", 0)?;
     let stdout_capture = l.number(s, "stdout_capture_maxbytes", names, 0, values::byte_size)?;
@@ -442,7 +439,7 @@ fn shared(l: &Loader, s: &Section, names: &Names) -> Result<Shared, ConfigError>
         None => ("%(program_name)s".to_string(), None),
     };
     let locate = |m: String| match pn_entry {
-        Some(e) => ConfigError::at_entry(m, e),
+        Some(e) => e.error(m),
         None => ConfigError::at(m, &s.file, s.line),
     };
     let process_name = values::process_or_group_name(&process_name).map_err(locate)?;
@@ -506,7 +503,7 @@ fn section_processes(
         let environment = match &env_entry {
             Some(e) => {
                 let text = l.expand(&e.value, &names, "environment", e)?;
-                key_value_pairs(&text).map_err(|m| ConfigError::at_entry(m, e))?
+                key_value_pairs(&text).map_err(|m| e.error(m))?
             }
             None => Vec::new(),
         };
