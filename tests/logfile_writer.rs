@@ -50,7 +50,16 @@ fn backups_zero_truncates_and_maxbytes_zero_never_rotates() {
     log.write(b"123456789");
     assert_eq!(read(&f), "123456789");
     log.write(b"0");
-    assert_eq!(read(&f), "");
+    assert_eq!(read(&f), "1234567890", "up to maxbytes: kept");
+    // A write that would cross maxbytes truncates first: the newest output is always kept.
+    log.write(b"abc");
+    assert_eq!(read(&f), "abc");
+    log.write(b"0123456789ABC");
+    assert_eq!(
+        read(&f),
+        "0123456789ABC",
+        "one write above maxbytes is kept whole"
+    );
     assert_eq!(d.listing(), ["t.log"]);
 
     let g = d.join("n.log");

@@ -288,6 +288,13 @@ impl LogFile {
                 return events;
             }
         }
+        // Without backups, a log that this write would carry past maxbytes is truncated
+        // first, so the newest output is always kept (truncating after the write would throw
+        // away the batch just written).
+        let crossing = self.size > 0 && self.size + data.len() as u64 > self.maxbytes;
+        if !self.special && self.backups == 0 && self.maxbytes > 0 && crossing {
+            self.truncate_held(&mut events);
+        }
         let Some(file) = self.file.as_mut() else {
             return events;
         };
@@ -307,10 +314,24 @@ impl LogFile {
                 }
             }
         }
-        if !self.special {
+        if !self.special && self.backups > 0 {
             self.rotate_if_due(&mut events);
         }
         events
+    }
+
+    /// Truncates the descriptor we hold (never a path someone may have swapped).
+    fn truncate_held(&mut self, events: &mut Vec<LogEvent>) {
+        let Some(file) = self.file.as_mut() else {
+            return;
+        };
+        match file.set_len(0) {
+            Ok(()) => {
+                self.size = 0;
+                self.rotate_failing = false;
+            }
+            Err(e) => self.rotate_failed(&e, events),
+        }
     }
 
     fn drop_data(&mut self, n: u64, errno_name: &'static str, events: &mut Vec<LogEvent>) {
@@ -328,17 +349,7 @@ impl LogFile {
             Plan::Shift(n) => n,
         };
         if backups == 0 {
-            // Truncate the descriptor we hold, never a path someone may have swapped.
-            let Some(file) = self.file.as_mut() else {
-                return;
-            };
-            match file.set_len(0) {
-                Ok(()) => {
-                    self.size = 0;
-                    self.rotate_failing = false;
-                }
-                Err(e) => self.rotate_failed(&e, events),
-            }
+            self.truncate_held(events);
             return;
         }
         let renamed = open_parent(&self.path).and_then(|(dir, name)| {
