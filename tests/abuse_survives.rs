@@ -1,7 +1,7 @@
 //! Abuse the daemon must survive, kept in the suite: a 10 MB line, binary garbage and
 //! CR/LF/NUL mixes, `tail -f` clients that never read, half-closed connections, 5000
 //! connect/disconnects, HTTP with huge headers, SIGHUP/SIGUSR2 storms, SIGTERM during a
-//! reload, and a 1000-restart crash loop (no zombies, bounded descriptors). After each, the
+//! reload, 1000 idle clients, and a crash loop (no zombies, bounded descriptors and RSS). After each, the
 //! daemon still answers. Everything is bounded in time and on loopback/unix sockets.
 
 mod common;
@@ -47,6 +47,15 @@ fn answers(dir: &TestDir) -> bool {
 
 fn up(dir: &TestDir) {
     assert!(wait_until(T, || answers(dir)), "the daemon never answered");
+}
+
+fn rss_kib(pid: i32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 fn open_fds(pid: i32) -> usize {
@@ -103,6 +112,19 @@ fn hostile_bytes_lines_and_connections() {
         let _ = s.read_to_string(&mut out);
         assert!(out.contains("RUNNING"), "{out}");
     }
+    // 1000 idle clients at once (the daemon holds up to its cap and refuses the rest).
+    let (soft, hard) =
+        supervisor::sys::limits::get_rlimit(supervisor::sys::Resource::NoFile).unwrap();
+    if soft < 2048 && hard >= 2048 {
+        let _ = supervisor::sys::limits::set_rlimit(supervisor::sys::Resource::NoFile, 2048, hard);
+    }
+    let idle: Vec<UnixStream> = (0..1000)
+        .filter_map(|_| UnixStream::connect(dir.join("s.sock")).ok())
+        .collect();
+    assert!(idle.len() >= 900, "{} connected", idle.len());
+    assert!(answers(&dir) || wait_until(T, || answers(&dir)));
+    drop(idle);
+    assert!(wait_until(T, || answers(&dir)));
     // 5000 connect/disconnects.
     for _ in 0..5000 {
         drop(UnixStream::connect(dir.join("s.sock")).unwrap());
