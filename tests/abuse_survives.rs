@@ -217,6 +217,16 @@ fn a_thousand_restarts_leave_no_zombies_and_bounded_descriptors() {
         after <= before + 10,
         "descriptors grew: {before} -> {after}"
     );
+    let rss_after_1000 = rss_kib(d.pid());
+    assert!(
+        wait_until(T, || d.log().matches("spawned: 'crash'").count() >= 3000),
+        "fewer than 3000 restarts"
+    );
+    let rss_after_3000 = rss_kib(d.pid());
+    assert!(
+        rss_after_3000 <= rss_after_1000 + 1024,
+        "RSS grew {rss_after_1000} -> {rss_after_3000} KiB over 2000 restarts"
+    );
     let zombies = d
         .children()
         .into_iter()
