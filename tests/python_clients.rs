@@ -18,6 +18,8 @@
 
 mod common;
 
+use common::golden::matches;
+
 use common::{alive, kill, wait_until, Daemon, TestDir};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -142,90 +144,6 @@ fn execd(pid: i32, needle: &str) -> bool {
     std::fs::read(format!("/proc/{pid}/cmdline"))
         .map(|c| String::from_utf8_lossy(&c).contains(needle))
         .unwrap_or(false)
-}
-
-// ---------------------------------------------------------------------------------------
-// Golden matching (tests/ctl_real.rs's approach)
-
-/// Consumes what a placeholder stands for from the front of `text`.
-fn eat_placeholder<'a>(name: &str, text: &'a str) -> Option<&'a str> {
-    let digits = |t: &'a str| {
-        let n = t.bytes().take_while(|b| b.is_ascii_digit()).count();
-        (n > 0).then(|| &t[n..])
-    };
-    match name {
-        "PID" => {
-            if text.starts_with('0') {
-                return None;
-            }
-            digits(text)
-        }
-        "UPTIME" => {
-            let clock = |t: &'a str| {
-                let n = t
-                    .bytes()
-                    .take_while(|b| b.is_ascii_digit() || *b == b':')
-                    .count();
-                (n > 0).then(|| &t[n..])
-            };
-            let rest = clock(text)?;
-            for days in [" days, ", " day, "] {
-                if let Some(r) = rest.strip_prefix(days) {
-                    return clock(r);
-                }
-            }
-            Some(rest)
-        }
-        "STOPTIME" => {
-            // [A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2} [AP]M
-            let b = text.as_bytes();
-            let ok = b.len() >= 15
-                && b[0].is_ascii_uppercase()
-                && b[1..3].iter().all(u8::is_ascii_lowercase)
-                && b[3] == b' '
-                && b[4..6].iter().all(u8::is_ascii_digit)
-                && b[6] == b' '
-                && b[7..9].iter().all(u8::is_ascii_digit)
-                && b[9] == b':'
-                && b[10..12].iter().all(u8::is_ascii_digit)
-                && b[12] == b' '
-                && (b[13] == b'A' || b[13] == b'P')
-                && b[14] == b'M';
-            ok.then(|| &text[15..])
-        }
-        _ => None,
-    }
-}
-
-/// Whether `text` matches `pattern` with its `{PID}`, `{UPTIME}`, `{STOPTIME}`.
-fn matches(pattern: &str, text: &str) -> bool {
-    let (mut p, mut t) = (pattern, text);
-    loop {
-        if p.is_empty() {
-            return t.is_empty();
-        }
-        let placeholder = ["PID", "UPTIME", "STOPTIME"]
-            .into_iter()
-            .find(|n| p.starts_with(&format!("{{{n}}}")));
-        if let Some(n) = placeholder {
-            match eat_placeholder(n, t) {
-                Some(rest) => {
-                    p = &p[n.len() + 2..];
-                    t = rest;
-                }
-                None => return false,
-            }
-            continue;
-        }
-        let c = p.chars().next().expect("non-empty");
-        match t.strip_prefix(c) {
-            Some(rest) => {
-                p = &p[c.len_utf8()..];
-                t = rest;
-            }
-            None => return false,
-        }
-    }
 }
 
 /// record.sh's sed normalization, plus `{DIR}`, `{PORT}` and, with `lone_pids`, a line that

@@ -29,9 +29,6 @@ pub fn musl_daemon(
             .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort")
             .args(["-Z", "build-std=std,panic_abort"]);
     }
-    if !xmlrpc {
-        cmd.arg("--no-default-features");
-    }
     let st = cmd
         .current_dir(manifest_dir)
         .args([
@@ -42,6 +39,11 @@ pub fn musl_daemon(
             "--target",
             MUSL,
         ])
+        .args(if xmlrpc {
+            &[][..]
+        } else {
+            &["--no-default-features"][..]
+        })
         .arg("--target-dir")
         .arg(target_dir)
         .stdin(Stdio::null())

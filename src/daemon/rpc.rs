@@ -22,6 +22,38 @@ use crate::stream::Stream;
 use crate::sys;
 use crate::time::Mono;
 
+/// What a start or stop call names: the name as given, the namespec it means, whether it
+/// waits, and whether it concerns one process (`true` or a fault) or several (an array).
+struct Target {
+    name: String,
+    spec: String,
+    wait: bool,
+    single: bool,
+}
+
+/// The target of `startProcess`/`stopProcess` (`many`: their group and all forms).
+fn target(call: &Call, many: bool) -> Result<Target, Fault> {
+    let all = call.method.ends_with("AllProcesses");
+    let name = if all {
+        "all".to_string()
+    } else {
+        arg_str(call, 0)?.to_string()
+    };
+    let wait = arg_wait(call, if all { 0 } else { 1 })?;
+    let spec = if many && name != "all" {
+        format!("{name}:*")
+    } else {
+        name.clone()
+    };
+    let single = !many && !spec.ends_with(":*") && !spec.ends_with(':');
+    Ok(Target {
+        name,
+        spec,
+        wait,
+        single,
+    })
+}
+
 /// What a call gives now.
 pub(super) enum Answer {
     /// The answer.
@@ -420,32 +452,28 @@ impl Daemon {
         verdicts_answer(self.sup.procs(), group == Some(false), &verdicts)
     }
 
+    /// The call's target and the processes it means; BAD_NAME when a name matches nothing.
+    fn targets(
+        &self,
+        call: &Call,
+        many: bool,
+        action: Action,
+    ) -> Result<(Target, Vec<names::Item>), Fault> {
+        let t = target(call, many)?;
+        let items = names::resolve(self.sup.procs(), std::slice::from_ref(&t.spec), action);
+        if let Some(it) = items.iter().find(|it| it.proc.is_none()) {
+            return Err(fault(it.fault.unwrap_or(F::BadName), &t.name));
+        }
+        Ok((t, items))
+    }
+
     /// `startProcess`, `startProcessGroup`, `startAllProcesses`.
     fn rpc_start(&mut self, key: Key, call: &Call, now: Mono, many: bool) -> Answer {
-        let parsed = (|| {
-            let all = call.method == "supervisor.startAllProcesses";
-            let name = if all {
-                "all".to_string()
-            } else {
-                arg_str(call, 0)?.to_string()
-            };
-            let wait = arg_wait(call, if all { 0 } else { 1 })?;
-            Ok::<_, Fault>((name, wait))
-        })();
-        let (name, wait) = match parsed {
+        let (t, mut items) = match self.targets(call, many, Action::Start) {
             Ok(v) => v,
             Err(f) => return Answer::Now(Err(f)),
         };
-        let spec = if many && name != "all" {
-            format!("{name}:*")
-        } else {
-            name.clone()
-        };
-        let single = !many && !spec.ends_with(":*") && !spec.ends_with(':');
-        let mut items = names::resolve(self.sup.procs(), &[spec], Action::Start);
-        if let Some(it) = items.iter().find(|it| it.proc.is_none()) {
-            return Answer::Now(Err(fault(it.fault.unwrap_or(F::BadName), &name)));
-        }
+        let (wait, single) = (t.wait, t.single);
         for it in items.iter_mut() {
             let Some(id) = it.proc else { continue };
             if let Some((f, why)) = self.try_start(id, now) {
@@ -462,30 +490,11 @@ impl Daemon {
 
     /// `stopProcess`, `stopProcessGroup`, `stopAllProcesses`.
     fn rpc_stop(&mut self, key: Key, call: &Call, now: Mono, many: bool) -> Answer {
-        let parsed = (|| {
-            let all = call.method == "supervisor.stopAllProcesses";
-            let name = if all {
-                "all".to_string()
-            } else {
-                arg_str(call, 0)?.to_string()
-            };
-            let wait = arg_wait(call, if all { 0 } else { 1 })?;
-            Ok::<_, Fault>((name, wait))
-        })();
-        let (name, wait) = match parsed {
+        let (t, items) = match self.targets(call, many, Action::Stop) {
             Ok(v) => v,
             Err(f) => return Answer::Now(Err(f)),
         };
-        let spec = if many && name != "all" {
-            format!("{name}:*")
-        } else {
-            name.clone()
-        };
-        let single = !many && !spec.ends_with(":*") && !spec.ends_with(':');
-        let items = names::resolve(self.sup.procs(), &[spec], Action::Stop);
-        if let Some(it) = items.iter().find(|it| it.proc.is_none()) {
-            return Answer::Now(Err(fault(it.fault.unwrap_or(F::BadName), &name)));
-        }
+        let (wait, single) = (t.wait, t.single);
         if !wait {
             let mut verdicts = Vec::new();
             for it in items {

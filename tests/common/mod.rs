@@ -3,6 +3,8 @@
 //! fails), and `wait_until` polling with a deadline instead of fixed sleeps.
 #![allow(dead_code)]
 
+pub mod golden;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
