@@ -32,6 +32,7 @@ file=/tmp/supervisor.sock   ; where the socket is created (required in this sect
 ;chown=nobody:nogroup       ; owner (user or user:group) of the socket file; default: unchanged
 ;username=user              ; clients must log in with this name; default: no login
 ;password=123               ; and this password, plain or "{SHA}" + hex SHA-1 digest
+;max_clients=64             ; connections held at once; default: the daemon-wide cap
 
 ; A TCP control socket, off unless this section is present. Give it a username and a
 ; password unless it listens on a trusted address only.
@@ -39,6 +40,7 @@ file=/tmp/supervisor.sock   ; where the socket is created (required in this sect
 ;port=127.0.0.1:9001        ; host:port to listen on; "*:9001" or ":9001" for every address
 ;username=user              ; login name; default: no login
 ;password=123               ; password, plain or "{SHA}" + hex SHA-1 digest
+;max_clients=64             ; connections held at once; default: the daemon-wide cap
 
 ; The daemon itself.
 [supervisord]
@@ -51,6 +53,7 @@ pidfile=/tmp/supervisord.pid ; default: supervisord.pid in the working directory
 ;silent=false                ; true keeps the activity log off stdout in the foreground
 ;minfds=1024                 ; refuse to start with fewer file descriptors than this
 ;minprocs=200                ; refuse to start with fewer processes allowed than this
+;max_clients=256             ; control connections at once; default: min(1024, open files/4)
 ;umask=022                   ; umask of the daemon and, unless they set one, its children
 ;user=root                   ; switch to this user at startup (only when started as root)
 ;identifier=supervisor       ; name reported to XML-RPC clients
@@ -211,9 +214,19 @@ mod tests {
         let cases: &[(&str, &[&str])] = &[
             (
                 "unix_http_server",
-                &["file", "chmod", "chown", "username", "password"],
+                &[
+                    "file",
+                    "chmod",
+                    "chown",
+                    "username",
+                    "password",
+                    "max_clients",
+                ],
             ),
-            ("inet_http_server", &["port", "username", "password"]),
+            (
+                "inet_http_server",
+                &["port", "username", "password", "max_clients"],
+            ),
             (
                 "supervisord",
                 &[
@@ -226,6 +239,7 @@ mod tests {
                     "silent",
                     "minfds",
                     "minprocs",
+                    "max_clients",
                     "umask",
                     "user",
                     "identifier",

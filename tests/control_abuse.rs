@@ -267,3 +267,39 @@ fn the_socket_never_exists_with_more_permissions_than_configured() {
     }
     assert!(seen > 0 && sock.exists(), "{}", d.log());
 }
+
+/// `max_clients` in a server section caps that server; the next connection gets the
+/// refusal line and is closed.
+#[test]
+fn max_clients_caps_a_server_as_configured() {
+    let dir = TestDir::new();
+    let d = dir.s();
+    let text = format!(
+        "[unix_http_server]\nfile={d}/s.sock\nmax_clients=2\n\
+         [supervisord]\nlogfile={d}/supervisord.log\npidfile={d}/supervisord.pid\nchildlogdir={d}\n\
+         [supervisorctl]\nserverurl=unix://{d}/s.sock\n"
+    );
+    let _daemon = start(&dir, &text, "");
+    let sock = dir.join("s.sock");
+    let held: Vec<UnixStream> = (0..2)
+        .map(|_| UnixStream::connect(&sock).unwrap())
+        .collect();
+    // Let the daemon accept both before the third arrives.
+    let mut probe = UnixStream::connect(&sock).unwrap();
+    probe.set_read_timeout(Some(T)).unwrap();
+    let mut out = String::new();
+    let _ = probe.read_to_string(&mut out);
+    assert!(out.contains("too many connections"), "{out:?}");
+    drop(held);
+    // With the two gone, a client is served again.
+    assert!(wait_until(T, || {
+        let Ok(mut s) = UnixStream::connect(&sock) else {
+            return false;
+        };
+        let _ = s.set_read_timeout(Some(T));
+        let _ = s.write_all(b"version\n");
+        let mut v = String::new();
+        let _ = s.read_to_string(&mut v);
+        v.contains("4.3.0")
+    }));
+}

@@ -365,6 +365,9 @@ fn supervisord(
     let paths = l.paths();
     let minfds = l.number(s, "minfds", &names, 1024, values::integer)?;
     let minprocs = l.number(s, "minprocs", &names, 200, values::integer)?;
+    let max_clients = l
+        .parsed(s, "max_clients", &names, values::positive_count)?
+        .map(|n| n as u32);
     let directory = match l.get(s, "directory", &names)? {
         Some(g) => Some(PathBuf::from(
             g.parse(|v| values::existing_directory(v, &paths))?,
@@ -416,6 +419,7 @@ fn supervisord(
         silent,
         minfds: l.unsigned(minfds, "minfds"),
         minprocs: l.unsigned(minprocs, "minprocs"),
+        max_clients,
         umask,
         user,
         uid: None,

@@ -240,6 +240,9 @@ pub struct ServerConfig {
     pub username: Option<String>,
     /// `password` (plain or `{SHA}hex`)
     pub password: Option<String>,
+    /// `max_clients`: most connections this server holds at once (a supervisor-rs option;
+    /// default: the daemon-wide cap).
+    pub max_clients: Option<u32>,
 }
 
 /// `[supervisord]`, with command-line overrides applied by the caller.
@@ -263,6 +266,9 @@ pub struct SupervisordConfig {
     pub minfds: u64,
     /// `minprocs`
     pub minprocs: u64,
+    /// `max_clients`: most control connections at once over all servers (a supervisor-rs
+    /// option; default min(1024, RLIMIT_NOFILE/4)).
+    pub max_clients: Option<u32>,
     /// `umask`
     pub umask: u32,
     /// `user` as written.

@@ -103,6 +103,7 @@ fn inet(l: &Loader, s: &Section) -> Result<ServerConfig, ConfigError> {
         address: ServerAddress::Inet { host, port },
         username,
         password,
+        max_clients: max_clients(l, s)?,
     })
 }
 
@@ -131,7 +132,15 @@ fn unix(l: &Loader, s: &Section) -> Result<ServerConfig, ConfigError> {
         address: ServerAddress::Unix { file, chmod, chown },
         username,
         password,
+        max_clients: max_clients(l, s)?,
     })
+}
+
+/// `max_clients` of a server section, if set.
+fn max_clients(l: &Loader, s: &Section) -> Result<Option<u32>, ConfigError> {
+    let none = Names::new();
+    Ok(l.parsed(s, "max_clients", &none, values::positive_count)?
+        .map(|n| n as u32))
 }
 
 fn missing(s: &Section, key: &str) -> ConfigError {
@@ -208,6 +217,7 @@ mod tests {
             },
             username: None,
             password: None,
+            max_clients: None,
         }
     }
 
@@ -232,6 +242,7 @@ mod tests {
             },
             username: None,
             password: None,
+            max_clients: None,
         };
         assert_eq!(
             fallback_serverurl(&[inet("", 9001), unix]).as_deref(),

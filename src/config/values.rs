@@ -11,6 +11,14 @@ use crate::pyrepr::str_repr;
 
 /// Python `int(s)` (base 10): surrounding whitespace, a sign and `_` between digits are
 /// allowed. Values beyond 64 bits are refused (Python would take them).
+/// A count of at least 1 that fits 32 bits (`max_clients`).
+pub fn positive_count(s: &str) -> Result<i64, String> {
+    match integer(s) {
+        Ok(n) if (1..=i64::from(u32::MAX)).contains(&n) => Ok(n),
+        _ => Err(format!("{s} is not a positive count")),
+    }
+}
+
 pub fn integer(s: &str) -> Result<i64, String> {
     parse_int(s, 10)
         .ok_or_else(|| format!("invalid literal for int() with base 10: {}", str_repr(s)))

@@ -100,7 +100,8 @@ impl Daemon {
 
     /// Watches the control servers.
     pub fn serve(&mut self, servers: Vec<crate::daemon::sockets::Server>) -> std::io::Result<()> {
-        self.control.add_servers(servers, &mut self.io)
+        self.control
+            .add_servers(servers, self.config.supervisord.max_clients, &mut self.io)
     }
 
     /// Gives back what outlives a restart; closes the control sockets after a last flush of

@@ -105,6 +105,24 @@ impl Limits {
     }
 }
 
+impl Limits {
+    /// With the configured total (`[supervisord] max_clients`), which may lower the cap or
+    /// raise it up to the descriptors that are not kept in reserve.
+    pub fn with_total(mut self, configured: Option<u32>) -> Limits {
+        if let Some(n) = configured {
+            let ceiling = usize::try_from(self.fd_ceiling).unwrap_or(0).max(1);
+            self.total = (n as usize).clamp(1, ceiling);
+            self.per_server = self.per_server.min(self.total);
+        }
+        self
+    }
+
+    /// The cap of one server: its own `max_clients`, never above the total.
+    pub fn for_server(&self, configured: Option<u32>) -> usize {
+        configured.map_or(self.per_server, |n| (n as usize).min(self.total))
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits::for_nofile(1024, 1)
@@ -148,12 +166,17 @@ pub struct Control {
 }
 
 impl Control {
-    /// Watches the control servers.
-    pub fn add_servers(&mut self, servers: Vec<Server>, io: &mut Io) -> io::Result<()> {
+    /// Watches the control servers; `max_clients` is `[supervisord] max_clients`.
+    pub fn add_servers(
+        &mut self,
+        servers: Vec<Server>,
+        max_clients: Option<u32>,
+        io: &mut Io,
+    ) -> io::Result<()> {
         let nofile = crate::sys::get_rlimit(crate::sys::Resource::NoFile)
             .map(|(soft, _)| soft)
             .unwrap_or(1024);
-        self.limits = Limits::for_nofile(nofile, servers.len());
+        self.limits = Limits::for_nofile(nofile, servers.len()).with_total(max_clients);
         for s in servers {
             io.add(Source::Server(Box::new(s)), Interest::READ)?;
         }
@@ -183,7 +206,7 @@ impl Control {
             };
             let on_server = self.clients.values().filter(|c| c.server == key).count();
             if self.clients.len() >= self.limits.total
-                || on_server >= self.limits.per_server
+                || on_server >= self.limits.for_server(server.cfg.max_clients)
                 || i64::from(sock.as_fd().as_raw_fd()) >= self.limits.fd_ceiling
             {
                 refuse(sock);
