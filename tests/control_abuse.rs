@@ -1,11 +1,12 @@
 //! Clients that try to keep everyone else out: a flood of idle connections against a low
 //! descriptor limit, pipelined requests beyond one read, requests split across writes, a
-//! connection that never authenticates, and a race for the socket file before its chmod.
+//! connection that never authenticates, a race for the socket file before its chmod, and
+//! a server whose `accept` runs out of descriptors (it pauses instead of spinning).
 //! Everything is on loopback, bounded in time, and cleaned up by the `Daemon` guard.
 
 mod common;
 
-use common::{supervisord_bin, wait_until, Daemon, TestDir};
+use common::{alive, supervisord_bin, wait_until, Daemon, TestDir};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
@@ -302,4 +303,73 @@ fn max_clients_caps_a_server_as_configured() {
         let _ = s.read_to_string(&mut v);
         v.contains("4.3.0")
     }));
+}
+
+/// CPU time (user + system, in clock ticks) that process `pid` has used.
+fn cpu_ticks(pid: i32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name, which ends at the last ')': state is field 3,
+    // utime and stime fields 14 and 15.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+/// Sets the soft RLIMIT_NOFILE of `pid` (util-linux `prlimit`, keeping the hard limit).
+fn set_nofile(pid: i32, soft: u64) {
+    let out = std::process::Command::new("prlimit")
+        .args([format!("--pid={pid}"), format!("--nofile={soft}:")])
+        .output()
+        .expect("prlimit (util-linux)");
+    assert!(out.status.success(), "{out:?}");
+}
+
+/// Clock ticks per second, as `/proc/<pid>/stat` counts them.
+fn clock_ticks() -> f64 {
+    let out = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .expect("getconf");
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+#[test]
+fn a_server_out_of_descriptors_pauses_instead_of_spinning_and_then_answers() {
+    let dir = TestDir::new();
+    let d = start(&dir, &conf(&dir, ""), "");
+    let pid = d.pid();
+    assert_eq!(d.ctl(&["version"]).1, 0, "{}", d.log());
+    // Below the descriptors it holds, every `accept` fails with EMFILE.
+    set_nofile(pid, 4);
+    let mut waiting = Vec::new();
+    for _ in 0..20 {
+        let s = UnixStream::connect(dir.join("s.sock")).expect("connect (backlog)");
+        waiting.push(s);
+    }
+    for s in &mut waiting {
+        s.write_all(b"version\n").unwrap();
+    }
+    // A daemon retrying `accept` in a loop burns a whole core; a paused one sleeps.
+    let (t0, c0) = (Instant::now(), cpu_ticks(pid));
+    let end = t0 + Duration::from_secs(3);
+    while Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let spent = cpu_ticks(pid) - c0;
+    let hz = clock_ticks();
+    let wall = t0.elapsed().as_secs_f64();
+    assert!(
+        (spent as f64) / hz < wall / 4.0,
+        "the daemon used {spent} ticks of CPU in {wall:.1} s while out of descriptors"
+    );
+    assert!(alive(pid));
+    // With descriptors again, the clients that waited in the backlog are answered.
+    set_nofile(pid, 1024);
+    for mut s in waiting {
+        s.set_read_timeout(Some(T)).unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        assert!(out.ends_with(".OK 0\n"), "{out:?}\n{}", d.log());
+    }
+    assert_eq!(d.ctl(&["version"]).1, 0);
 }

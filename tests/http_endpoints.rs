@@ -266,3 +266,36 @@ fn a_log_cut_inside_a_character_reads_without_an_error() {
     assert!(t.starts_with("HTTP/1.0 200 OK"), "{t}");
     assert!(t.contains("<string>\u{fffd} and</string>"), "{t}");
 }
+
+#[test]
+fn pipelined_http_requests_beyond_one_read_are_all_answered() {
+    let dir = TestDir::new();
+    let _d = Daemon::start(&dir, &conf(&dir, ""));
+    let body = "<?xml version='1.0'?><methodCall><methodName>supervisor.getAPIVersion\
+                </methodName><params></params></methodCall>";
+    let one = format!(
+        "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    const N: usize = 2000;
+    let all = one.repeat(N).into_bytes();
+    let mut s = connect(&dir);
+    let mut w = s.try_clone().unwrap();
+    // Written in pieces that cut requests anywhere (a header, the body), from another
+    // thread so that the answers are read while the requests are still going out.
+    let writer = std::thread::spawn(move || {
+        let cuts = [7usize, 16 * 1024 + 3, 1, 40_000];
+        let mut at = 0;
+        for c in cuts {
+            w.write_all(&all[at..at + c]).unwrap();
+            at += c;
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        w.write_all(&all[at..]).unwrap();
+    });
+    let count = |b: &[u8], pat: &str| text(b).matches(pat).count();
+    let got = read_until(&mut s, |b| count(b, "</methodResponse>") >= N);
+    writer.join().unwrap();
+    assert_eq!(count(&got, "HTTP/1.1 200 OK\r\n"), N);
+    assert_eq!(count(&got, "<string>3.0</string>"), N);
+}
