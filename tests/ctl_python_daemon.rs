@@ -400,7 +400,9 @@ fn interactive(bin: &str, conf: &Path, args: &[&str], steps: &[(&str, Act)]) -> 
             Act::CloseStdin => drop(child.stdin.take()),
         }
     }
-    let end = Instant::now() + T;
+    // The reference's `fg` ends only once its streaming thread wakes to see it was told to
+    // stop, and that thread's asyncore loop sleeps up to 30 s between events.
+    let end = Instant::now() + Duration::from_secs(45);
     let code = loop {
         if let Ok(Some(st)) = child.try_wait() {
             break st.code().unwrap_or(-1);
