@@ -450,7 +450,15 @@ fn streams_and_foreground() {
     ];
     let a = interactive(&ours(), &d.conf, &["fg", "cat"], &steps);
     let b = interactive(&reference(), &d.conf, &["fg", "cat"], &steps);
-    assert_eq!(a, b);
+    // The daemon replays a log under 1 KiB from its start, so the reference's run also shows
+    // the ping of ours; whether its own echo is printed before it sees EOF is a race in its
+    // streaming thread. Compared: the banner, the last lines and the exit status.
+    assert_eq!(a.1, b.1);
+    assert!(
+        b.0.starts_with("==> Press Ctrl-C to exit <==\nping\n")
+            && b.0.ends_with("ping\nExiting foreground\n"),
+        "{b:?}"
+    );
     assert_eq!(
         a.0,
         "==> Press Ctrl-C to exit <==\nping\nExiting foreground\n"
