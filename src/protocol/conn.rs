@@ -20,6 +20,7 @@
 use super::auth::Credentials;
 use super::fault::{exit, Fault, Outcome};
 use super::help;
+use super::outbuf::OutBuf;
 use super::reply;
 use super::request::{parse_request, ProtoError, Request, MAX_LINE};
 use super::results::ResultLine;
@@ -109,8 +110,7 @@ pub struct Conn {
     /// A line outgrew `max_line`; its bytes are discarded and an error is owed.
     overlong: bool,
     peer_eof: bool,
-    out: Vec<u8>,
-    out_pos: usize,
+    out: OutBuf,
     in_flight: Option<InFlight>,
     /// Close once the output is flushed; read nothing more.
     closing: bool,
@@ -144,8 +144,7 @@ impl Conn {
             inbuf: Vec::new(),
             overlong: false,
             peer_eof: false,
-            out: Vec::new(),
-            out_pos: 0,
+            out: OutBuf::default(),
             in_flight: None,
             closing: false,
             soft_close: false,
@@ -201,22 +200,15 @@ impl Conn {
 
     /// The bytes waiting to be written.
     pub fn output(&self) -> &[u8] {
-        &self.out[self.out_pos..]
+        self.out.unsent()
     }
 
     /// Marks `n` bytes of [`Conn::output`] as written.
     pub fn consume(&mut self, n: usize) {
-        self.out_pos = (self.out_pos + n).min(self.out.len());
+        self.out.consume(n);
         if n > 0 {
             self.stall_since = None;
             self.progressed = true;
-        }
-        if self.out_pos == self.out.len() {
-            self.out.clear();
-            self.out_pos = 0;
-        } else if self.out_pos > 64 * 1024 {
-            self.out.drain(..self.out_pos);
-            self.out_pos = 0;
         }
     }
 
@@ -267,7 +259,7 @@ impl Conn {
     }
 
     fn pending(&self) -> usize {
-        self.out.len() - self.out_pos
+        self.out.pending()
     }
 
     /// The next request for the daemon, or `None` (nothing complete, a reply in progress,
@@ -336,7 +328,7 @@ impl Conn {
             Ok(_) if !gate_open => self.unauthorized(),
             Ok(Request::Help { topic }) => {
                 let text = help::help_output(&topic);
-                reply::push_body_text(&mut self.out, text.as_bytes());
+                reply::push_body_text(self.out.queue(), text.as_bytes());
                 self.out
                     .extend_from_slice(&reply::render_end(&Outcome::ok()));
                 self.after_reply();
@@ -378,7 +370,7 @@ impl Conn {
 
     fn queue_reply(&mut self, lines: &[String], outcome: &Outcome) {
         for l in lines {
-            reply::push_body_line(&mut self.out, l.as_bytes());
+            reply::push_body_line(self.out.queue(), l.as_bytes());
         }
         self.out.extend_from_slice(&reply::render_end(outcome));
     }
@@ -405,7 +397,7 @@ impl Conn {
     pub fn push_line(&mut self, line: &[u8]) {
         if self.accepting_output() {
             for piece in line.split(|b| *b == b'\n') {
-                reply::push_body_line(&mut self.out, piece);
+                reply::push_body_line(self.out.queue(), piece);
             }
             self.wrote_since_tick = true;
         }
@@ -415,7 +407,7 @@ impl Conn {
     /// newline ends the last line (used for `tail` output and help texts).
     pub fn push_text(&mut self, text: &[u8]) {
         if self.accepting_output() {
-            reply::push_body_text(&mut self.out, text);
+            reply::push_body_text(self.out.queue(), text);
             self.wrote_since_tick = true;
         }
     }
@@ -424,7 +416,7 @@ impl Conn {
     /// partial frame. Check [`Conn::stream_has_room`] before reading more of the file.
     pub fn push_stream(&mut self, data: &[u8]) {
         if self.accepting_output() && !data.is_empty() {
-            reply::push_stream_data(&mut self.out, data);
+            reply::push_stream_data(self.out.queue(), data);
             self.wrote_since_tick = true;
         }
     }

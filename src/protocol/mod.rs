@@ -12,6 +12,7 @@
 //! - [`sha1`]: SHA-1, for `{SHA}` passwords.
 //! - [`base64`]: base64 for Basic auth and XML-RPC.
 //! - [`conn`]: the server's per-connection state machine.
+//! - [`outbuf`]: the output queue a connection (text or HTTP) writes from.
 //! - [`http`]: a sans-IO HTTP/1.0 and 1.1 server connection (XML-RPC and the web UI).
 //! - [`follow`]: which bytes of a log `tail` and `tail -f` send (pure planning).
 //! - [`web`]: the web UI's pages, actions and messages (pure rendering).
@@ -27,6 +28,7 @@ pub mod follow;
 pub mod help;
 #[cfg(feature = "xmlrpc")]
 pub mod http;
+pub mod outbuf;
 pub mod reply;
 pub mod request;
 pub mod results;

@@ -19,6 +19,7 @@
 //! the input buffer at most `max_head + max_body` plus one read; no input is read while a
 //! request is in flight or the output is above `out_high_water`.
 
+use crate::protocol::outbuf::OutBuf;
 use crate::time::Mono;
 
 mod message;
@@ -52,8 +53,7 @@ pub struct HttpConn {
     head_scan: usize,
     body: Option<Partial>,
     peer_eof: bool,
-    out: Vec<u8>,
-    out_pos: usize,
+    out: OutBuf,
     flight: Option<Flight>,
     /// Close once the output is flushed; read nothing more.
     closing: bool,
@@ -86,8 +86,7 @@ impl HttpConn {
             head_scan: 0,
             body: None,
             peer_eof: false,
-            out: Vec::new(),
-            out_pos: 0,
+            out: OutBuf::default(),
             flight: None,
             closing: false,
             dead: false,
@@ -132,22 +131,15 @@ impl HttpConn {
 
     /// The bytes waiting to be written.
     pub fn output(&self) -> &[u8] {
-        &self.out[self.out_pos..]
+        self.out.unsent()
     }
 
     /// Marks `n` bytes of [`HttpConn::output`] as written.
     pub fn consume(&mut self, n: usize) {
-        self.out_pos = (self.out_pos + n).min(self.out.len());
+        self.out.consume(n);
         if n > 0 {
             self.stall_since = None;
             self.touched = true;
-        }
-        if self.out_pos == self.out.len() {
-            self.out.clear();
-            self.out_pos = 0;
-        } else if self.out_pos > 64 * 1024 {
-            self.out.drain(..self.out_pos);
-            self.out_pos = 0;
         }
     }
 
@@ -168,7 +160,7 @@ impl HttpConn {
     }
 
     fn pending(&self) -> usize {
-        self.out.len() - self.out_pos
+        self.out.pending()
     }
 
     /// The next complete request, or `None` (nothing complete, one in flight, output above
