@@ -11,6 +11,8 @@
 //! - [`logfile`]: the activity log and child output logs, with rotation.
 //! - [`messages`]: the reference's activity-log lines, word for word.
 //! - [`options`]: the supervisord command line.
+//! - [`probe`]: readiness and health checks: targets, the log-line pattern, the HTTP verdict
+//!   (pure).
 //! - [`process`]: the per-process state machine, spawn plans and ordering (pure).
 //! - [`protocol`]: the text-line control protocol (pure parse/render) and connections.
 //! - [`pyrepr`]: Python `repr()` of strings, as the reference's messages quote values.
@@ -28,6 +30,7 @@ pub mod events;
 pub mod logfile;
 pub mod messages;
 pub mod options;
+pub mod probe;
 pub mod process;
 pub mod protocol;
 pub mod pyrepr;

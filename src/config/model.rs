@@ -150,6 +150,101 @@ pub struct ProcessConfig {
     pub environment: Vec<(String, String)>,
     /// `serverurl` (None = AUTO).
     pub serverurl: Option<String>,
+    /// Readiness, dependencies, health checks and backoff (supervisor-rs keys; the default
+    /// is the reference's behaviour).
+    pub supervision: Supervision,
+}
+
+/// `startretries = unlimited`: a count no process reaches.
+pub const UNLIMITED_RETRIES: u32 = u32::MAX;
+
+/// What makes a started process ready (`ready=`); RUNNING comes only with readiness.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Ready {
+    /// `startsecs`: up for more than `startsecs` (the reference's rule).
+    #[default]
+    Startsecs,
+    /// `notify`: `READY=1` on the process's `$NOTIFY_SOCKET` (the sd_notify protocol).
+    Notify,
+    /// `tcp:`, `http://` or `exec:`: the check passes.
+    Check(crate::probe::check::Check),
+    /// `log:REGEX`: a line of its stdout or stderr matches.
+    Log(crate::probe::pattern::Pattern),
+    /// `exit`: a one-shot task, ready once it exited with one of its `exitcodes`.
+    Exit,
+}
+
+/// `healthcheck=` and its settings (seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Health {
+    /// What is probed.
+    pub check: crate::probe::check::Check,
+    /// `healthcheck_interval` (default 10).
+    pub interval: u64,
+    /// `healthcheck_timeout` (default 5).
+    pub timeout: u64,
+    /// `healthcheck_retries`: consecutive failures that make it unhealthy (default 3).
+    pub retries: u32,
+    /// `healthcheck_start_period`: failures after RUNNING that do not count yet (default 0).
+    pub start_period: u64,
+}
+
+/// `backoff=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Curve {
+    /// 1, 2, 3 ... seconds.
+    Linear,
+    /// 1, 2, 4, 8 ... seconds.
+    Exponential,
+}
+
+/// The restart delay policy, present when any `backoff*` key is set (seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// `backoff` (default linear).
+    pub curve: Curve,
+    /// `backoff_max` (default 60).
+    pub max: u64,
+    /// `backoff_jitter` in thousandths (default 100 = 0.1): each delay is moved by up to
+    /// this fraction either way.
+    pub jitter_permille: u32,
+    /// `backoff_reset`: RUNNING this long resets the count (default 60).
+    pub reset: u64,
+}
+
+/// The supervisor-rs keys of a process beyond the reference's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Supervision {
+    /// `ready` (default `startsecs`).
+    pub ready: Ready,
+    /// `ready_timeout` in seconds; 0 waits forever (default 60).
+    pub ready_timeout: u64,
+    /// `ready_interval` in seconds between probes of a `tcp:`/`http://`/`exec:` readiness
+    /// check (default 1).
+    pub ready_interval: u64,
+    /// `depends_on`, resolved at load to process namespecs (`group:name`), in the order
+    /// written, without repeats.
+    pub depends_on: Vec<String>,
+    /// `healthcheck` and its settings.
+    pub health: Option<Health>,
+    /// The backoff policy; None = the reference's (1, 2, 3 ... s after failed starts only).
+    pub backoff: Option<Backoff>,
+    /// `fatal_retry`: seconds after which FATAL starts again by itself.
+    pub fatal_retry: Option<u64>,
+}
+
+impl Default for Supervision {
+    fn default() -> Supervision {
+        Supervision {
+            ready: Ready::Startsecs,
+            ready_timeout: 60,
+            ready_interval: 1,
+            depends_on: Vec::new(),
+            health: None,
+            backoff: None,
+            fatal_retry: None,
+        }
+    }
 }
 
 /// `[eventlistener:x]` extras.

@@ -574,6 +574,7 @@ fn section_processes(
             stderr,
             environment,
             serverurl: sh.serverurl.clone(),
+            supervision: Default::default(),
         });
     }
     let count = out.len() as u32;

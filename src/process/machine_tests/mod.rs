@@ -53,6 +53,7 @@ pub(crate) fn cfg() -> ProcessConfig {
         stderr: channel(),
         environment: vec![],
         serverurl: None,
+        supervision: Default::default(),
     }
 }
 
