@@ -12,6 +12,7 @@ use crate::daemon::lifecycle::Lifecycle;
 use crate::daemon::output;
 use crate::daemon::procs::{ProcId, Procs};
 use crate::daemon::spawner::Spawner;
+use crate::events::types::{Event, Kind};
 use crate::logfile::activity::Logger;
 use crate::process::machine::{Action, Input, Outcome};
 use crate::process::spawn::{build_plan, SpawnContext};
@@ -189,6 +190,15 @@ impl Supervisor {
                     tries,
                 };
                 cx.bus.emit_state(p, &t, cx.log);
+                None
+            }
+            Action::Health { healthy, detail } => {
+                let p = self.procs.get(id)?;
+                if cx.bus.wants(Kind::ProcessHealth(healthy)) {
+                    let pid = p.machine.pid().unwrap_or(0);
+                    let event = Event::health(p.machine.name(), &p.group, pid, healthy, &detail);
+                    cx.bus.emit(event, cx.log);
+                }
                 None
             }
         }

@@ -27,6 +27,9 @@ pub enum Kind {
     GroupAdded,
     /// `PROCESS_GROUP_REMOVED`.
     GroupRemoved,
+    /// `PROCESS_HEALTH_HEALTHY` (true) / `PROCESS_HEALTH_UNHEALTHY` (false): a health check
+    /// changed its verdict (a supervisor-rs event).
+    ProcessHealth(bool),
 }
 
 /// The tick periods, in seconds, in the order the reference emits them.
@@ -58,6 +61,8 @@ impl Kind {
             Kind::Tick(_) => "TICK_3600",
             Kind::GroupAdded => "PROCESS_GROUP_ADDED",
             Kind::GroupRemoved => "PROCESS_GROUP_REMOVED",
+            Kind::ProcessHealth(true) => "PROCESS_HEALTH_HEALTHY",
+            Kind::ProcessHealth(false) => "PROCESS_HEALTH_UNHEALTHY",
         }
     }
 
@@ -73,6 +78,7 @@ impl Kind {
             }
             Kind::Tick(_) => &["TICK", "EVENT"],
             Kind::GroupAdded | Kind::GroupRemoved => &["PROCESS_GROUP", "EVENT"],
+            Kind::ProcessHealth(_) => &["PROCESS_HEALTH", "EVENT"],
         }
     }
 
@@ -180,6 +186,15 @@ impl Event {
                 Kind::SupervisorStopping
             },
             payload: String::new(),
+        }
+    }
+
+    /// `PROCESS_HEALTH_*`: `processname:X groupname:G pid:N`, a newline, the detail (the last
+    /// failure, or the check that passed).
+    pub fn health(process: &str, group: &str, pid: i32, healthy: bool, detail: &str) -> Event {
+        Event {
+            kind: Kind::ProcessHealth(healthy),
+            payload: format!("processname:{process} groupname:{group} pid:{pid}\n{detail}"),
         }
     }
 
@@ -315,6 +330,8 @@ mod tests {
                 Kind::SupervisorStopping,
                 Kind::GroupAdded,
                 Kind::GroupRemoved,
+                Kind::ProcessHealth(true),
+                Kind::ProcessHealth(false),
             ])
             .chain(TICK_PERIODS.map(Kind::Tick))
             .collect();

@@ -14,8 +14,9 @@
 //! - Feed `Exited` when `waitpid` reaps this process's pid, and `Deadline` whenever
 //!   `now >= deadline()` (extra `Deadline`s are harmless).
 
-use crate::config::model::{AutoRestart, LogLevel, ProcessConfig};
+use crate::config::model::{AutoRestart, LogLevel, ProcessConfig, Ready, UNLIMITED_RETRIES};
 use crate::messages;
+use crate::process::backoff;
 use crate::process::state::State;
 use crate::process::wait_status::WaitStatus;
 use crate::time::Mono;
@@ -85,6 +86,23 @@ pub enum Input {
     },
     /// The daemon's mood changed. Back to `Running` re-checks automatic starts.
     Mood(Mood),
+    /// Its readiness check passed (`ready=notify|tcp:|http://|exec:|log:`): RUNNING.
+    Ready {
+        /// What passed, for the log line (`tcp:127.0.0.1:5432 accepted a connection`).
+        how: String,
+    },
+    /// A readiness probe failed; kept for the `ready_timeout` line.
+    NotReady {
+        /// How it failed (`connection refused`).
+        reason: String,
+    },
+    /// A health probe's outcome while RUNNING (`Err` says how it failed).
+    Health(Result<(), String>),
+    /// A dependency it waits for (before its spawn) went FATAL: FATAL too.
+    DependencyFailed {
+        /// The dependency's namespec.
+        dependency: String,
+    },
 }
 
 /// Something the loop must do, in order.
@@ -121,6 +139,13 @@ pub enum Action {
         pid: Option<Pid>,
         /// The backoff counter at the transition (event field `tries`).
         tries: u32,
+    },
+    /// The health check changed its verdict: emit PROCESS_HEALTH_(UN)HEALTHY.
+    Health {
+        /// Healthy again (true) or unhealthy (false).
+        healthy: bool,
+        /// The last failure (unhealthy) or the check (healthy).
+        detail: String,
     },
 }
 
@@ -171,6 +196,17 @@ pub struct Process {
     /// BACKOFF: retry time. STOPPING: SIGKILL time. Unused in other states.
     delay: Option<Mono>,
     last_kill: KillKind,
+    /// Why we are stopping it in order to start it again (readiness timeout, unhealthy):
+    /// its exit then counts as a failed start.
+    fail: Option<String>,
+    /// When it last entered RUNNING.
+    running_since: Option<Mono>,
+    /// The last readiness or health probe failure.
+    probe_error: Option<String>,
+    /// Consecutive health check failures while RUNNING.
+    health_failures: u32,
+    /// Declared unhealthy and not yet seen healthy since.
+    unhealthy: bool,
 }
 
 impl Process {
@@ -190,6 +226,11 @@ impl Process {
             backoff: 0,
             delay: None,
             last_kill: KillKind::Stop,
+            fail: None,
+            running_since: None,
+            probe_error: None,
+            health_failures: 0,
+            unhealthy: false,
         }
     }
 
@@ -237,6 +278,48 @@ impl Process {
     pub fn backoff(&self) -> u32 {
         self.backoff
     }
+    /// BACKOFF: when the next attempt comes.
+    pub fn next_try(&self) -> Option<Mono> {
+        (self.state == State::Backoff && self.may_retry())
+            .then_some(self.delay)
+            .flatten()
+    }
+    /// The last readiness or health probe failure.
+    pub fn probe_error(&self) -> Option<&str> {
+        self.probe_error.as_deref()
+    }
+    /// Consecutive failed health checks while RUNNING.
+    pub fn health_failures(&self) -> u32 {
+        self.health_failures
+    }
+    /// Declared unhealthy and not seen healthy since.
+    pub fn unhealthy(&self) -> bool {
+        self.unhealthy
+    }
+    /// When it last entered RUNNING.
+    pub fn running_since(&self) -> Option<Mono> {
+        self.running_since
+    }
+    /// Whether it is ready, as its dependents see it: RUNNING, or for `ready=exit` EXITED
+    /// with one of its `exitcodes`.
+    pub fn is_ready(&self) -> bool {
+        match self.state {
+            State::Running => true,
+            State::Exited => {
+                self.cfg.supervision.ready == Ready::Exit
+                    && self
+                        .exitstatus
+                        .is_some_and(|es| self.cfg.exitcodes.contains(&es))
+            }
+            _ => false,
+        }
+    }
+    /// Started and waiting for its readiness check (STARTING with a pid, not `startsecs`).
+    pub fn awaits_readiness(&self) -> bool {
+        self.state == State::Starting
+            && self.pid.is_some()
+            && self.cfg.supervision.ready != Ready::Startsecs
+    }
 
     /// The earliest time this process wants a [`Input::Deadline`]; None when nothing is due (an
     /// idle RUNNING process has none).
@@ -244,11 +327,13 @@ impl Process {
         match self.state {
             // STARTING -> RUNNING once up for strictly more than startsecs.
             State::Starting => match (self.pid, self.laststart) {
-                (Some(_), Some(start)) => Some(self.running_at(start)),
+                (Some(_), Some(start)) => self.ready_deadline(start),
                 _ => None,
             },
             State::Backoff if self.may_retry() => self.delay,
             State::Stopping => self.delay,
+            // fatal_retry (set only while the daemon runs).
+            State::Fatal if self.mood == Mood::Running => self.delay,
             State::Backoff
             | State::Stopped
             | State::Running
@@ -282,8 +367,15 @@ impl Process {
             }
             (Unknown, Input::Start) => Outcome::InUnknownState,
 
-            // RUNNING/STARTING -> STOPPING: stopsignal.
+            // RUNNING/STARTING -> STOPPING: stopsignal (STARTING without a pid, waiting for
+            // its dependencies: STOPPED at once).
             (Starting | Running, Input::Stop) => self.send_stop(now, out),
+            // STOPPING to restart it: now a plain stop.
+            (Stopping, Input::Stop) if self.fail.is_some() => {
+                self.fail = None;
+                self.want = Want::Down;
+                Outcome::Ok
+            }
             // BACKOFF -> STOPPED: nothing to signal.
             (Backoff, Input::Stop) => self.stop_in_backoff(out),
             (Stopped | Stopping | Exited | Fatal | Unknown, Input::Stop) => Outcome::NotRunning,
@@ -297,11 +389,15 @@ impl Process {
             (Backoff, Input::Shutdown) => {
                 self.mood = Mood::ShuttingDown;
                 self.want = Want::Down;
-                self.give_up(out);
+                self.give_up(now, out);
                 Outcome::Ok
             }
             (Stopped | Stopping | Exited | Fatal | Unknown, Input::Shutdown) => {
                 self.mood = Mood::ShuttingDown;
+                if self.state == Stopping {
+                    self.fail = None;
+                    self.want = Want::Down;
+                }
                 Outcome::Ignored
             }
 
@@ -337,13 +433,19 @@ impl Process {
             },
             (Stopped | Backoff | Exited | Fatal, Input::Exited { .. }) => Outcome::Ignored,
 
-            // STARTING -> RUNNING: up for more than startsecs.
-            (Starting, Input::Deadline) => self.check_started(now, out),
+            // STARTING -> RUNNING: up for more than startsecs; or -> STOPPING: not ready in
+            // time.
+            (Starting, Input::Deadline) => match self.cfg.supervision.ready {
+                Ready::Startsecs => self.check_started(now, out),
+                _ => self.check_ready_timeout(now, out),
+            },
+            // FATAL -> STARTING: fatal_retry.
+            (Fatal, Input::Deadline) => self.fatal_retry(now, out),
             // BACKOFF -> STARTING: retry delay over.
             (Backoff, Input::Deadline) => self.retry(now, out),
             // STOPPING: stopwaitsecs over, SIGKILL (again).
             (Stopping, Input::Deadline) => self.escalate(now, out),
-            (Stopped | Running | Exited | Fatal | Unknown, Input::Deadline) => Outcome::Ignored,
+            (Stopped | Running | Exited | Unknown, Input::Deadline) => Outcome::Ignored,
 
             // RUNNING/STARTING/STOPPING -> UNKNOWN: kill failed (ESRCH: log only).
             (Starting | Running | Stopping, Input::KillFailed { errno_name }) => {
@@ -358,6 +460,37 @@ impl Process {
                 Stopped | Starting | Running | Backoff | Stopping | Exited | Fatal | Unknown,
                 Input::Mood(mood),
             ) => self.set_mood(mood, now, out),
+
+            // STARTING -> RUNNING: the readiness check passed.
+            (Starting, Input::Ready { how }) => self.became_ready(&how, now, out),
+            (
+                Stopped | Running | Backoff | Stopping | Exited | Fatal | Unknown,
+                Input::Ready { .. },
+            ) => Outcome::Ignored,
+            (Starting, Input::NotReady { reason }) => {
+                self.probe_error = Some(reason);
+                Outcome::Ok
+            }
+            (
+                Stopped | Running | Backoff | Stopping | Exited | Fatal | Unknown,
+                Input::NotReady { .. },
+            ) => Outcome::Ignored,
+
+            // RUNNING (-> STOPPING -> BACKOFF when unhealthy).
+            (Running, Input::Health(result)) => self.health(result, now, out),
+            (
+                Stopped | Starting | Backoff | Stopping | Exited | Fatal | Unknown,
+                Input::Health(_),
+            ) => Outcome::Ignored,
+
+            // STARTING (not yet spawned) -> FATAL.
+            (Starting, Input::DependencyFailed { dependency }) if self.pid.is_none() => {
+                self.dependency_failed(&dependency, out)
+            }
+            (
+                Stopped | Starting | Running | Backoff | Stopping | Exited | Fatal | Unknown,
+                Input::DependencyFailed { .. },
+            ) => Outcome::Ignored,
         }
     }
 
@@ -397,9 +530,13 @@ impl Process {
             return Outcome::Ignored;
         }
         self.pid = Some(pid);
+        // A spawn held back for dependencies started its clock only now.
+        self.laststart = Some(now);
         self.log(out, LogLevel::Info, messages::spawned(self.name(), pid));
-        if self.cfg.startsecs == 0 {
-            self.enter_running(out);
+        if self.cfg.supervision.ready != Ready::Startsecs {
+            // RUNNING comes with readiness (Input::Ready) or, for `exit`, never.
+        } else if self.cfg.startsecs == 0 {
+            self.enter_running(now, out);
         } else {
             self.check_started(now, out);
         }
@@ -413,14 +550,14 @@ impl Process {
         self.log(out, LogLevel::Info, messages::spawnerr(&message));
         self.spawnerr = Some(message);
         self.enter_backoff(now, out);
-        self.give_up_if_exhausted(out);
+        self.give_up_if_exhausted(now, out);
         Outcome::Ok
     }
 
     fn check_started(&mut self, now: Mono, out: &mut Vec<Action>) -> Outcome {
         match (self.pid, self.laststart) {
             (Some(_), Some(start)) if now >= self.running_at(start) => {
-                self.enter_running(out);
+                self.enter_running(now, out);
                 Outcome::Ok
             }
             _ => Outcome::Ignored,
@@ -452,9 +589,13 @@ impl Process {
         if self.pid.is_none() {
             return Outcome::Ignored;
         }
-        if now >= self.running_at(start) {
+        let ready = &self.cfg.supervision.ready;
+        if *ready == Ready::Exit {
+            return self.task_exited(status, now, out);
+        }
+        if *ready == Ready::Startsecs && now >= self.running_at(start) {
             // It did stay up long enough; the deadline just was not fed first.
-            self.enter_running(out);
+            self.enter_running(now, out);
             return self.exited_while_running(status, now, out);
         }
         // The project's rule: dying before startsecs is always BACKOFF, never RUNNING first.
@@ -465,7 +606,7 @@ impl Process {
         self.pid = None;
         let msg = messages::exited(self.name(), &status, false);
         self.log(out, LogLevel::Warn, msg);
-        self.give_up_if_exhausted(out);
+        self.give_up_if_exhausted(now, out);
         Outcome::Ok
     }
 
@@ -479,10 +620,24 @@ impl Process {
         let expected = self.cfg.exitcodes.contains(&es);
         self.laststop = Some(now);
         self.exitstatus = Some(es);
-        self.backoff = 0;
+        // With a backoff policy the count survives a short run (a crash loop through
+        // RUNNING backs off too); the reference resets it on every exit from RUNNING.
+        let reset = match self.cfg.supervision.backoff {
+            Some(p) => self
+                .running_since
+                .is_none_or(|t| now.since(t).as_secs() >= p.reset),
+            None => true,
+        };
+        if reset {
+            self.backoff = 0;
+        }
         self.delay = None;
+        self.running_since = None;
+        self.health_failures = 0;
         if !expected {
             self.spawnerr = Some(messages::bad_exit_code(es));
+        } else if self.cfg.supervision.backoff.is_some() {
+            self.spawnerr = None;
         }
         self.transition(State::Exited, expected, out);
         self.pid = None;
@@ -492,6 +647,43 @@ impl Process {
             LogLevel::Warn
         };
         self.log(out, level, messages::exited(self.name(), &status, expected));
+        if self.cfg.supervision.backoff.is_some() {
+            self.spawnerr = Some(exit_reason(&status));
+        }
+        self.restart_if_wanted(now, out);
+        Outcome::Ok
+    }
+
+    /// `ready=exit`: a task that exits with one of its `exitcodes` is done (EXITED, ready);
+    /// any other exit is a failed start.
+    fn task_exited(&mut self, status: WaitStatus, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        let es = status.code();
+        let expected = self.cfg.exitcodes.contains(&es);
+        self.laststop = Some(now);
+        if !expected {
+            self.exitstatus = None;
+            self.spawnerr = Some(exit_reason(&status));
+            self.enter_backoff(now, out);
+            self.pid = None;
+            self.log(
+                out,
+                LogLevel::Warn,
+                messages::exited(self.name(), &status, false),
+            );
+            self.give_up_if_exhausted(now, out);
+            return Outcome::Ok;
+        }
+        self.exitstatus = Some(es);
+        self.backoff = 0;
+        self.delay = None;
+        self.spawnerr = None;
+        self.transition(State::Exited, true, out);
+        self.pid = None;
+        self.log(
+            out,
+            LogLevel::Info,
+            messages::exited(self.name(), &status, true),
+        );
         self.restart_if_wanted(now, out);
         Outcome::Ok
     }
@@ -502,6 +694,9 @@ impl Process {
         now: Mono,
         out: &mut Vec<Action>,
     ) -> Outcome {
+        if let Some(reason) = self.fail.take() {
+            return self.failed_restart(reason, status, now, out);
+        }
         let es = status.code();
         self.laststop = Some(now);
         self.exitstatus = Some(es);
@@ -520,6 +715,13 @@ impl Process {
 
     fn send_stop(&mut self, now: Mono, out: &mut Vec<Action>) -> Outcome {
         let sig = self.cfg.stopsignal;
+        if self.pid.is_none() && self.state == State::Starting {
+            // Held back for its dependencies: nothing was spawned.
+            self.want = Want::Down;
+            self.delay = None;
+            self.transition(State::Stopped, true, out);
+            return Outcome::Ok;
+        }
         let Some(pid) = self.pid else {
             let msg = messages::attempted_kill_not_running(self.name(), sig);
             self.log(out, LogLevel::Debug, msg.clone());
@@ -643,46 +845,247 @@ impl Process {
             AutoRestart::Never => false,
             AutoRestart::Unexpected => unexpected,
         };
-        if policy && self.mood == Mood::Running && self.want == Want::Up {
-            self.spawn(now, out);
-            true
-        } else {
-            false
+        if !(policy && self.mood == Mood::Running && self.want == Want::Up) {
+            return false;
         }
+        if self.cfg.supervision.backoff.is_some() {
+            // EXITED -> BACKOFF: every automatic restart waits its delay.
+            self.enter_backoff(now, out);
+            self.give_up_if_exhausted(now, out);
+        } else {
+            self.spawn(now, out);
+        }
+        true
     }
 
-    fn enter_running(&mut self, out: &mut Vec<Action>) {
-        self.backoff = 0;
+    fn enter_running(&mut self, now: Mono, out: &mut Vec<Action>) {
+        if self.cfg.supervision.backoff.is_none() {
+            self.backoff = 0;
+        }
         self.delay = None;
+        self.running_since = Some(now);
+        self.health_failures = 0;
         self.transition(State::Running, true, out);
         let msg = messages::success(self.name(), self.cfg.startsecs);
         self.log(out, LogLevel::Info, msg);
     }
 
-    /// -> BACKOFF: one more failure, next try `backoff` seconds from now.
+    /// STARTING -> RUNNING on readiness.
+    fn became_ready(&mut self, how: &str, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        if !self.awaits_readiness() || self.cfg.supervision.ready == Ready::Exit {
+            return Outcome::Ignored;
+        }
+        if self.cfg.supervision.backoff.is_none() {
+            self.backoff = 0;
+        }
+        self.delay = None;
+        self.running_since = Some(now);
+        self.health_failures = 0;
+        self.probe_error = None;
+        self.transition(State::Running, true, out);
+        let msg = format!(
+            "success: {} entered RUNNING state, ready ({how})",
+            self.name()
+        );
+        self.log(out, LogLevel::Info, msg);
+        Outcome::Ok
+    }
+
+    /// STARTING past `ready_timeout`: a failed start (STOPPING, then BACKOFF).
+    fn check_ready_timeout(&mut self, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        let Some(due) = self.laststart.and_then(|s| self.ready_deadline(s)) else {
+            return Outcome::Ignored;
+        };
+        if now < due || self.pid.is_none() {
+            return Outcome::Ignored;
+        }
+        let sup = &self.cfg.supervision;
+        let why = match (&self.probe_error, &sup.ready) {
+            (Some(e), _) => e.clone(),
+            (None, Ready::Notify) => "no READY=1".to_string(),
+            (None, Ready::Log(_)) => "no matching line".to_string(),
+            (None, Ready::Exit) => "still running".to_string(),
+            (None, _) => "no answer".to_string(),
+        };
+        let reason = format!(
+            "not ready after {} s ({}: {why})",
+            sup.ready_timeout,
+            describe_ready(&sup.ready)
+        );
+        self.log(out, LogLevel::Warn, format!("{}: {reason}", self.name()));
+        self.stop_to_restart(reason, now, out)
+    }
+
+    /// RUNNING: one health check's outcome.
+    fn health(&mut self, result: Result<(), String>, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        let Some(h) = self.cfg.supervision.health.as_ref() else {
+            return Outcome::Ignored;
+        };
+        let reason = match result {
+            Ok(()) => {
+                self.health_failures = 0;
+                self.probe_error = None;
+                if self.unhealthy {
+                    self.unhealthy = false;
+                    let detail = h.check.to_string();
+                    self.log(
+                        out,
+                        LogLevel::Info,
+                        format!("{}: healthy ({detail})", self.name()),
+                    );
+                    out.push(Action::Health {
+                        healthy: true,
+                        detail,
+                    });
+                }
+                return Outcome::Ok;
+            }
+            Err(r) => r,
+        };
+        let detail = format!("{}: {reason}", h.check);
+        self.probe_error = Some(detail.clone());
+        let grace = self
+            .running_since
+            .is_some_and(|t| now.since(t).as_secs() < h.start_period);
+        if grace {
+            return Outcome::Ok;
+        }
+        self.health_failures = self.health_failures.saturating_add(1);
+        if self.health_failures < h.retries {
+            return Outcome::Ok;
+        }
+        let n = self.health_failures;
+        self.unhealthy = true;
+        let msg = format!(
+            "{}: unhealthy after {n} failed checks ({detail}), restarting",
+            self.name()
+        );
+        self.log(out, LogLevel::Warn, msg);
+        out.push(Action::Health {
+            healthy: false,
+            detail: detail.clone(),
+        });
+        self.stop_to_restart(format!("unhealthy ({detail})"), now, out)
+    }
+
+    /// -> STOPPING with its stopsignal, to be started again after its backoff delay: the exit
+    /// counts as a failed start.
+    fn stop_to_restart(&mut self, reason: String, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        let Some(pid) = self.pid else {
+            return Outcome::Ignored;
+        };
+        let sig = self.cfg.stopsignal;
+        let group = self.cfg.stopasgroup;
+        let msg = messages::killing_with_signal(self.name(), pid, group, sig);
+        self.log(out, LogLevel::Debug, msg);
+        self.fail = Some(reason);
+        self.delay = Some(now.plus_secs(self.cfg.stopwaitsecs));
+        self.transition(State::Stopping, true, out);
+        self.last_kill = KillKind::Stop;
+        out.push(Action::Kill {
+            pid,
+            signal: sig,
+            group,
+        });
+        Outcome::Ok
+    }
+
+    /// STOPPING (to restart) -> BACKOFF.
+    fn failed_restart(
+        &mut self,
+        reason: String,
+        status: WaitStatus,
+        now: Mono,
+        out: &mut Vec<Action>,
+    ) -> Outcome {
+        self.laststop = Some(now);
+        self.exitstatus = Some(status.code());
+        self.running_since = None;
+        self.health_failures = 0;
+        self.spawnerr = Some(reason);
+        self.enter_backoff(now, out);
+        self.pid = None;
+        self.log(out, LogLevel::Info, messages::stopped(self.name(), &status));
+        self.give_up_if_exhausted(now, out);
+        Outcome::Ok
+    }
+
+    /// STARTING (held back, never spawned) -> FATAL.
+    fn dependency_failed(&mut self, dependency: &str, out: &mut Vec<Action>) -> Outcome {
+        let why = format!("dependency {dependency} failed");
+        self.log(
+            out,
+            LogLevel::Warn,
+            format!("gave up: {}: {why}", self.name()),
+        );
+        self.spawnerr = Some(why);
+        self.backoff = 0;
+        self.delay = None;
+        self.transition(State::Fatal, true, out);
+        Outcome::Ok
+    }
+
+    /// FATAL past `fatal_retry`: start again with every retry.
+    fn fatal_retry(&mut self, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        let (Some(due), Some(secs)) = (self.delay, self.cfg.supervision.fatal_retry) else {
+            return Outcome::Ignored;
+        };
+        if now < due || self.mood != Mood::Running || self.want != Want::Up {
+            return Outcome::Ignored;
+        }
+        let msg = format!(
+            "{}: leaving FATAL after {secs} s (fatal_retry)",
+            self.name()
+        );
+        self.log(out, LogLevel::Info, msg);
+        self.backoff = 0;
+        self.spawn(now, out);
+        Outcome::Ok
+    }
+
+    /// -> BACKOFF: one more failure, next try after the backoff delay.
     fn enter_backoff(&mut self, now: Mono, out: &mut Vec<Action>) {
-        self.backoff += 1;
-        self.delay = Some(now.plus_secs(u64::from(self.backoff)));
+        self.backoff = self.backoff.saturating_add(1);
+        let policy = self.cfg.supervision.backoff.as_ref();
+        let seed = backoff::seed(self.name(), now.0);
+        let ms = backoff::delay_ms(policy, self.backoff, seed);
+        self.delay = Some(now.plus_ms(ms));
         self.transition(State::Backoff, true, out);
     }
 
     /// BACKOFF -> FATAL with `gave up:` once the retries are used up.
-    fn give_up_if_exhausted(&mut self, out: &mut Vec<Action>) {
-        if self.backoff > self.cfg.startretries {
-            self.give_up(out);
+    fn give_up_if_exhausted(&mut self, now: Mono, out: &mut Vec<Action>) {
+        if self.cfg.startretries != UNLIMITED_RETRIES && self.backoff > self.cfg.startretries {
+            self.give_up(now, out);
             self.log(out, LogLevel::Info, messages::gave_up(self.name()));
         }
     }
 
     /// BACKOFF -> FATAL. Resets the counter, so a later manual start gets every retry again.
-    fn give_up(&mut self, out: &mut Vec<Action>) {
+    /// With `fatal_retry` (and the daemon running) FATAL has a deadline to start again.
+    fn give_up(&mut self, now: Mono, out: &mut Vec<Action>) {
         self.backoff = 0;
-        self.delay = None;
+        self.delay = match (self.cfg.supervision.fatal_retry, self.mood) {
+            (Some(secs), Mood::Running) => Some(now.plus_secs(secs)),
+            _ => None,
+        };
         self.transition(State::Fatal, true, out);
     }
 
     fn may_retry(&self) -> bool {
-        self.mood == Mood::Running && self.backoff <= self.cfg.startretries
+        self.mood == Mood::Running
+            && (self.cfg.startretries == UNLIMITED_RETRIES || self.backoff <= self.cfg.startretries)
+    }
+
+    /// When a started process must be ready by: `startsecs` past the start, or
+    /// `ready_timeout` (None when 0: wait forever).
+    fn ready_deadline(&self, start: Mono) -> Option<Mono> {
+        let sup = &self.cfg.supervision;
+        match sup.ready {
+            Ready::Startsecs => Some(self.running_at(start)),
+            _ if sup.ready_timeout == 0 => None,
+            _ => Some(start.plus_secs(sup.ready_timeout)),
+        }
     }
 
     /// The first instant at which the process has been up strictly longer than startsecs.
@@ -707,6 +1110,25 @@ impl Process {
 
     fn log(&self, out: &mut Vec<Action>, level: LogLevel, message: String) {
         out.push(Action::Log { level, message });
+    }
+}
+
+/// How a process's readiness is checked, for messages (`tcp:127.0.0.1:5432`, `notify`).
+pub fn describe_ready(ready: &Ready) -> String {
+    match ready {
+        Ready::Startsecs => "startsecs".into(),
+        Ready::Notify => "notify".into(),
+        Ready::Check(c) => c.to_string(),
+        Ready::Log(p) => format!("log:{}", p.source()),
+        Ready::Exit => "exit".into(),
+    }
+}
+
+/// `exited with 1` or `terminated by SIGKILL`: why a restart is due.
+fn exit_reason(status: &WaitStatus) -> String {
+    match status {
+        WaitStatus::Exited(code) => format!("exited with {code}"),
+        other => other.describe(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! in `spawn`). The daemon's loop feeds inputs and carries out the returned actions.
 //!
 //! - [`state`]: the states, with the reference's names and codes.
+//! - [`backoff`]: the delay before an automatic restart (linear, exponential, jitter).
 //! - [`machine`]: one process's state machine, `Process::on(input, now) -> actions`.
 //! - [`wait_status`]: a reaped child's status, decoded.
 //! - [`order`]: start, stop and status order; the level-by-level stop sequencer.
@@ -37,6 +38,7 @@
 //! exit counts as a stop or a crash. The daemon's mood is kept per process too: automatic
 //! starts happen only while it is `Mood::Running`.
 
+pub mod backoff;
 pub mod machine;
 pub mod order;
 pub mod plan;

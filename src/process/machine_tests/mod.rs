@@ -3,6 +3,7 @@
 //! whole-table properties here; `start` covers starting, backoff and exits, `stop` the
 //! manual commands, stopping and kill failures.
 
+mod ready;
 mod start;
 mod stop;
 
