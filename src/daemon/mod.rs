@@ -22,6 +22,7 @@ pub mod bus;
 pub mod control;
 #[cfg(feature = "xmlrpc")]
 pub mod deferred;
+pub mod depends;
 pub mod event_loop;
 pub mod fcgi;
 #[cfg(feature = "xmlrpc")]

@@ -75,6 +75,10 @@ pub struct Proc {
     pub stop_wall_ms: Option<u64>,
     /// For a process of an `[eventlistener:x]` pool: its side of the listener protocol.
     pub listener: Option<ListenerIo>,
+    /// Held back before its spawn: what it waits for (`waiting for db (tcp:...)`).
+    pub waiting: Option<String>,
+    /// The last `STATUS=` it sent on its notify socket (`ready=notify`).
+    pub notify_status: Option<String>,
 }
 
 impl Proc {
@@ -188,6 +192,8 @@ impl Procs {
                 start_wall_ms: None,
                 stop_wall_ms: None,
                 listener: listener.then(ListenerIo::default),
+                waiting: None,
+                notify_status: None,
             }));
         }
     }
@@ -251,16 +257,67 @@ impl Procs {
     /// The entries the ordering functions of `process::order` take, for every process or only
     /// for `only`.
     pub fn order_entries(&self, only: Option<&[ProcId]>) -> Vec<Entry<'_, ProcId>> {
+        let depths = self.dependency_depths();
         self.iter()
             .filter(|(id, _)| only.is_none_or(|o| o.contains(id)))
             .map(|(id, s)| Entry {
                 id,
+                depth: depths.get(&id).copied().unwrap_or(0),
                 group_priority: s.group_priority,
                 group: &s.group,
                 priority: s.cfg().priority,
                 name: s.machine.name(),
             })
             .collect()
+    }
+
+    /// The process with namespec `spec` (`name` for a group of the same name, else
+    /// `group:name`).
+    pub fn find_spec(&self, spec: &str) -> Option<ProcId> {
+        let (group, name) = spec.split_once(':').unwrap_or((spec, spec));
+        self.find(group, name)
+    }
+
+    /// Each process's depth in the `depends_on` graph: 0 without dependencies, else one more
+    /// than its deepest dependency (empty when no process has dependencies). The loader
+    /// refuses cycles; one met anyway counts as depth 0 where it closes.
+    pub fn dependency_depths(&self) -> HashMap<ProcId, u32> {
+        let mut memo = HashMap::new();
+        if self
+            .iter()
+            .all(|(_, p)| p.cfg().supervision.depends_on.is_empty())
+        {
+            return memo;
+        }
+        for (id, _) in self.iter() {
+            self.depth_of(id, &mut memo, &mut Vec::new());
+        }
+        memo
+    }
+
+    fn depth_of(&self, id: ProcId, memo: &mut HashMap<ProcId, u32>, path: &mut Vec<ProcId>) -> u32 {
+        if let Some(&d) = memo.get(&id) {
+            return d;
+        }
+        if path.contains(&id) {
+            return 0;
+        }
+        path.push(id);
+        let deps: Vec<ProcId> = self
+            .get(id)
+            .map(|p| {
+                let specs = &p.cfg().supervision.depends_on;
+                specs.iter().filter_map(|s| self.find_spec(s)).collect()
+            })
+            .unwrap_or_default();
+        let d = deps
+            .into_iter()
+            .map(|dep| self.depth_of(dep, memo, path) + 1)
+            .max()
+            .unwrap_or(0);
+        path.pop();
+        memo.insert(id, d);
+        d
     }
 
     /// The state of a process; a removed one counts as STOPPED.

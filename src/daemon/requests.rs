@@ -3,6 +3,7 @@
 //! `restart` and `update` become [`Wait`]s that the loop steps after every wake-up, so the
 //! reply is sent when the processes get there while the loop keeps supervising.
 
+use crate::config::model::UNLIMITED_RETRIES;
 use crate::daemon::event_loop::Daemon;
 use crate::daemon::io::Key;
 use crate::daemon::names;
@@ -84,9 +85,49 @@ impl StatusView for LiveRow<'_> {
                 uptime_secs: uptime,
                 stop_time: stop_text.as_deref(),
                 spawnerr: p.machine.spawnerr().unwrap_or(""),
+                note: &status_note(p, Mono::now()),
             },
             out,
         );
+    }
+}
+
+/// What `status` adds for the supervisor-rs keys (empty without them): what a STARTING
+/// process waits for, a RUNNING one's health or notify `STATUS=`, when a BACKOFF one with a
+/// backoff policy tries next.
+pub fn status_note(p: &Proc, now: Mono) -> String {
+    let m = &p.machine;
+    let sup = &p.cfg().supervision;
+    match m.state() {
+        State::Starting => {
+            if let Some(w) = &p.waiting {
+                return w.clone();
+            }
+            match (m.probe_error(), &p.notify_status) {
+                (Some(e), _) if m.awaits_readiness() => format!(
+                    "not ready yet ({}: {e})",
+                    crate::process::machine::describe_ready(&sup.ready)
+                ),
+                (_, Some(text)) => text.clone(),
+                _ => String::new(),
+            }
+        }
+        State::Running => match (m.health_failures(), m.probe_error(), &p.notify_status) {
+            (n, Some(e), _) if n > 0 => format!("unhealthy ({e})"),
+            (_, _, Some(text)) => text.clone(),
+            _ => String::new(),
+        },
+        State::Backoff if sup.backoff.is_some() || p.cfg().startretries == UNLIMITED_RETRIES => {
+            match m.next_try() {
+                Some(at) => {
+                    let secs = at.0.saturating_sub(now.0).div_ceil(1000);
+                    let why = m.spawnerr().unwrap_or("");
+                    format!("next try in {secs} s ({why})")
+                }
+                None => String::new(),
+            }
+        }
+        _ => String::new(),
     }
 }
 

@@ -6,6 +6,7 @@
 
 use crate::config::model::Config;
 use crate::daemon::bus::{Bus, Transition};
+use crate::daemon::depends::{self, Gate};
 use crate::daemon::fcgi::FcgiSockets;
 use crate::daemon::io::{ChildPipes, Io, Source};
 use crate::daemon::lifecycle::Lifecycle;
@@ -58,6 +59,11 @@ pub struct Supervisor {
     /// A process changed state, or processes were added or removed, since the last
     /// [`Supervisor::take_states_changed`] (the sd_notify `STATUS=` line is due a look).
     states_changed: bool,
+    /// Processes whose spawn waits for their dependencies (`depends_on`), STARTING without
+    /// a pid.
+    held: Vec<ProcId>,
+    /// Inside [`Supervisor::release`]: a nested feed does not start another pass.
+    releasing: bool,
 }
 
 impl Supervisor {
@@ -76,6 +82,8 @@ impl Supervisor {
             killer: kill,
             deadline: None,
             states_changed: true,
+            held: Vec::new(),
+            releasing: false,
         }
     }
 
@@ -132,8 +140,63 @@ impl Supervisor {
     }
 
     /// Feeds one input to a process and carries out the resulting actions. A failed kill is
-    /// fed back at once and its outcome replaces an `Ok`.
+    /// fed back at once and its outcome replaces an `Ok`. Then processes held back for
+    /// their dependencies are looked at again.
     pub fn feed(&mut self, id: ProcId, input: Input, now: Mono, cx: &mut Cx<'_>) -> Outcome {
+        let outcome = self.feed_one(id, input, now, cx);
+        self.release(now, cx);
+        outcome
+    }
+
+    /// Spawns the held processes whose dependencies are now ready, fails those with a FATAL
+    /// dependency, and forgets those that left STARTING (stopped while waiting), until a
+    /// pass changes nothing.
+    fn release(&mut self, now: Mono, cx: &mut Cx<'_>) {
+        if self.releasing || self.held.is_empty() {
+            return;
+        }
+        self.releasing = true;
+        loop {
+            let mut progressed = false;
+            for id in self.held.clone() {
+                let waiting = self.procs.get(id).is_some_and(|p| {
+                    p.machine.state() == State::Starting && p.machine.pid().is_none()
+                });
+                let gate = if waiting {
+                    depends::gate(&self.procs, id)
+                } else {
+                    Gate::Open
+                };
+                if let Gate::Wait(text) = gate {
+                    if let Some(p) = self.procs.get_mut(id) {
+                        if p.waiting.as_ref() != Some(&text) {
+                            p.waiting = Some(text);
+                            self.states_changed = true;
+                        }
+                    }
+                    continue;
+                }
+                self.held.retain(|&h| h != id);
+                if let Some(p) = self.procs.get_mut(id) {
+                    p.waiting = None;
+                }
+                progressed = true;
+                match gate {
+                    Gate::Open if waiting => self.spawn(id, now, cx),
+                    Gate::Failed(dependency) => {
+                        self.feed_one(id, Input::DependencyFailed { dependency }, now, cx);
+                    }
+                    _ => {}
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+        self.releasing = false;
+    }
+
+    fn feed_one(&mut self, id: ProcId, input: Input, now: Mono, cx: &mut Cx<'_>) -> Outcome {
         let mut actions = Vec::new();
         let mut outcome = match self.procs.get_mut(id) {
             Some(p) => p.machine.on(input, now, &mut actions),
@@ -205,6 +268,27 @@ impl Supervisor {
     }
 
     fn spawn(&mut self, id: ProcId, now: Mono, cx: &mut Cx<'_>) {
+        match depends::gate(&self.procs, id) {
+            Gate::Open => {}
+            Gate::Wait(text) => {
+                if !self.held.contains(&id) {
+                    self.held.push(id);
+                    if let Some(p) = self.procs.get_mut(id) {
+                        cx.log.info(&format!("{}: {text}", p.namespec()));
+                        p.waiting = Some(text);
+                    }
+                    // Starting a process starts what it depends on.
+                    for dep in depends::to_start(&self.procs, id) {
+                        self.feed_one(dep, Input::Start, now, cx);
+                    }
+                }
+                return;
+            }
+            Gate::Failed(dependency) => {
+                self.feed_one(id, Input::DependencyFailed { dependency }, now, cx);
+                return;
+            }
+        }
         let Some(cfg) = self.procs.get(id).map(|p| p.cfg().clone()) else {
             return;
         };

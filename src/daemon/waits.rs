@@ -115,9 +115,10 @@ struct Stopping {
     items: Vec<Item>,
 }
 
-/// How a start request ended for one process, per the reference's `startProcess` wait.
-fn start_verdict(state: State, spawnerr: Option<&str>) -> Option<Option<Fault>> {
-    if state == State::Running {
+/// How a start request ended for one process, per the reference's `startProcess` wait
+/// (`done`: a `ready=exit` task exited as expected, which is its success).
+fn start_verdict(state: State, spawnerr: Option<&str>, done: bool) -> Option<Option<Fault>> {
+    if state == State::Running || done {
         return Some(None);
     }
     if spawnerr.is_some() && state != State::Starting {
@@ -267,7 +268,11 @@ fn step_start(items: &mut [Item], procs: &Procs, out: &mut Vec<Effect>) -> bool 
             it.settle(Action::Start, Some(Fault::BadName), "");
             continue;
         };
-        if let Some(verdict) = start_verdict(p.machine.state(), p.machine.spawnerr()) {
+        if let Some(verdict) = start_verdict(
+            p.machine.state(),
+            p.machine.spawnerr(),
+            p.machine.is_ready(),
+        ) {
             it.settle(Action::Start, verdict, "");
         }
     }

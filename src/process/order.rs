@@ -21,6 +21,8 @@ use std::cmp::Ordering;
 pub struct Entry<'a, Id> {
     /// The caller's handle.
     pub id: Id,
+    /// Depth in the `depends_on` graph (0: depends on nothing). Dependents stop first.
+    pub depth: u32,
     /// Priority of its group.
     pub group_priority: i64,
     /// Group name.
@@ -36,6 +38,7 @@ impl<'a, Id> Entry<'a, Id> {
     pub fn new(id: Id, group: &'a GroupConfig, process: &'a ProcessConfig) -> Entry<'a, Id> {
         Entry {
             id,
+            depth: 0,
             group_priority: group.priority,
             group: &group.name,
             priority: process.priority,
@@ -60,16 +63,17 @@ pub fn start_order<Id: Clone>(entries: &[Entry<'_, Id>]) -> Vec<Id> {
     sorted.into_iter().map(|e| e.id.clone()).collect()
 }
 
-/// Ids in stop order, grouped into levels: highest group priority first; within a level, the
+/// Ids in stop order, grouped into levels: deepest in the `depends_on` graph first (what
+/// depends on others stops before them), then highest group priority; within a level, the
 /// reverse of start order (the order to send the signals in).
 pub fn stop_levels<Id: Clone>(entries: &[Entry<'_, Id>]) -> Vec<Vec<Id>> {
     let mut sorted: Vec<&Entry<'_, Id>> = entries.iter().collect();
-    sorted.sort_by(|a, b| b.start_cmp(a));
+    sorted.sort_by(|a, b| b.depth.cmp(&a.depth).then_with(|| b.start_cmp(a)));
     let mut levels: Vec<Vec<Id>> = Vec::new();
-    let mut level_priority = None;
+    let mut level_key = None;
     for e in sorted {
-        if level_priority != Some(e.group_priority) {
-            level_priority = Some(e.group_priority);
+        if level_key != Some((e.depth, e.group_priority)) {
+            level_key = Some((e.depth, e.group_priority));
             levels.push(Vec::new());
         }
         if let Some(level) = levels.last_mut() {
@@ -154,6 +158,7 @@ mod tests {
     fn e<'a>(gp: i64, g: &'a str, p: i64, n: &'a str) -> Entry<'a, &'a str> {
         Entry {
             id: n,
+            depth: 0,
             group_priority: gp,
             group: g,
             priority: p,
@@ -196,6 +201,32 @@ mod tests {
         reversed.reverse();
         assert_eq!(flat, reversed);
         assert!(stop_levels::<u8>(&[]).is_empty());
+    }
+
+    #[test]
+    fn dependents_stop_before_what_they_depend_on_then_priorities() {
+        // db (depth 0) is depended on by api (1), which web (2) depends on; a low-priority
+        // web still stops first.
+        let mut entries = sample();
+        for x in entries.iter_mut() {
+            x.depth = match x.name {
+                "api" => 1,
+                "web" => 2,
+                _ => 0,
+            };
+            if x.name == "web" {
+                x.group_priority = -100;
+            }
+        }
+        let levels = stop_levels(&entries);
+        let want: Vec<Vec<&str>> = vec![
+            vec!["web"],
+            vec!["api"],
+            vec!["pool_b", "pool_a", "pool_z"],
+            vec!["db"],
+            vec!["first"],
+        ];
+        assert_eq!(levels, want);
     }
 
     #[test]

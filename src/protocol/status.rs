@@ -66,6 +66,10 @@ pub struct DescribeInput<'a> {
     pub stop_time: Option<&'a str>,
     /// The last spawn error, empty when none.
     pub spawnerr: &'a str,
+    /// What the supervisor-rs keys add (empty without them): STARTING `waiting for db
+    /// (tcp:...)`; RUNNING `unhealthy (...)` or the program's notify `STATUS=` after the
+    /// uptime; BACKOFF `next try in 8 s (exited with 1)` instead of the spawn error.
+    pub note: &'a str,
 }
 
 /// The description column (also `getProcessInfo`'s `description`):
@@ -84,7 +88,12 @@ pub fn describe_into(d: &DescribeInput<'_>, out: &mut String) {
         "RUNNING" => {
             let _ = write!(out, "pid {}, uptime ", d.pid);
             crate::time::write_uptime(out, d.uptime_secs.max(0) as u64);
+            if !d.note.is_empty() {
+                out.push_str(", ");
+                out.push_str(d.note);
+            }
         }
+        "STARTING" | "BACKOFF" if !d.note.is_empty() => out.push_str(d.note),
         "BACKOFF" | "FATAL" if d.spawnerr.is_empty() => {
             let _ = write!(out, "unknown error (try \"tail {}\")", d.name);
         }
@@ -279,6 +288,7 @@ mod tests {
             uptime_secs: 13,
             stop_time: None,
             spawnerr: "",
+            note: "",
         };
         let cases = [
             (base, "pid 4967, uptime 0:00:13"),
