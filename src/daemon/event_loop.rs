@@ -13,7 +13,7 @@ use crate::daemon::control::{Control, Incoming};
 use crate::daemon::io::{Io, Key, Origin, Read, Source};
 use crate::daemon::lifecycle::Effect as LifeEffect;
 use crate::daemon::output::{self, ReadResult};
-use crate::daemon::procs::{ProcId, Stream};
+use crate::daemon::procs::{Proc, ProcId, Stream};
 use crate::daemon::reload::{Reload, Reloader};
 use crate::daemon::sd_notify::Notifier;
 use crate::daemon::sockets::{self, Server};
@@ -135,6 +135,14 @@ impl Daemon {
             for id in self.sup.due(now) {
                 self.feed(id, Input::Deadline, now);
             }
+            {
+                let mut cx = Cx {
+                    io: &mut self.io,
+                    log: &mut self.log,
+                    bus: &mut self.bus,
+                };
+                self.sup.run_probes(now, &mut cx);
+            }
             self.read_batches(now);
             let _ = self
                 .bus
@@ -196,6 +204,22 @@ impl Daemon {
             Some(Source::ExecStatus { .. }) => {
                 let _ = self.read_pipe(r.key, now);
             }
+            Some(Source::Probe { .. }) => {
+                let mut cx = Cx {
+                    io: &mut self.io,
+                    log: &mut self.log,
+                    bus: &mut self.bus,
+                };
+                self.sup.probe_io(r.key, now, &mut cx);
+            }
+            Some(Source::Notify { .. }) => {
+                let mut cx = Cx {
+                    io: &mut self.io,
+                    log: &mut self.log,
+                    bus: &mut self.bus,
+                };
+                self.sup.notify_readable(r.key, now, &mut cx);
+            }
             Some(Source::Stdin { proc, .. }) => {
                 let proc = *proc;
                 match self.sup.procs_mut().get_mut(proc) {
@@ -244,7 +268,7 @@ impl Daemon {
         let result = match self.io.read(key) {
             Read::Data(origin, data) => {
                 let n = data.len();
-                deliver(
+                let ready = deliver(
                     origin,
                     data,
                     &mut self.sup,
@@ -253,6 +277,9 @@ impl Daemon {
                     &self.syslog,
                 );
                 self.io.note_read(key, n, now);
+                if let Some((id, how)) = ready {
+                    self.feed(id, Input::Ready { how }, now);
+                }
                 ReadResult::Data(n)
             }
             Read::Empty => ReadResult::Empty,
@@ -317,7 +344,14 @@ impl Daemon {
     fn reap(&mut self, now: Mono) {
         for (pid, status) in sys::proc::reap() {
             let Some(id) = self.sup.procs_mut().take_pid(pid) else {
-                self.log.info(&messages::reaped_unknown(pid, &status));
+                let mut cx = Cx {
+                    io: &mut self.io,
+                    log: &mut self.log,
+                    bus: &mut self.bus,
+                };
+                if !self.sup.probe_exited(pid, &status, now, &mut cx) {
+                    self.log.info(&messages::reaped_unknown(pid, &status));
+                }
                 continue;
             };
             // What its pipes hold is read (bounded), then they are closed with its
@@ -337,6 +371,7 @@ impl Daemon {
                 p.close_logs();
             }
             self.sup.release_fcgi(id, &mut self.log);
+            self.sup.process_ended(id, &mut self.io);
             self.feed(id, Input::Exited { status }, now);
         }
     }
@@ -417,6 +452,7 @@ impl Daemon {
             .chain(self.control.next_deadline())
             .chain(tick)
             .chain(self.notify.deadline())
+            .chain(self.sup.probe_deadline())
             .min()
     }
 
@@ -644,6 +680,21 @@ impl Daemon {
 
 /// Whether two control-server addresses are the same socket (a unix path, or a host and
 /// port), whatever their other settings.
+/// `ready=log:REGEX`: whether this output completes a matching line (while the process
+/// waits for readiness).
+fn ready_line(p: &mut Proc, stream: Stream, data: &[u8]) -> Option<String> {
+    if !p.machine.awaits_readiness() {
+        return None;
+    }
+    let crate::config::model::Ready::Log(pattern) = &p.machine.config().supervision.ready else {
+        return None;
+    };
+    let partial = &mut p.ready_lines[stream as usize];
+    pattern
+        .scan(partial, data)
+        .then(|| format!("log:{} matched {}", pattern.source(), stream.name()))
+}
+
 fn same_address(a: &ServerAddress, b: &ServerAddress) -> bool {
     match (a, b) {
         (ServerAddress::Unix { file: f, .. }, ServerAddress::Unix { file: g, .. }) => f == g,
@@ -656,7 +707,8 @@ fn same_address(a: &ServerAddress, b: &ServerAddress) -> bool {
 
 /// Hands bytes read from a pipe to where they go: a child's output to its logs (a
 /// listener's stdout to its protocol), raising the events that asks for; an exec-status
-/// report to the activity log.
+/// report to the activity log. A line that makes a `ready=log:` process ready is returned,
+/// for the caller to feed.
 fn deliver(
     origin: Origin,
     data: &[u8],
@@ -664,12 +716,10 @@ fn deliver(
     bus: &mut Bus,
     log: &mut Logger,
     syslog: &Syslog,
-) {
+) -> Option<(ProcId, String)> {
     match origin {
         Origin::ExecStatus(id) => {
-            let Some((stage, errno)) = sys::spawn::decode_status(data) else {
-                return;
-            };
+            let (stage, errno) = sys::spawn::decode_status(data)?;
             let name = sup
                 .procs()
                 .get(id)
@@ -680,19 +730,19 @@ fn deliver(
                 stage.name(),
                 sys::errno_name(errno),
             ));
+            None
         }
         Origin::Output(id, stream) => {
-            let Some(p) = sup.procs_mut().get_mut(id) else {
-                return;
-            };
+            let p = sup.procs_mut().get_mut(id)?;
             if stream == Stream::Stdout && p.listener.is_some() {
                 bus.listener_output(p, data, log);
-                return;
+                return None;
             }
             let log_events = bus.wants(Kind::ProcessLog(stream));
             for e in output::deliver(p, stream, data, log, syslog, log_events) {
                 bus.emit(e, log);
             }
+            ready_line(p, stream, data).map(|how| (id, how))
         }
     }
 }

@@ -46,6 +46,21 @@ pub enum Source {
         /// The write end (non-blocking).
         file: File,
     },
+    /// A readiness or health probe of a process: the TCP socket of a `tcp:`/`http://` check,
+    /// or the output pipe of an `exec:` check (read and kept short for the failure line).
+    Probe {
+        /// The probed process.
+        proc: ProcId,
+        /// The socket or pipe (non-blocking).
+        file: File,
+    },
+    /// The `$NOTIFY_SOCKET` of a `ready=notify` process (datagrams with credentials).
+    Notify {
+        /// The process it belongs to.
+        proc: ProcId,
+        /// The bound datagram socket (non-blocking).
+        sock: std::os::unix::net::UnixDatagram,
+    },
 }
 
 impl AsFd for Source {
@@ -55,7 +70,10 @@ impl AsFd for Source {
             Source::Server(s) => s.as_fd(),
             Source::Client(s) => s.as_fd(),
             Source::Output(p) => p.file.as_fd(),
-            Source::ExecStatus { file, .. } | Source::Stdin { file, .. } => file.as_fd(),
+            Source::ExecStatus { file, .. }
+            | Source::Stdin { file, .. }
+            | Source::Probe { file, .. } => file.as_fd(),
+            Source::Notify { sock, .. } => sock.as_fd(),
         }
     }
 }

@@ -19,6 +19,7 @@
 //!   [`sd_notify`] (the datagrams to `$NOTIFY_SOCKET`).
 
 pub mod bus;
+pub mod child_notify;
 pub mod control;
 #[cfg(feature = "xmlrpc")]
 pub mod deferred;
@@ -32,6 +33,7 @@ pub mod lifecycle;
 pub mod names;
 pub mod notify;
 pub mod output;
+pub mod probes;
 pub mod procs;
 pub mod reconfig;
 pub mod reload;

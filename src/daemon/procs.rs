@@ -79,6 +79,12 @@ pub struct Proc {
     pub waiting: Option<String>,
     /// The last `STATUS=` it sent on its notify socket (`ready=notify`).
     pub notify_status: Option<String>,
+    /// The source of its `$NOTIFY_SOCKET` while it runs (`ready=notify`).
+    pub notify: Option<Key>,
+    /// Spawns so far (names a notify socket uniquely).
+    pub spawns: u64,
+    /// `ready=log:`: the unfinished line of stdout and of stderr.
+    pub ready_lines: [Vec<u8>; 2],
 }
 
 impl Proc {
@@ -194,6 +200,9 @@ impl Procs {
                 listener: listener.then(ListenerIo::default),
                 waiting: None,
                 notify_status: None,
+                notify: None,
+                spawns: 0,
+                ready_lines: Default::default(),
             }));
         }
     }

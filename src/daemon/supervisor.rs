@@ -5,21 +5,27 @@
 //! dropped.
 
 use crate::config::model::Config;
+use crate::config::model::Ready;
 use crate::daemon::bus::{Bus, Transition};
+use crate::daemon::child_notify;
 use crate::daemon::depends::{self, Gate};
 use crate::daemon::fcgi::FcgiSockets;
 use crate::daemon::io::{ChildPipes, Io, Source};
 use crate::daemon::lifecycle::Lifecycle;
 use crate::daemon::output;
+use crate::daemon::probes::{self, Finished, Probes, Purpose, Want};
 use crate::daemon::procs::{ProcId, Procs};
 use crate::daemon::spawner::Spawner;
 use crate::events::types::{Event, Kind};
 use crate::logfile::activity::Logger;
 use crate::process::machine::{Action, Input, Outcome};
 use crate::process::spawn::{build_plan, SpawnContext};
+use crate::process::state::State as PState;
 use crate::process::state::State;
+use crate::process::wait_status::WaitStatus;
 use crate::sys;
 use crate::sys::poller::Interest;
+use crate::sys::poller::Key;
 use crate::time::Mono;
 
 /// The parts a process machine's actions reach.
@@ -64,6 +70,10 @@ pub struct Supervisor {
     held: Vec<ProcId>,
     /// Inside [`Supervisor::release`]: a nested feed does not start another pass.
     releasing: bool,
+    /// Readiness and health probes.
+    probes: Probes,
+    /// A state changed since the probes were last told what to probe.
+    probes_stale: bool,
 }
 
 impl Supervisor {
@@ -84,6 +94,8 @@ impl Supervisor {
             states_changed: true,
             held: Vec::new(),
             releasing: false,
+            probes: Probes::default(),
+            probes_stale: true,
         }
     }
 
@@ -111,6 +123,7 @@ impl Supervisor {
     /// Processes were added or removed: their deadlines must be looked at again.
     pub fn procs_changed(&mut self) {
         self.deadline = None;
+        self.probes_stale = true;
         self.states_changed = true;
     }
 
@@ -241,6 +254,7 @@ impl Supervisor {
                 tries,
             } => {
                 self.states_changed = true;
+                self.probes_stale = true;
                 let p = self.procs.get_mut(id)?;
                 if (to.is_stopped() || to == State::Backoff) && p.machine.laststop().is_some() {
                     p.stop_wall_ms = Some(sys::wall_clock_ms());
@@ -322,11 +336,33 @@ impl Supervisor {
         for (level, msg) in output::open_logs(p) {
             cx.log.log(level, &msg);
         }
+        p.spawns += 1;
+        p.notify_status = None;
+        p.ready_lines = Default::default();
+        if p.cfg().supervision.ready == Ready::Notify {
+            match child_notify::bind(id, p.spawns) {
+                Ok(b) => {
+                    set_env(&mut plan.envp, "NOTIFY_SOCKET", &b.env_value);
+                    let src = Source::Notify {
+                        proc: id,
+                        sock: b.sock,
+                    };
+                    p.notify = cx.io.add(src, Interest::READ).ok();
+                }
+                Err(e) => cx.log.critical(&format!(
+                    "{}: could not create its notify socket: {e}",
+                    p.namespec()
+                )),
+            }
+        }
         let started = self.spawner.start(&plan, &cfg.name);
         let child = match started {
             Ok(c) => c,
             Err(e) => {
                 p.close_logs();
+                if let Some(key) = p.notify.take() {
+                    cx.io.remove(key);
+                }
                 self.release_fcgi(id, cx.log);
                 let message = e.message();
                 self.feed(id, Input::SpawnFailed { message }, now, cx);
@@ -372,6 +408,142 @@ impl Supervisor {
         }
     }
 
+    // ---- probes and notify sockets -------------------------------------------------------
+
+    /// The earliest time a probe starts or times out.
+    pub fn probe_deadline(&self) -> Option<Mono> {
+        self.probes.deadline()
+    }
+
+    /// Tells the probes what to probe (after state changes), starts the due ones, times
+    /// out the late ones, and feeds what finished.
+    pub fn run_probes(&mut self, now: Mono, cx: &mut Cx<'_>) {
+        for _ in 0..8 {
+            if std::mem::take(&mut self.probes_stale) {
+                let mut ids = self.probes.procs();
+                ids.extend(self.procs.iter().map(|(id, _)| id));
+                ids.sort_unstable();
+                ids.dedup();
+                for id in ids {
+                    let want = self.procs.get(id).and_then(probe_want);
+                    self.probes.sync(id, want, cx.io);
+                }
+            }
+            let Supervisor {
+                procs,
+                spawner,
+                probes,
+                ..
+            } = self;
+            // An exec probe runs as its program would, with the probe's command; its stderr
+            // joins its stdout, whose tail explains a failure.
+            let mut exec_start =
+                |proc: ProcId, command: &str| -> Result<(i32, std::fs::File), String> {
+                    let p = procs.get(proc).ok_or("process gone")?;
+                    let mut cfg = p.cfg().clone();
+                    cfg.command = command.to_string();
+                    cfg.redirect_stderr = true;
+                    let plan = build_plan(&cfg, &spawner.context())?;
+                    let child = spawner.start(&plan, &cfg.name).map_err(|e| e.message())?;
+                    Ok((child.pid, std::fs::File::from(child.stdout)))
+                };
+            let finished = probes.run(now, cx.io, &mut exec_start);
+            if finished.is_empty() {
+                break;
+            }
+            for f in finished {
+                self.probe_finished(f, now, cx);
+            }
+        }
+    }
+
+    /// A probe's socket or pipe is ready.
+    pub fn probe_io(&mut self, key: Key, now: Mono, cx: &mut Cx<'_>) {
+        if let Some(f) = self.probes.io_ready(key, now, cx.io) {
+            self.probe_finished(f, now, cx);
+        }
+    }
+
+    /// Whether a reaped pid was an exec probe (then it is dealt with).
+    pub fn probe_exited(
+        &mut self,
+        pid: i32,
+        status: &WaitStatus,
+        now: Mono,
+        cx: &mut Cx<'_>,
+    ) -> bool {
+        match self.probes.exited(pid, status, now, cx.io) {
+            Some(Some(f)) => {
+                self.probe_finished(f, now, cx);
+                true
+            }
+            Some(None) => true,
+            None => false,
+        }
+    }
+
+    fn probe_finished(&mut self, f: Finished, now: Mono, cx: &mut Cx<'_>) {
+        let input = match (f.purpose, f.result) {
+            (Purpose::Ready, Ok(how)) => Input::Ready { how },
+            (Purpose::Ready, Err(reason)) => Input::NotReady { reason },
+            (Purpose::Health, Ok(_)) => Input::Health(Ok(())),
+            (Purpose::Health, Err(why)) => Input::Health(Err(why)),
+        };
+        self.feed(f.proc, input, now, cx);
+    }
+
+    /// Datagrams on a process's notify socket.
+    pub fn notify_readable(&mut self, key: Key, now: Mono, cx: &mut Cx<'_>) {
+        let Some(Source::Notify { proc, sock }) = cx.io.get(key) else {
+            return;
+        };
+        let id = *proc;
+        let mut ready = false;
+        let mut status = None;
+        let expected_uid = self
+            .procs
+            .get(id)
+            .and_then(|p| p.cfg().uid)
+            .unwrap_or_else(sys::geteuid);
+        let mut buf = vec![0u8; child_notify::MAX_DATAGRAM];
+        // Bounded: a flood is read on the next wake-ups.
+        for _ in 0..32 {
+            let Ok((n, sender)) = sys::socket::recv_with_sender(sock, &mut buf) else {
+                break;
+            };
+            let allowed = sender.is_some_and(|s| s.uid == expected_uid || s.uid == 0);
+            if !allowed {
+                let uid = sender.map_or(-1, |s| i64::from(s.uid));
+                cx.log
+                    .debug(&format!("notify datagram from uid {uid} ignored"));
+                continue;
+            }
+            let m = child_notify::parse(&buf[..n]);
+            ready |= m.ready;
+            if m.status.is_some() {
+                status = m.status;
+            }
+        }
+        if let Some(text) = status {
+            if let Some(p) = self.procs.get_mut(id) {
+                p.notify_status = Some(text);
+            }
+        }
+        if ready {
+            let how = "notify: READY=1".to_string();
+            self.feed(id, Input::Ready { how }, now, cx);
+        }
+    }
+
+    /// A process was reaped or removed: its notify socket closes and its probes stop.
+    pub fn process_ended(&mut self, id: ProcId, io: &mut Io) {
+        if let Some(key) = self.procs.get_mut(id).and_then(|p| p.notify.take()) {
+            io.remove(key);
+        }
+        self.probes.forget(id, io);
+        self.probes_stale = true;
+    }
+
     /// Processes whose machine deadline has come.
     pub fn due(&mut self, now: Mono) -> Vec<ProcId> {
         if self.earliest_deadline().is_none_or(|d| d > now) {
@@ -396,6 +568,48 @@ impl Supervisor {
             .min();
         self.deadline = Some(d);
         d
+    }
+}
+
+/// What a process wants probed now: its readiness check while STARTING with a pid, its
+/// health check while RUNNING.
+fn probe_want(p: &crate::daemon::procs::Proc) -> Option<Want> {
+    let m = &p.machine;
+    let sup = &p.cfg().supervision;
+    let pid = m.pid()?;
+    match m.state() {
+        PState::Starting if m.awaits_readiness() => match &sup.ready {
+            Ready::Check(check) => Some(Want {
+                purpose: Purpose::Ready,
+                pid,
+                check: check.clone(),
+                interval: sup.ready_interval,
+                timeout: probes::READY_PROBE_TIMEOUT_SECS,
+                first_at: m.laststart()?,
+            }),
+            _ => None,
+        },
+        PState::Running => {
+            let h = sup.health.as_ref()?;
+            Some(Want {
+                purpose: Purpose::Health,
+                pid,
+                check: h.check.clone(),
+                interval: h.interval,
+                timeout: h.timeout,
+                first_at: m.running_since()?.plus_secs(h.interval),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Sets `KEY=value` in a spawn plan's environment, replacing an inherited one.
+fn set_env(envp: &mut Vec<std::ffi::CString>, key: &str, value: &str) {
+    let prefix = format!("{key}=");
+    envp.retain(|e| !e.as_bytes().starts_with(prefix.as_bytes()));
+    if let Ok(c) = std::ffi::CString::new(format!("{key}={value}")) {
+        envp.push(c);
     }
 }
 

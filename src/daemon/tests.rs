@@ -394,3 +394,170 @@ fn a_source_is_small() {
     // process. 40 bytes: the output pipe; the signal pipe and servers are boxed.
     assert!(std::mem::size_of::<crate::daemon::io::Source>() <= 40);
 }
+
+/// `depends_on` set on `name` (the loader's job, done by hand until a test needs the text).
+fn depend(cfg: &mut crate::config::model::Config, name: &str, deps: &[&str]) {
+    for g in cfg.groups.iter_mut() {
+        for p in g.processes.iter_mut() {
+            if p.name == name {
+                let p = std::sync::Arc::make_mut(p);
+                p.supervision.depends_on = deps.iter().map(|d| d.to_string()).collect();
+            }
+        }
+    }
+}
+
+/// A program that needs 1 s up to be RUNNING.
+fn slow(name: &str) -> String {
+    prog(name, 1).replace("startsecs=0", "startsecs=1")
+}
+
+fn missing(name: &str) -> String {
+    format!(
+        "[program:{name}]\ncommand=/nonexistent/{name}\nstartsecs=0\nstartretries=0\n\
+         stdout_logfile=NONE\nstderr_logfile=NONE\n"
+    )
+}
+
+fn quiet() -> (Io, Logger, Bus) {
+    (
+        Io::for_tests(),
+        Logger::new(crate::config::model::LogLevel::Critical),
+        Bus::default(),
+    )
+}
+
+#[test]
+fn a_dependent_waits_for_its_dependency_then_spawns() {
+    let mut cfg = config("deps", &format!("{}{}", slow("db"), missing("web")));
+    depend(&mut cfg, "web", &["db"]);
+    let mut p = Procs::from_config(&cfg).0;
+    let (db, web) = (id(&p, "db"), id(&p, "web"));
+    // db is on its way up (driven by hand: no fork in this test).
+    feed(&mut p, db, Input::Start, at(0));
+    feed(&mut p, db, Input::Spawned { pid: 4000 }, at(0));
+    let mut sup = Supervisor::new(&cfg, p, FcgiSockets::default(), None);
+    let (mut io, mut log, mut bus) = quiet();
+    let mut cx = Cx {
+        io: &mut io,
+        log: &mut log,
+        bus: &mut bus,
+    };
+    assert_eq!(sup.feed(web, Input::Start, at(10), &mut cx), Outcome::Ok);
+    let w = sup.procs().get(web).unwrap();
+    assert_eq!(
+        (w.machine.state(), w.machine.pid()),
+        (State::Starting, None)
+    );
+    assert_eq!(w.waiting.as_deref(), Some("waiting for db (startsecs)"));
+    assert_eq!(
+        crate::daemon::requests::status_note(w, at(10)),
+        "waiting for db (startsecs)"
+    );
+    // db becomes ready: web's spawn goes ahead (and fails here: its command is missing).
+    sup.feed(db, Input::Deadline, at(2_000), &mut cx);
+    assert_eq!(sup.procs().state_of(db), State::Running);
+    let w = sup.procs().get(web).unwrap();
+    assert_eq!(w.waiting, None);
+    assert_eq!(w.machine.state(), State::Fatal);
+    assert!(w.machine.spawnerr().unwrap().contains("can't find command"));
+}
+
+#[test]
+fn a_fatal_dependency_fails_its_waiting_dependents() {
+    let mut cfg = config("depfail", &format!("{}{}", missing("db"), missing("web")));
+    depend(&mut cfg, "web", &["db"]);
+    let mut p = Procs::from_config(&cfg).0;
+    let (db, web) = (id(&p, "db"), id(&p, "web"));
+    feed(&mut p, db, Input::Start, at(0));
+    let mut sup = Supervisor::new(&cfg, p, FcgiSockets::default(), None);
+    let (mut io, mut log, mut bus) = quiet();
+    let mut cx = Cx {
+        io: &mut io,
+        log: &mut log,
+        bus: &mut bus,
+    };
+    sup.feed(web, Input::Start, at(10), &mut cx);
+    assert_eq!(sup.procs().state_of(web), State::Starting);
+    // db's spawn fails (missing command, startretries=0): FATAL, and web with it.
+    sup.feed(
+        db,
+        Input::SpawnFailed {
+            message: "can't find command".into(),
+        },
+        at(20),
+        &mut cx,
+    );
+    assert_eq!(sup.procs().state_of(db), State::Fatal);
+    let w = sup.procs().get(web).unwrap();
+    assert_eq!(w.machine.state(), State::Fatal);
+    assert_eq!(w.machine.spawnerr(), Some("dependency db failed"));
+}
+
+#[test]
+fn starting_a_dependent_starts_its_stopped_dependencies() {
+    let mut cfg = config("depstart", &format!("{}{}", missing("db"), missing("web")));
+    depend(&mut cfg, "web", &["db"]);
+    let p = Procs::from_config(&cfg).0;
+    let (db, web) = (id(&p, "db"), id(&p, "web"));
+    let mut sup = Supervisor::new(&cfg, p, FcgiSockets::default(), None);
+    let (mut io, mut log, mut bus) = quiet();
+    let mut cx = Cx {
+        io: &mut io,
+        log: &mut log,
+        bus: &mut bus,
+    };
+    sup.feed(web, Input::Start, at(0), &mut cx);
+    // db was started for web (and failed: missing command), so web failed with it.
+    assert_eq!(sup.procs().state_of(db), State::Fatal);
+    assert_eq!(sup.procs().state_of(web), State::Fatal);
+}
+
+#[test]
+fn a_held_process_stops_at_once() {
+    let mut cfg = config("depstop", &format!("{}{}", slow("db"), missing("web")));
+    depend(&mut cfg, "web", &["db"]);
+    let mut p = Procs::from_config(&cfg).0;
+    let (db, web) = (id(&p, "db"), id(&p, "web"));
+    feed(&mut p, db, Input::Start, at(0));
+    feed(&mut p, db, Input::Spawned { pid: 4001 }, at(0));
+    let mut sup = Supervisor::new(&cfg, p, FcgiSockets::default(), None);
+    let (mut io, mut log, mut bus) = quiet();
+    let mut cx = Cx {
+        io: &mut io,
+        log: &mut log,
+        bus: &mut bus,
+    };
+    sup.feed(web, Input::Start, at(10), &mut cx);
+    assert_eq!(sup.feed(web, Input::Stop, at(20), &mut cx), Outcome::Ok);
+    assert_eq!(sup.procs().state_of(web), State::Stopped);
+    // db getting ready later spawns nothing for web.
+    sup.feed(db, Input::Deadline, at(2_000), &mut cx);
+    assert_eq!(sup.procs().state_of(web), State::Stopped);
+    assert_eq!(sup.procs().get(web).unwrap().waiting, None);
+}
+
+#[test]
+fn dependents_stop_before_their_dependencies() {
+    // web -> api -> db, all at the same priority; a lone program beside them.
+    let mut cfg = config(
+        "deplevels",
+        &format!(
+            "{}{}{}{}",
+            prog("db", 5),
+            prog("api", 5),
+            prog("web", 5),
+            prog("solo", 5)
+        ),
+    );
+    depend(&mut cfg, "web", &["api"]);
+    depend(&mut cfg, "api", &["db"]);
+    let p = Procs::from_config(&cfg).0;
+    let name = |i: &ProcId| p.get(*i).unwrap().machine.name().to_string();
+    let levels: Vec<Vec<String>> = p
+        .stop_levels(None)
+        .iter()
+        .map(|l| l.iter().map(name).collect())
+        .collect();
+    assert_eq!(levels, [vec!["web"], vec!["api"], vec!["solo", "db"]]);
+}

@@ -183,6 +183,37 @@ impl Pattern {
     }
 }
 
+/// The longest line [`Pattern::scan`] holds on to; a longer one is tested as it is, then
+/// dropped.
+pub const MAX_LINE: usize = 4096;
+
+impl Pattern {
+    /// Feeds output bytes to a line scanner whose unfinished line is `partial`: whether a
+    /// complete line (or one cut at [`MAX_LINE`]) matched.
+    pub fn scan(&self, partial: &mut Vec<u8>, data: &[u8]) -> bool {
+        let mut found = false;
+        for chunk in data.split_inclusive(|&b| b == b'\n') {
+            let complete = chunk.last() == Some(&b'\n');
+            let body = if complete {
+                &chunk[..chunk.len() - 1]
+            } else {
+                chunk
+            };
+            let room = MAX_LINE.saturating_sub(partial.len());
+            partial.extend_from_slice(&body[..body.len().min(room)]);
+            if complete || partial.len() >= MAX_LINE {
+                let line = partial.strip_suffix(b"\r").unwrap_or(partial);
+                found |= self.is_match(line);
+                partial.clear();
+            }
+            if found {
+                break;
+            }
+        }
+        found
+    }
+}
+
 fn escaped_at(bytes: &[u8], at: usize) -> bool {
     let slashes = bytes[..at]
         .iter()
@@ -349,6 +380,20 @@ mod tests {
         assert!(!m("1\\.0", "v1x0"));
         assert!(m("[\\d.]+$", "1.2.3"));
         assert!(m("cost \\$5", "cost $5"));
+    }
+
+    #[test]
+    fn scans_lines_across_reads() {
+        let p = Pattern::compile("^listening on \\d+$").unwrap();
+        let mut partial = Vec::new();
+        assert!(!p.scan(&mut partial, b"booting\nlisten"));
+        assert_eq!(partial, b"listen");
+        assert!(!p.scan(&mut partial, b"ing on 80"));
+        assert!(p.scan(&mut partial, b"80\r\nmore"));
+        let mut partial = Vec::new();
+        let long = vec![b'x'; MAX_LINE * 3];
+        assert!(!p.scan(&mut partial, &long));
+        assert!(partial.len() < MAX_LINE);
     }
 
     #[test]

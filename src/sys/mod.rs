@@ -10,6 +10,7 @@
 //! - [`clock`]: wall clock, local time and host name.
 //! - [`user`]: passwd/group lookups.
 //! - [`random`]: random bytes.
+//! - [`socket`]: non-blocking TCP connects and datagrams with their sender's credentials.
 //! - [`errno`]: errno names and messages.
 //! - [`term`]: terminal echo.
 //! - [`poller`]: a safe face for `polling::Poller`.
@@ -20,6 +21,7 @@ pub mod fd;
 pub mod limits;
 pub mod proc;
 pub mod random;
+pub mod socket;
 pub mod spawn;
 pub mod term;
 pub mod user;
