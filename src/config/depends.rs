@@ -213,8 +213,10 @@ fn find_cycle(groups: &[GroupConfig]) -> Option<(Vec<String>, String)> {
                         }
                         Mark::OnPath => {
                             let from = path.iter().position(|(n, _)| *n == next)?;
-                            let mut cycle: Vec<String> =
-                                path[from..].iter().map(|(n, _)| g.specs[*n].clone()).collect();
+                            let mut cycle: Vec<String> = path[from..]
+                                .iter()
+                                .map(|(n, _)| g.specs[*n].clone())
+                                .collect();
                             cycle.push(g.specs[next].clone());
                             return Some((cycle, g.sections[next].clone()));
                         }

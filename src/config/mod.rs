@@ -40,9 +40,11 @@ mod loader;
 pub mod model;
 mod programs;
 mod servers;
-mod supervision;
 pub mod shlex;
 pub mod summary;
+mod supervision;
+#[cfg(test)]
+mod supervision_tests;
 pub mod users;
 pub mod values;
 

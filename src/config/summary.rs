@@ -110,10 +110,7 @@ fn supervision(p: &ProcessConfig) -> String {
         parts.push(format!("depends on: {}", v.depends_on.join(", ")));
     }
     if let Some(h) = &v.health {
-        parts.push(format!(
-            "healthcheck: {} every {} s",
-            h.check, h.interval
-        ));
+        parts.push(format!("healthcheck: {} every {} s", h.check, h.interval));
     }
     if let Some(b) = &v.backoff {
         let curve = match b.curve {

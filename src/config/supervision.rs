@@ -101,7 +101,10 @@ fn ready(v: &str) -> Result<Ready, String> {
             .map(Ready::Log)
             .map_err(|e| format!("invalid ready log pattern {re:?}: {e}"));
     }
-    if ["tcp:", "http://", "exec:"].iter().any(|p| t.starts_with(p)) {
+    if ["tcp:", "http://", "exec:"]
+        .iter()
+        .any(|p| t.starts_with(p))
+    {
         return Check::parse(t)
             .map(Ready::Check)
             .map_err(|e| format!("invalid ready check: {e}"));
@@ -232,15 +235,27 @@ mod tests {
             ready("tcp:127.0.0.1:5432"),
             Ok(Ready::Check(Check::parse("tcp:127.0.0.1:5432").unwrap()))
         );
-        assert!(matches!(ready("http://h:1/x"), Ok(Ready::Check(Check::Http { .. }))));
-        assert!(matches!(ready("exec:true"), Ok(Ready::Check(Check::Exec { .. }))));
+        assert!(matches!(
+            ready("http://h:1/x"),
+            Ok(Ready::Check(Check::Http { .. }))
+        ));
+        assert!(matches!(
+            ready("exec:true"),
+            Ok(Ready::Check(Check::Exec { .. }))
+        ));
         match ready("log:^listening on \\d+$") {
             Ok(Ready::Log(p)) => assert_eq!(p.source(), "^listening on \\d+$"),
             other => panic!("{other:?}"),
         }
-        assert!(ready("tcp:nohost").unwrap_err().starts_with("invalid ready check: "));
-        assert!(ready("log:a**").unwrap_err().starts_with("invalid ready log pattern"));
-        assert!(ready("sometimes").unwrap_err().contains("is not a readiness check"));
+        assert!(ready("tcp:nohost")
+            .unwrap_err()
+            .starts_with("invalid ready check: "));
+        assert!(ready("log:a**")
+            .unwrap_err()
+            .starts_with("invalid ready log pattern"));
+        assert!(ready("sometimes")
+            .unwrap_err()
+            .contains("is not a readiness check"));
         assert!(ready("Notify").is_err());
     }
 
@@ -264,7 +279,17 @@ mod tests {
         ] {
             assert_eq!(permille(v), Ok(n), "{v}");
         }
-        for v in ["", ".", "1.5", "2", "-0.1", "0.1234", "x", "10%", "99999999999"] {
+        for v in [
+            "",
+            ".",
+            "1.5",
+            "2",
+            "-0.1",
+            "0.1234",
+            "x",
+            "10%",
+            "99999999999",
+        ] {
             assert!(permille(v).is_err(), "{v}");
         }
     }
