@@ -13,7 +13,7 @@
 //! `summary::full_name`): `name` when the group and the process have the same name, else
 //! `group:name`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::error::ConfigError;
 use super::ini::Ini;
@@ -32,56 +32,97 @@ pub fn namespec(group: &str, name: &str) -> String {
     }
 }
 
+/// Where each process is, for resolving names: namespecs, process names, and the
+/// processes of each group and of each section, all in config order.
+struct Index {
+    specs: Vec<String>,
+    names: Vec<String>,
+    by_group: HashMap<String, Vec<usize>>,
+    by_section: HashMap<String, Vec<usize>>,
+}
+
+impl Index {
+    fn new(groups: &[GroupConfig]) -> Index {
+        let mut ix = Index {
+            specs: Vec::new(),
+            names: Vec::new(),
+            by_group: HashMap::new(),
+            by_section: HashMap::new(),
+        };
+        for g in groups {
+            for p in &g.processes {
+                let i = ix.specs.len();
+                ix.specs.push(namespec(&g.name, &p.name));
+                ix.names.push(p.name.clone());
+                ix.by_group.entry(g.name.clone()).or_default().push(i);
+                ix.by_section.entry(p.section.clone()).or_default().push(i);
+            }
+        }
+        ix
+    }
+
+    /// The processes `name` stands for, in config order (empty if none).
+    fn targets(&self, name: &str) -> Vec<usize> {
+        let none = Vec::new();
+        if let Some((group, process)) = name.split_once(':') {
+            let members = self.by_group.get(group).unwrap_or(&none);
+            let whole = process.is_empty() || process == "*";
+            return members
+                .iter()
+                .copied()
+                .filter(|&i| whole || self.names[i] == process)
+                .collect();
+        }
+        if let Some(members) = self.by_group.get(name) {
+            return members.clone();
+        }
+        let mut out = Vec::new();
+        for section in [format!("program:{name}"), format!("fcgi-program:{name}")] {
+            out.extend(self.by_section.get(&section).unwrap_or(&none));
+        }
+        out.sort_unstable();
+        out
+    }
+}
+
 /// Replaces the names written in each process's `depends_on` by the namespecs they stand
-/// for, then checks for cycles. Returns every error found, each located at the
-/// `depends_on` line of the process it is about (looked up in `ini`); a cycle is reported
-/// only when the names resolved.
+/// for, then checks for cycles. Returns the errors found (one per section at most), each
+/// located at the `depends_on` line of the section it is about (looked up in `ini`); a
+/// cycle is looked for only when every name resolved.
 pub(crate) fn resolve(groups: &mut [GroupConfig], ini: &Ini) -> Vec<ConfigError> {
     let mut errors = Vec::new();
     let mut total = 0usize;
-    // (group, process, section) of every process, in config order.
-    let all: Vec<(String, String, String)> = groups
-        .iter()
-        .flat_map(|g| {
-            g.processes
-                .iter()
-                .map(|p| (g.name.clone(), p.name.clone(), p.section.clone()))
-        })
-        .collect();
-    // One error per section: its processes share the key.
-    let mut failed_sections: Vec<String> = Vec::new();
+    let ix = Index::new(groups);
+    let mut failed_sections: HashSet<String> = HashSet::new();
+    let mut own = 0usize;
     for g in groups.iter_mut() {
         for p in &mut g.processes {
+            let me = own;
+            own += 1;
             if p.supervision.depends_on.is_empty() || failed_sections.contains(&p.section) {
                 continue;
             }
-            let own = namespec(&g.name, &p.name);
             let locate = |msg: String| located(ini, &p.section, msg);
-            let mut resolved: Vec<String> = Vec::new();
-            let mut failed = false;
+            let mut resolved: Vec<usize> = Vec::new();
+            let mut seen: HashSet<usize> = HashSet::new();
+            let mut error = None;
             for name in &p.supervision.depends_on {
-                let targets = targets(&all, name);
+                let targets = ix.targets(name);
                 if targets.is_empty() {
-                    errors.push(locate(format!(
+                    error = Some(format!(
                         "[{}] depends_on names unknown program, group or process {name}",
                         p.section
-                    )));
-                    failed = true;
+                    ));
                     break;
                 }
-                if targets.contains(&own) {
-                    errors.push(locate(format!(
-                        "[{}] process {own} depends on itself (depends_on {name})",
-                        p.section
-                    )));
-                    failed = true;
+                if targets.contains(&me) {
+                    error = Some(format!(
+                        "[{}] process {} depends on itself (depends_on {name})",
+                        p.section, ix.specs[me]
+                    ));
                     break;
                 }
-                for t in targets {
-                    if !resolved.contains(&t) {
-                        resolved.push(t);
-                    }
-                }
+                resolved.extend(targets.into_iter().filter(|t| seen.insert(*t)));
                 if total + resolved.len() > MAX_DEPENDENCIES {
                     errors.push(locate(format!(
                         "[{}] depends_on gives more than {MAX_DEPENDENCIES} dependencies in total",
@@ -90,12 +131,14 @@ pub(crate) fn resolve(groups: &mut [GroupConfig], ini: &Ini) -> Vec<ConfigError>
                     return errors;
                 }
             }
-            if failed {
-                failed_sections.push(p.section.clone());
+            if let Some(msg) = error {
+                errors.push(locate(msg));
+                failed_sections.insert(p.section.clone());
                 continue;
             }
             total += resolved.len();
-            std::sync::Arc::make_mut(p).supervision.depends_on = resolved;
+            std::sync::Arc::make_mut(p).supervision.depends_on =
+                resolved.iter().map(|&i| ix.specs[i].clone()).collect();
         }
     }
     if errors.is_empty() {
@@ -119,28 +162,6 @@ fn located(ini: &Ini, section: &str, msg: String) -> ConfigError {
         },
         None => ConfigError::new(msg),
     }
-}
-
-/// The namespecs `name` stands for, in config order (empty if none).
-fn targets(all: &[(String, String, String)], name: &str) -> Vec<String> {
-    let spec = |(g, p, _): &(String, String, String)| namespec(g, p);
-    if let Some((group, process)) = name.split_once(':') {
-        let whole = process.is_empty() || process == "*";
-        return all
-            .iter()
-            .filter(|(g, p, _)| g == group && (whole || p == process))
-            .map(spec)
-            .collect();
-    }
-    let of_group: Vec<String> = all.iter().filter(|(g, _, _)| g == name).map(spec).collect();
-    if !of_group.is_empty() {
-        return of_group;
-    }
-    let sections = [format!("program:{name}"), format!("fcgi-program:{name}")];
-    all.iter()
-        .filter(|(_, _, s)| sections.contains(s))
-        .map(spec)
-        .collect()
 }
 
 /// Every process as a node: its namespec, section and resolved dependencies (indices).

@@ -169,12 +169,7 @@ pub fn report(r: &LoadReport) -> Json {
             ));
             items.push((
                 "start_order",
-                Json::Arr(
-                    super::depends::start_order(c)
-                        .iter()
-                        .map(|level| strs(level))
-                        .collect(),
-                ),
+                Json::Arr(super::depends::start_order(c).iter().map(strs).collect()),
             ));
             items.push(("snippet", Json::Bool(false)));
         }

@@ -21,6 +21,9 @@ pub const MAX_SECONDS: i64 = 365 * 24 * 3600;
 /// The most `healthcheck_retries` (a count of consecutive failures).
 pub const MAX_HEALTH_RETRIES: i64 = 1000;
 
+/// The most names one `depends_on` may list (after removing repeats).
+pub const MAX_DEPENDS_NAMES: usize = 10_000;
+
 /// The health keys that need `healthcheck`.
 const HEALTH_SETTINGS: [&str; 4] = [
     "healthcheck_interval",
@@ -76,10 +79,16 @@ pub(crate) fn read(
         sup.health = health(l, s, names)?;
     }
     if let Some(g) = l.get(s, "depends_on", names)? {
+        let mut seen = std::collections::HashSet::new();
         for name in values::list_of_strings(&g.value) {
-            if !name.is_empty() && !sup.depends_on.contains(&name) {
+            if !name.is_empty() && seen.insert(name.clone()) {
                 sup.depends_on.push(name);
             }
+        }
+        if sup.depends_on.len() > MAX_DEPENDS_NAMES {
+            return Err(g.err(format!(
+                "depends_on lists more than {MAX_DEPENDS_NAMES} names"
+            )));
         }
     }
     sup.backoff = backoff(l, s, names)?;
@@ -90,7 +99,7 @@ pub(crate) fn read(
 /// `ready=`: a keyword, `log:REGEX`, or a check.
 fn ready(v: &str) -> Result<Ready, String> {
     let t = v.trim();
-    match t {
+    match t.to_ascii_lowercase().as_str() {
         "startsecs" => return Ok(Ready::Startsecs),
         "notify" => return Ok(Ready::Notify),
         "exit" => return Ok(Ready::Exit),
@@ -256,7 +265,8 @@ mod tests {
         assert!(ready("sometimes")
             .unwrap_err()
             .contains("is not a readiness check"));
-        assert!(ready("Notify").is_err());
+        assert_eq!(ready("Notify"), Ok(Ready::Notify));
+        assert!(ready("TCP:h:1").is_err());
     }
 
     #[test]

@@ -496,3 +496,29 @@ fn start_order_levels() {
         "[program:a]\ncommand=x\n"
     )));
 }
+
+#[test]
+fn dependency_counts_are_bounded() {
+    let names: Vec<String> = (0..=super::supervision::MAX_DEPENDS_NAMES)
+        .map(|i| format!("n{i}"))
+        .collect();
+    let (msg, line, _) = err(
+        "many-names",
+        &format!("[program:p]\ncommand=x\ndepends_on={}\n", names.join(",")),
+    );
+    assert!(
+        msg.starts_with("depends_on lists more than 10000 names"),
+        "{msg}"
+    );
+    assert_eq!(line, Some(6));
+    // 300 processes naming a group of 400: 120000 dependencies.
+    let (msg, _, _) = err(
+        "many-deps",
+        "[program:a]\ncommand=x\nnumprocs=400\nprocess_name=a%(process_num)d\n\
+         [program:b]\ncommand=x\nnumprocs=300\nprocess_name=b%(process_num)d\ndepends_on=a\n",
+    );
+    assert_eq!(
+        msg,
+        "[program:b] depends_on gives more than 100000 dependencies in total"
+    );
+}
