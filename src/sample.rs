@@ -90,7 +90,7 @@ serverurl=unix:///tmp/supervisor.sock ; the daemon to talk to; default: http://l
 ;priority=999                ; lower numbers start first and stop last
 ;autostart=true              ; start it when the daemon starts
 ;startsecs=1                 ; it must stay up this long to count as started (0: at once)
-;startretries=3              ; failed start attempts before giving up (state FATAL)
+;startretries=3              ; failed start attempts before giving up (state FATAL); or unlimited
 ;autorestart=unexpected      ; restart after it exits: true, false or unexpected (exit code)
 ;exitcodes=0                 ; expected exit codes, comma-separated
 ;stopsignal=TERM             ; signal that stops it: a name (TERM, INT, HUP, ...) or number
@@ -113,6 +113,24 @@ serverurl=unix:///tmp/supervisor.sock ; the daemon to talk to; default: http://l
 ;stderr_syslog=false
 ;environment=A="1",B="2"     ; added to the daemon's environment for this process
 ;serverurl=AUTO              ; SUPERVISOR_SERVER_URL given to the process; AUTO picks ours
+; Readiness, start order, health checks and backoff (supervisor-rs; none in Supervisor):
+;ready=startsecs             ; RUNNING once ready: startsecs, notify, tcp:HOST:PORT,
+;                            ; http://HOST:PORT/PATH, exec:COMMAND, log:REGEX or exit
+;ready_timeout=60            ; not ready this many seconds after the spawn: a failed start;
+;                            ; 0 waits forever
+;ready_interval=1            ; seconds between probes of a tcp:, http:// or exec: ready check
+;depends_on=example-fcgi     ; spawn only once these are ready: programs, groups, group:process
+;healthcheck=tcp:127.0.0.1:8080 ; probed while RUNNING: tcp:, http:// or exec:; default: none
+;healthcheck_interval=10     ; seconds between health probes
+;healthcheck_timeout=5       ; seconds one probe may take
+;healthcheck_retries=3       ; failures in a row that restart it
+;healthcheck_start_period=0  ; seconds after RUNNING in which failures do not count
+;backoff=linear              ; restart delays: linear (1, 2, 3 s ...) or exponential (1, 2, 4 s
+;                            ; ...); default: none (Supervisor's: 1, 2, 3 s after failed starts)
+;backoff_max=60              ; longest delay, in seconds
+;backoff_jitter=0.1          ; each delay moves by up to this fraction either way
+;backoff_reset=60            ; RUNNING this many seconds resets the count
+;fatal_retry=300             ; leave FATAL and start again after this many seconds; default: never
 
 ; An event listener pool: its processes read event notifications on stdin and answer on
 ; stdout. It takes the options of [program:x] except the capture_maxbytes ones, and
@@ -210,6 +228,20 @@ mod tests {
             "stderr_syslog",
             "environment",
             "serverurl",
+            "ready",
+            "ready_timeout",
+            "ready_interval",
+            "depends_on",
+            "healthcheck",
+            "healthcheck_interval",
+            "healthcheck_timeout",
+            "healthcheck_retries",
+            "healthcheck_start_period",
+            "backoff",
+            "backoff_max",
+            "backoff_jitter",
+            "backoff_reset",
+            "fatal_retry",
         ];
         let cases: &[(&str, &[&str])] = &[
             (

@@ -98,6 +98,8 @@ fn the_sample_loads_with_every_option_switched_on() {
         );
     }
     assert!(json.contains("\"port\": 9001"), "{json}");
+    // depends_on=example-fcgi resolved to the fcgi program's process.
+    assert!(json.contains("\"example-fcgi:example-fcgi_0\""), "{json}");
 }
 
 #[test]

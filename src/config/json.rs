@@ -4,8 +4,8 @@
 use super::error::ConfigErrorKind;
 use super::load::LoadReport;
 use super::model::{
-    AutoRestart, ChannelConfig, Config, GroupConfig, GroupKind, LogTarget, ProcessConfig,
-    ServerAddress, ServerConfig, SupervisordConfig,
+    AutoRestart, ChannelConfig, Config, Curve, GroupConfig, GroupKind, LogTarget, ProcessConfig,
+    Ready, ServerAddress, ServerConfig, Supervision, SupervisordConfig, UNLIMITED_RETRIES,
 };
 
 /// A JSON value. Objects keep insertion order.
@@ -167,6 +167,10 @@ pub fn report(r: &LoadReport) -> Json {
                 "groups",
                 Json::Arr(c.groups.iter().map(|g| group(c, g)).collect()),
             ));
+            items.push((
+                "start_order",
+                Json::Arr(super::depends::start_order(c).iter().map(strs).collect()),
+            ));
             items.push(("snippet", Json::Bool(false)));
         }
         Err(e) => {
@@ -176,6 +180,7 @@ pub fn report(r: &LoadReport) -> Json {
                 "serverurl",
                 "rpcinterfaces",
                 "groups",
+                "start_order",
             ] {
                 items.push((k, Json::Null));
             }
@@ -320,7 +325,7 @@ fn process(p: &ProcessConfig) -> Json {
         ("autostart".to_string(), Json::Bool(p.autostart)),
         ("autorestart".to_string(), s(autorestart)),
         ("startsecs".to_string(), Json::Int(p.startsecs as i64)),
-        ("startretries".to_string(), Json::Int(p.startretries as i64)),
+        ("startretries".to_string(), retries(p.startretries)),
         (
             "exitcodes".to_string(),
             Json::Arr(p.exitcodes.iter().map(|c| Json::Int(*c as i64)).collect()),
@@ -351,7 +356,70 @@ fn process(p: &ProcessConfig) -> Json {
     }
     items.push(("environment".into(), env(&p.environment)));
     items.push(("serverurl".into(), opt_s(p.serverurl.as_deref())));
+    supervision(&mut items, &p.supervision);
     obj(items)
+}
+
+/// `startretries`, with -1 for `unlimited`.
+fn retries(n: u32) -> Json {
+    if n == UNLIMITED_RETRIES {
+        Json::Int(-1)
+    } else {
+        Json::Int(n as i64)
+    }
+}
+
+/// The supervisor-rs keys of #15 (not in the reference's verdicts; the corpus compare
+/// skips keys it does not know).
+fn supervision(items: &mut Vec<(String, Json)>, v: &Supervision) {
+    let ready = match &v.ready {
+        Ready::Startsecs => "startsecs".to_string(),
+        Ready::Notify => "notify".to_string(),
+        Ready::Check(c) => c.to_string(),
+        Ready::Log(p) => format!("log:{}", p.source()),
+        Ready::Exit => "exit".to_string(),
+    };
+    let int = |n: u64| Json::Int(n.min(i64::MAX as u64) as i64);
+    items.push(("ready".into(), s(&ready)));
+    items.push(("ready_timeout".into(), int(v.ready_timeout)));
+    items.push(("ready_interval".into(), int(v.ready_interval)));
+    items.push(("depends_on".into(), strs(&v.depends_on)));
+    let h = v.health.as_ref();
+    items.push((
+        "healthcheck".into(),
+        h.map_or(Json::Null, |h| s(&h.check.to_string())),
+    ));
+    items.push((
+        "healthcheck_interval".into(),
+        h.map_or(Json::Null, |h| int(h.interval)),
+    ));
+    items.push((
+        "healthcheck_timeout".into(),
+        h.map_or(Json::Null, |h| int(h.timeout)),
+    ));
+    items.push((
+        "healthcheck_retries".into(),
+        h.map_or(Json::Null, |h| Json::Int(h.retries.into())),
+    ));
+    items.push((
+        "healthcheck_start_period".into(),
+        h.map_or(Json::Null, |h| int(h.start_period)),
+    ));
+    let backoff = v.backoff.map_or(Json::Null, |b| {
+        let curve = match b.curve {
+            Curve::Linear => "linear",
+            Curve::Exponential => "exponential",
+        };
+        obj(vec![
+            ("curve", s(curve)),
+            ("max", int(b.max)),
+            // In thousandths: `backoff_jitter=0.1` is 100 (JSON here has integers only).
+            ("jitter_permille", Json::Int(b.jitter_permille.into())),
+            ("reset", int(b.reset)),
+        ])
+    });
+    items.push(("backoff".into(), backoff));
+    items.push(("fatal_retry".into(), v.fatal_retry.map_or(Json::Null, int)));
 }
 
 fn channel(items: &mut Vec<(String, Json)>, name: &str, ch: &ChannelConfig) {

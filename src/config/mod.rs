@@ -14,6 +14,8 @@
 //! - [`model`]: the validated config, the contract with the daemon.
 //! - [`values`]: the value types, text to typed value or the reference's error.
 //! - `loader`: the state section evaluation shares, and its typed getters.
+//! - `supervision`: the readiness, health and backoff keys of a program (issue #15).
+//! - [`depends`]: `depends_on` resolution, cycles and the start order.
 //! - `programs`: `[program:x]`, `[group:x]`, `[eventlistener:x]`, `[fcgi-program:x]`.
 //! - `servers`: `[*_http_server]` and `[rpcinterface:x]`.
 //! - [`mod@load`]: the entry points: find, read and evaluate the files (`load_tests`: its tests).
@@ -24,6 +26,7 @@
 //! (passwd/group, read by `loader`) and the directory checks of `values`. The rest is pure.
 
 pub mod ctl;
+pub mod depends;
 pub mod error;
 pub mod expand;
 pub mod glob;
@@ -39,6 +42,9 @@ mod programs;
 mod servers;
 pub mod shlex;
 pub mod summary;
+mod supervision;
+#[cfg(test)]
+mod supervision_tests;
 pub mod users;
 pub mod values;
 

@@ -115,7 +115,7 @@ pub struct ProcessConfig {
     pub autorestart: AutoRestart,
     /// `startsecs`
     pub startsecs: u64,
-    /// `startretries`
+    /// `startretries` ([`UNLIMITED_RETRIES`] for `unlimited`, or any count that large)
     pub startretries: u32,
     /// `exitcodes`
     pub exitcodes: Vec<i32>,
@@ -222,8 +222,10 @@ pub struct Supervision {
     /// `ready_interval` in seconds between probes of a `tcp:`/`http://`/`exec:` readiness
     /// check (default 1).
     pub ready_interval: u64,
-    /// `depends_on`, resolved at load to process namespecs (`group:name`), in the order
-    /// written, without repeats.
+    /// `depends_on`, resolved at load to process namespecs in the daemon's spelling
+    /// (`daemon::procs::namespec`: `name` when the group has the process's name, else
+    /// `group:name`), in the order written, without repeats, never the process itself (see
+    /// `config::depends`).
     pub depends_on: Vec<String>,
     /// `healthcheck` and its settings.
     pub health: Option<Health>,

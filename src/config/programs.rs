@@ -15,6 +15,7 @@ use super::model::{
     ProcessConfig,
 };
 use super::values::{self, LogName};
+use super::{depends, supervision};
 use crate::pyrepr::str_repr;
 
 /// The only result handler our daemon implements (and the reference's default).
@@ -98,6 +99,9 @@ pub(crate) fn groups(l: &mut Loader, ini: &Ini) -> Result<Vec<GroupConfig>, Conf
     }
     // Stable, like Python's list.sort().
     groups.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
+    for e in depends::resolve(&mut groups, ini) {
+        l.keep::<()>(Err(e))?;
+    }
     Ok(groups)
 }
 
@@ -402,7 +406,7 @@ fn shared(l: &Loader, s: &Section, names: &Names) -> Result<Shared, ConfigError>
         .parsed(s, "autorestart", names, values::autorestart)?
         .unwrap_or(AutoRestart::Unexpected);
     let startsecs = int("startsecs", 1)?;
-    let startretries = int("startretries", 3)?;
+    let startretries = l.number(s, "startretries", names, 3, supervision::start_retries)?;
     let stopsignal = l
         .parsed(s, "stopsignal", names, values::signal)?
         .unwrap_or(15);
@@ -547,6 +551,8 @@ fn section_processes(
                 expand(&sh.process_name, &names, "process_name").map_err(|m| at_section(m, s))?
             }
         };
+        let listener = s.name.starts_with("eventlistener:");
+        let supervision = supervision::read(l, s, &names, listener)?;
         out.push(ProcessConfig {
             name,
             group: group_name.to_string(),
@@ -577,7 +583,7 @@ fn section_processes(
             stderr,
             environment,
             serverurl: sh.serverurl.clone(),
-            supervision: Default::default(),
+            supervision,
         });
     }
     let count = out.len() as u32;

@@ -1,6 +1,8 @@
 //! `--check-config` for humans: what would run, in a few lines per process.
 
-use super::model::{Config, LogTarget, ProcessConfig, ServerAddress};
+use super::model::{
+    Config, Curve, LogTarget, ProcessConfig, Ready, ServerAddress, UNLIMITED_RETRIES,
+};
 
 /// The summary of an accepted config.
 pub fn render(c: &Config) -> String {
@@ -51,6 +53,9 @@ pub fn render(c: &Config) -> String {
             out.push_str(&process(&g.name, p));
         }
     }
+    if super::depends::any(c) {
+        out.push_str(&start_order_line(c));
+    }
     for w in &c.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }
@@ -79,6 +84,54 @@ fn target(t: &LogTarget) -> String {
     }
 }
 
+/// `start order: db, cache | api | web`: the levels of `depends::start_order`, each
+/// starting once the one before it is ready, names in a level separated by commas.
+fn start_order_line(c: &Config) -> String {
+    let levels: Vec<String> = super::depends::start_order(c)
+        .iter()
+        .map(|l| l.join(", "))
+        .collect();
+    format!("start order: {}\n", levels.join(" | "))
+}
+
+/// The line of a process's #15 keys, when any is set: readiness, dependencies, health,
+/// backoff.
+fn supervision(p: &ProcessConfig) -> String {
+    let v = &p.supervision;
+    let mut parts = Vec::new();
+    match &v.ready {
+        Ready::Startsecs => {}
+        Ready::Notify => parts.push("ready: notify".to_string()),
+        Ready::Check(c) => parts.push(format!("ready: {c}")),
+        Ready::Log(re) => parts.push(format!("ready: log:{}", re.source())),
+        Ready::Exit => parts.push("ready: exit".to_string()),
+    }
+    if !v.depends_on.is_empty() {
+        parts.push(format!("depends on: {}", v.depends_on.join(", ")));
+    }
+    if let Some(h) = &v.health {
+        parts.push(format!("healthcheck: {} every {} s", h.check, h.interval));
+    }
+    if let Some(b) = &v.backoff {
+        let curve = match b.curve {
+            Curve::Linear => "linear",
+            Curve::Exponential => "exponential",
+        };
+        parts.push(format!("backoff: {curve} up to {} s", b.max));
+    }
+    if p.startretries == UNLIMITED_RETRIES {
+        parts.push("startretries: unlimited".to_string());
+    }
+    if let Some(s) = v.fatal_retry {
+        parts.push(format!("fatal_retry: {s} s"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("    {}\n", parts.join("; "))
+    }
+}
+
 fn process(group: &str, p: &ProcessConfig) -> String {
     let argv = match super::shlex::split(&p.command) {
         Ok(v) => v
@@ -94,7 +147,7 @@ fn process(group: &str, p: &ProcessConfig) -> String {
         target(&p.stderr.logfile)
     };
     format!(
-        "  {}  priority {}, autostart {}{}\n    argv: {argv}\n    stdout: {}  stderr: {stderr}\n",
+        "  {}  priority {}, autostart {}{}\n    argv: {argv}\n    stdout: {}  stderr: {stderr}\n{}",
         full_name(group, &p.name),
         p.priority,
         p.autostart,
@@ -103,6 +156,7 @@ fn process(group: &str, p: &ProcessConfig) -> String {
             .map(|u| format!(", user {u}"))
             .unwrap_or_default(),
         target(&p.stdout.logfile),
+        supervision(p),
     )
 }
 
