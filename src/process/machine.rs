@@ -517,6 +517,7 @@ impl Process {
     fn spawn(&mut self, now: Mono, out: &mut Vec<Action>) {
         self.want = Want::Up;
         self.spawnerr = None;
+        self.probe_error = None;
         self.exitstatus = None;
         self.pid = None;
         self.delay = None;
