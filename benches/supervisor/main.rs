@@ -23,8 +23,8 @@ use rows::Ctx;
 
 /// Row groups that can be picked on the command line, in table order.
 const GROUPS: &[&str] = &[
-    "rss0", "rss1000", "rpc1000", "web1000", "idle", "start1", "start500", "kill9", "log", "lines",
-    "storm", "size",
+    "rss0", "rss1000", "rpc1000", "web1000", "idle", "probes", "start1", "start500", "kill9",
+    "log", "lines", "storm", "size",
 ];
 
 fn main() {
@@ -219,6 +219,12 @@ fn bench(args: &[String]) -> Result<(), String> {
             vec![spec_idle(secs), spec_stopstart()],
             split(c, 2),
         );
+    }
+    if want("probes") {
+        // A supervisor-rs feature: the reference has no health checks to compare with.
+        eprintln!("[ours] probes");
+        let cell = one(rows::probes100(&mut ctx, &ours)).remove(0);
+        table.push(spec_probes().row(cell, None));
     }
     if want("start1") {
         let c = both(&mut ctx, &ours, r, "start1", |c, i| {
@@ -512,6 +518,15 @@ fn spec_idle(secs: u64) -> Spec {
         vec![low(" ctxt switches", 0), low(" ms CPU", 3)],
         "0 and 0",
         Some(check),
+    )
+}
+
+fn spec_probes() -> Spec {
+    spec(
+        "daemon CPU per minute, 100 programs each health-checked (tcp) every 10 s",
+        vec![low(" ms CPU/min", 1)],
+        "< 60",
+        None,
     )
 }
 

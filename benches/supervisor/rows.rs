@@ -259,6 +259,34 @@ pub fn idle100(ctx: &mut Ctx, imp: &Impl) -> Result<Vec<Cell>, String> {
     Ok(vec![idle, stopstart])
 }
 
+/// Daemon CPU per minute with 100 programs, each with a `tcp:` health check every 10 s
+/// against a listener of the bench's own (a thread that accepts and closes), measured over
+/// at least 60 s.
+pub fn probes100(ctx: &mut Ctx, imp: &Impl) -> Result<Vec<f64>, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(io_err)?;
+    let port = listener.local_addr().map_err(io_err)?.port();
+    std::thread::spawn(move || {
+        for c in listener.incoming() {
+            drop(c);
+        }
+    });
+    let dir = ctx.case(imp)?;
+    let prog = sleeper("p", 100)
+        .with(&format!("healthcheck=tcp:127.0.0.1:{port}"))
+        .with("healthcheck_interval=10");
+    let mut d = ctx.start(imp, &dir.0, &[prog])?;
+    d.wait_running(100, LONG)?;
+    // Past the first round of checks, then a whole number of rounds.
+    sleep(Duration::from_secs(11));
+    let secs = ctx.secs.max(60);
+    let c0 = d.cpu_ns()?;
+    sleep(Duration::from_secs(secs));
+    let c1 = d.cpu_ns()?;
+    d.alive()?;
+    d.stop();
+    Ok(vec![(c1 - c0) as f64 / 1e6 * 60.0 / secs as f64])
+}
+
 /// Launch of supervisord to `n` programs (startsecs=0) logged RUNNING, ms, median of `runs`.
 pub fn start_n(ctx: &mut Ctx, imp: &Impl, n: u32, runs: usize) -> Result<Vec<f64>, String> {
     let mut times = Vec::new();

@@ -49,7 +49,7 @@ pub fn process_info(procs: &Procs, id: ProcId, now_ms: u64, description: String)
             .map(|x| x.display().to_string())
             .unwrap_or_default())
     };
-    Value::Struct(vec![
+    let mut fields = vec![
         ("name".into(), s(p.machine.name())),
         ("group".into(), s(&p.group)),
         ("start".into(), epoch(p.start_wall_ms)),
@@ -67,7 +67,22 @@ pub fn process_info(procs: &Procs, id: ProcId, now_ms: u64, description: String)
         ("stderr_logfile".into(), log(1)),
         ("pid".into(), i(p.machine.pid().unwrap_or(0) as i64)),
         ("description".into(), s(&description)),
-    ])
+    ];
+    // Extra keys (supervisor-rs), only for a process with a health check, so the
+    // reference's struct is unchanged for every other.
+    if p.cfg().supervision.health.is_some() {
+        let m = &p.machine;
+        let health = match (state, m.health_failures(), m.unhealthy()) {
+            (_, _, true) => "unhealthy",
+            (crate::process::state::State::Running, 0, _) => "healthy",
+            (crate::process::state::State::Running, _, _) => "failing",
+            _ => "unknown",
+        };
+        fields.push(("health".into(), s(health)));
+        fields.push(("health_failures".into(), i(i64::from(m.health_failures()))));
+        fields.push(("health_error".into(), s(m.probe_error().unwrap_or(""))));
+    }
+    Value::Struct(fields)
 }
 
 /// A result struct of the group and all methods.
