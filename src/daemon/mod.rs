@@ -37,6 +37,7 @@ pub mod probes;
 pub mod procs;
 pub mod reconfig;
 pub mod reload;
+pub mod rotate;
 pub mod requests;
 #[cfg(feature = "xmlrpc")]
 pub mod rpc;

@@ -37,6 +37,8 @@ pub enum Action {
     Signal,
     /// `clear`: ignores nothing.
     Clear,
+    /// `rotate` (ours): ignores nothing.
+    Rotate,
 }
 
 impl Action {
@@ -44,7 +46,7 @@ impl Action {
         match self {
             Action::Start => Some(Fault::AlreadyStarted),
             Action::Stop => Some(Fault::NotRunning),
-            Action::Signal | Action::Clear => None,
+            Action::Signal | Action::Clear | Action::Rotate => None,
         }
     }
 
@@ -54,6 +56,7 @@ impl Action {
             Action::Stop => "stopped",
             Action::Signal => "signalled",
             Action::Clear => "cleared",
+            Action::Rotate => "rotated",
         }
     }
 }
