@@ -16,7 +16,12 @@ pub(crate) fn channel(
     ch: &str,
     names: &Names,
 ) -> Result<LogOptions, ConfigError> {
-    let timestamps = l.parsed(s, &format!("{ch}_logfile_timestamps"), names, values::boolean)?;
+    let timestamps = l.parsed(
+        s,
+        &format!("{ch}_logfile_timestamps"),
+        names,
+        values::boolean,
+    )?;
     let mode_key = format!("{ch}_logfile_mode");
     let mode = l.parsed(s, &mode_key, names, |v| file_mode(v, &mode_key))?;
     let owner_key = format!("{ch}_logfile_owner");
@@ -39,7 +44,9 @@ pub(crate) fn lifecycle(l: &Loader, s: &Section, names: &Names) -> Result<bool, 
 fn file_mode(v: &str, key: &str) -> Result<u32, String> {
     match values::octal(v) {
         Ok(m) if m <= 0o777 => Ok(m),
-        _ => Err(format!("Invalid {key} value {v} (an octal mode from 0 to 0777)")),
+        _ => Err(format!(
+            "Invalid {key} value {v} (an octal mode from 0 to 0777)"
+        )),
     }
 }
 

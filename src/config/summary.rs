@@ -149,7 +149,13 @@ fn log_options(p: &ProcessConfig, stamp_default: bool) -> String {
             opts.push(format!("mode {m:04o}"));
         }
         if let Some((u, g)) = ch.log.owner {
-            let id = |n: u32| if n == u32::MAX { "-1".to_string() } else { n.to_string() };
+            let id = |n: u32| {
+                if n == u32::MAX {
+                    "-1".to_string()
+                } else {
+                    n.to_string()
+                }
+            };
             opts.push(format!("owner {}:{}", id(u), id(g)));
         }
         if !opts.is_empty() {

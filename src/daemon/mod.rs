@@ -37,8 +37,8 @@ pub mod probes;
 pub mod procs;
 pub mod reconfig;
 pub mod reload;
-pub mod rotate;
 pub mod requests;
+pub mod rotate;
 #[cfg(feature = "xmlrpc")]
 pub mod rpc;
 #[cfg(feature = "xmlrpc")]

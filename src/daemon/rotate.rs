@@ -22,7 +22,11 @@ pub fn has_log_file(p: &Proc) -> bool {
 /// Rotates both logs of `proc`. `Err` carries the fault and its text for the reply line:
 /// no regular log file at all, or a rotation that failed (also logged).
 pub fn rotate_proc(proc: &mut Proc, logger: &mut Logger) -> Result<(), (Fault, String)> {
-    if proc.logs.iter().any(|l| l.path.is_some() && l.file.is_none()) {
+    if proc
+        .logs
+        .iter()
+        .any(|l| l.path.is_some() && l.file.is_none())
+    {
         // Never spawned yet: its logs were never opened.
         for (level, msg) in output::open_logs(proc) {
             logger.log(level, &msg);

@@ -21,7 +21,7 @@ pub mod writer;
 pub use activity::{LogTarget, Logger, Opened};
 pub use ansi::{strip_ansi, AnsiStripper};
 pub use auto::{clear_auto_logs, create_auto_log, is_auto_log_name};
+pub use stamp::LineStamper;
 pub use syslog::Syslog;
 pub use tail::{last_bytes, read_log, tail, ReadLogError, Tail};
-pub use stamp::LineStamper;
 pub use writer::{LogEvent, LogFile, LogPerms, RotateNow};

@@ -91,7 +91,10 @@ mod tests {
         let mut s = LineStamper::new(false);
         assert_eq!(run(&mut s, b"a\nb"), "a\nb");
         assert!(s.mid_line());
-        assert!(matches!(s.apply(b"c\n", || panic!("no clock")), Cow::Borrowed(_)));
+        assert!(matches!(
+            s.apply(b"c\n", || panic!("no clock")),
+            Cow::Borrowed(_)
+        ));
         assert!(!s.mid_line());
         assert_eq!(s.end_line(), b"");
     }

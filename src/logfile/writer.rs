@@ -449,6 +449,15 @@ impl LogFile {
         if self.special {
             return Ok((RotateNow::Special, events));
         }
+        // Asked once per command, not per write: someone may have appended to the file.
+        if let Some(len) = self
+            .file
+            .as_ref()
+            .and_then(|f| f.metadata().ok())
+            .map(|m| m.len())
+        {
+            self.size = len;
+        }
         if self.size == 0 {
             return Ok((RotateNow::Empty, events));
         }
