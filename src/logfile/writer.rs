@@ -461,6 +461,8 @@ impl LogFile {
         if self.size == 0 {
             return Ok((RotateNow::Empty, events));
         }
+        // Every command hears about a failure, not only the first since it started.
+        self.rotate_failing = false;
         let done = if self.backups == 0 {
             self.truncate_held(&mut events);
             RotateNow::Truncated

@@ -409,6 +409,22 @@ mod tests {
             (Clear, None, "", "web: cleared", 0),
             (Clear, Some(BadName), "", "web: ERROR (no such process)", 1),
             (Clear, Some(Failed), "FAILED: x", "web: ERROR (failed)", 1),
+            (Rotate, None, "", "web: rotated", 0),
+            (Rotate, Some(BadName), "", "web: ERROR (no such process)", 1),
+            (
+                Rotate,
+                Some(NoFile),
+                "no log file to rotate",
+                "web: ERROR (no log file to rotate)",
+                1,
+            ),
+            (
+                Rotate,
+                Some(Failed),
+                "could not rotate stdout log: EACCES",
+                "web: ERROR (could not rotate stdout log: EACCES)",
+                1,
+            ),
         ];
         for (a, f, text, want, code) in cases {
             assert_eq!(line(*a, *f, text), (want.to_string(), *code), "{a:?} {f:?}");
