@@ -376,3 +376,38 @@ fn lifecycle_lines_go_into_the_child_log_after_its_partial_line() {
     // The activity log has them as always.
     assert!(d.log().contains("exited: l (exit status 3; not expected)"));
 }
+
+#[test]
+fn lifecycle_lines_of_a_program_that_cannot_start() {
+    let dir = TestDir::new();
+    let log = dir.join("n.log");
+    let d = Daemon::start(
+        &dir,
+        &conf(
+            &dir,
+            "",
+            &format!(
+                "[program:n]\ncommand=/nonexistent/cmd\nstdout_logfile={}\nlog_lifecycle=true\n\
+                 startretries=0\n",
+                log.display()
+            ),
+        ),
+    );
+    assert!(
+        wait_until(T, || read(&log).contains("gave up: n entered FATAL state")),
+        "{}\n{}",
+        read(&log),
+        d.log()
+    );
+    let text = read(&log);
+    assert!(
+        text.contains(" INFO spawnerr: can't find command '/nonexistent/cmd'\n"),
+        "{text}"
+    );
+    // Not running: the log is not held open.
+    let fds: Vec<_> = fs::read_dir(format!("/proc/{}/fd", d.pid()))
+        .unwrap()
+        .filter_map(|e| fs::read_link(e.unwrap().path()).ok())
+        .collect();
+    assert!(!fds.contains(&log), "{fds:?}");
+}

@@ -348,10 +348,17 @@ fn line_stamp() -> String {
 /// log's time and level) also written into the process's stdout log, after finishing the
 /// child's partial line if it left one. A process that is not running keeps no descriptor.
 pub fn write_lifecycle(proc: &mut Proc, level: LogLevel, msg: &str, logger: &mut Logger) {
-    let log = &mut proc.logs[Stream::Stdout as usize];
-    if log.file.is_none() {
+    let log = &proc.logs[Stream::Stdout as usize];
+    if log.path.is_none() {
         return;
     }
+    if log.file.is_none() {
+        // A spawn that failed before the logs were opened (no such command) is worth a line.
+        for (level, msg) in open_logs(proc) {
+            logger.log(level, &msg);
+        }
+    }
+    let log = &mut proc.logs[Stream::Stdout as usize];
     let ms = crate::sys::wall_clock_ms();
     let tm = crate::sys::localtime((ms / 1000) as i64);
     let line = crate::logfile::activity::format_line(&tm, (ms % 1000) as u32, level, msg);
