@@ -274,6 +274,7 @@ fn mode_is_exact_on_created_and_rotated_files() {
     fs::OpenOptions::new()
         .write(true)
         .create(true)
+        .truncate(true)
         .mode(0o666)
         .open(&probe)
         .unwrap();
