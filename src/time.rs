@@ -84,10 +84,10 @@ fn month_abbr(mon: u32) -> &'static str {
         .unwrap_or("???")
 }
 
-/// The activity log's timestamp: `2026-11-23 18:59:26,288` (`ms` is 0..=999).
-pub fn asctime(tm: &Tm, ms: u32) -> String {
+/// `2026-11-23{sep}18:59:26{frac}288`: the date and time both stamps share.
+fn date_time(tm: &Tm, sep: char, frac: char, ms: u32) -> String {
     format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02},{:03}",
+        "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}{frac}{:03}",
         tm.year,
         tm.mon,
         tm.mday,
@@ -98,6 +98,11 @@ pub fn asctime(tm: &Tm, ms: u32) -> String {
     )
 }
 
+/// The activity log's timestamp: `2026-11-23 18:59:26,288` (`ms` is 0..=999).
+pub fn asctime(tm: &Tm, ms: u32) -> String {
+    date_time(tm, ' ', ',', ms)
+}
+
 /// ISO 8601 local time with milliseconds and the numeric UTC offset, the child-log line
 /// stamp: `2026-12-04T18:15:27.123+01:00` (`ms` is 0..=999; an offset with seconds, which
 /// only historical zones have, is cut to minutes).
@@ -105,14 +110,8 @@ pub fn iso8601_ms(tm: &Tm, ms: u32) -> String {
     let sign = if tm.utc_offset < 0 { '-' } else { '+' };
     let off = tm.utc_offset.unsigned_abs();
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}{sign}{:02}:{:02}",
-        tm.year,
-        tm.mon,
-        tm.mday,
-        tm.hour,
-        tm.min,
-        tm.sec,
-        ms.min(999),
+        "{}{sign}{:02}:{:02}",
+        date_time(tm, 'T', '.', ms),
         off / 3600,
         off % 3600 / 60
     )
