@@ -62,6 +62,7 @@ pidfile=/tmp/supervisord.pid ; default: supervisord.pid in the working directory
 ;childlogdir=/tmp            ; directory of AUTO child logs; default: the system's temp dir
 ;environment=KEY="value"     ; KEY="value",KEY2="value2" added to every child's environment
 ;strip_ansi=false            ; true removes ANSI escape sequences from child logs
+;logfile_timestamps=false    ; true starts every child log line with its local time (ISO 8601)
 
 ; Supervisor's XML-RPC interface (the supervisor.* methods). Keep this section: Python
 ; clients such as Supervisor's own supervisorctl, superlance and monitoring agents need it.
@@ -105,12 +106,19 @@ serverurl=unix:///tmp/supervisor.sock ; the daemon to talk to; default: http://l
 ;stdout_capture_maxbytes=0   ; buffer for PROCESS_COMMUNICATION events; 0 turns them off
 ;stdout_events_enabled=false ; emit PROCESS_LOG events for each stdout write
 ;stdout_syslog=false         ; also send stdout to syslog, tagged with the process name
-;stderr_logfile=AUTO         ; the same six options for stderr
+;stdout_logfile_timestamps=false ; stamp lines with local time; default: logfile_timestamps
+;stdout_logfile_mode=0644    ; exact mode of the log files created; default 0666 minus the umask
+;stdout_logfile_owner=nobody ; owner (user or user:group) of the log files; default: the daemon's
+;stderr_logfile=AUTO         ; the same options for stderr
 ;stderr_logfile_maxbytes=50MB
 ;stderr_logfile_backups=10
 ;stderr_capture_maxbytes=0
 ;stderr_events_enabled=false
 ;stderr_syslog=false
+;stderr_logfile_timestamps=false
+;stderr_logfile_mode=0644
+;stderr_logfile_owner=nobody
+;log_lifecycle=false         ; true also writes its spawned/exited lines into the stdout log
 ;environment=A="1",B="2"     ; added to the daemon's environment for this process
 ;serverurl=AUTO              ; SUPERVISOR_SERVER_URL given to the process; AUTO picks ours
 ; Readiness, start order, health checks and backoff (supervisor-rs; none in Supervisor):
@@ -220,12 +228,19 @@ mod tests {
             "stdout_capture_maxbytes",
             "stdout_events_enabled",
             "stdout_syslog",
+            "stdout_logfile_timestamps",
+            "stdout_logfile_mode",
+            "stdout_logfile_owner",
             "stderr_logfile",
             "stderr_logfile_maxbytes",
             "stderr_logfile_backups",
             "stderr_capture_maxbytes",
             "stderr_events_enabled",
             "stderr_syslog",
+            "stderr_logfile_timestamps",
+            "stderr_logfile_mode",
+            "stderr_logfile_owner",
+            "log_lifecycle",
             "environment",
             "serverurl",
             "ready",
@@ -280,6 +295,7 @@ mod tests {
                     "childlogdir",
                     "environment",
                     "strip_ansi",
+                    "logfile_timestamps",
                 ],
             ),
             (

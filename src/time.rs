@@ -69,6 +69,8 @@ pub struct Tm {
     pub wday: u32,
     /// Day of the year, 0-based.
     pub yday: u32,
+    /// Seconds east of UTC in effect at that time (`tm_gmtoff`).
+    pub utc_offset: i32,
 }
 
 const MONTHS: [&str; 12] = [
@@ -82,10 +84,10 @@ fn month_abbr(mon: u32) -> &'static str {
         .unwrap_or("???")
 }
 
-/// The activity log's timestamp: `2026-11-23 18:59:26,288` (`ms` is 0..=999).
-pub fn asctime(tm: &Tm, ms: u32) -> String {
+/// `2026-11-23{sep}18:59:26{frac}288`: the date and time both stamps share.
+fn date_time(tm: &Tm, sep: char, frac: char, ms: u32) -> String {
     format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02},{:03}",
+        "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}{frac}{:03}",
         tm.year,
         tm.mon,
         tm.mday,
@@ -93,6 +95,25 @@ pub fn asctime(tm: &Tm, ms: u32) -> String {
         tm.min,
         tm.sec,
         ms.min(999)
+    )
+}
+
+/// The activity log's timestamp: `2026-11-23 18:59:26,288` (`ms` is 0..=999).
+pub fn asctime(tm: &Tm, ms: u32) -> String {
+    date_time(tm, ' ', ',', ms)
+}
+
+/// ISO 8601 local time with milliseconds and the numeric UTC offset, the child-log line
+/// stamp: `2026-12-04T18:15:27.123+01:00` (`ms` is 0..=999; an offset with seconds, which
+/// only historical zones have, is cut to minutes).
+pub fn iso8601_ms(tm: &Tm, ms: u32) -> String {
+    let sign = if tm.utc_offset < 0 { '-' } else { '+' };
+    let off = tm.utc_offset.unsigned_abs();
+    format!(
+        "{}{sign}{:02}:{:02}",
+        date_time(tm, 'T', '.', ms),
+        off / 3600,
+        off % 3600 / 60
     )
 }
 
@@ -196,6 +217,26 @@ mod tests {
         ];
         for (t, ms, want) in cases {
             assert_eq!(asctime(&t, ms), want);
+        }
+    }
+
+    #[test]
+    fn iso8601_format() {
+        let at = |utc_offset| Tm {
+            utc_offset,
+            ..tm(2026, 12, 4, 18, 15, 27)
+        };
+        let cases = [
+            (3600, 123, "2026-12-04T18:15:27.123+01:00"),
+            (0, 0, "2026-12-04T18:15:27.000+00:00"),
+            (-5 * 3600, 7, "2026-12-04T18:15:27.007-05:00"),
+            (5 * 3600 + 45 * 60, 999, "2026-12-04T18:15:27.999+05:45"),
+            (-(3 * 3600 + 30 * 60), 5000, "2026-12-04T18:15:27.999-03:30"),
+            // Amsterdam's LMT was +00:19:32: seconds are dropped.
+            (19 * 60 + 32, 1, "2026-12-04T18:15:27.001+00:19"),
+        ];
+        for (off, ms, want) in cases {
+            assert_eq!(iso8601_ms(&at(off), ms), want, "{off}");
         }
     }
 

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
-use supervisor::logfile::{LogEvent, LogFile};
+use supervisor::logfile::{LogEvent, LogFile, LogPerms, RotateNow};
 
 fn read(p: &Path) -> String {
     fs::read_to_string(p).unwrap_or_else(|_| "<missing>".into())
@@ -266,4 +266,66 @@ fn failed_rename_reports_once_and_keeps_data() {
     assert_eq!(log.write(b"g"), vec![]);
     assert_eq!(read(&d.join("x.log.1")), "abcdefg");
     assert_eq!(read(&f), "");
+}
+
+#[test]
+fn rotate_now_shifts_truncates_or_leaves_alone() {
+    let d = TestDir::new();
+    let f = d.join("n.log");
+    // maxbytes 0: never by size, but on request.
+    let mut log = LogFile::open(&f, 0, 2).unwrap();
+    assert_eq!(log.rotate_now().unwrap(), (RotateNow::Empty, vec![]));
+    assert!(!d.join("n.log.1").exists(), "an empty log is not rotated");
+    for text in ["one\n", "two\n", "three\n"] {
+        log.write(text.as_bytes());
+        assert_eq!(log.rotate_now().unwrap(), (RotateNow::Shifted, vec![]));
+    }
+    assert_eq!(read(&f), "");
+    assert_eq!(read(&d.join("n.log.1")), "three\n");
+    assert_eq!(read(&d.join("n.log.2")), "two\n");
+    assert!(!d.join("n.log.3").exists());
+    log.write(b"after\n");
+    assert_eq!(read(&f), "after\n");
+    // Bytes someone else appended count: the size is asked, not remembered.
+    log.close();
+    fs::write(&f, "").unwrap();
+    let mut other = OpenOptions::new().append(true).open(&f).unwrap();
+    std::io::Write::write_all(&mut other, b"outside\n").unwrap();
+    assert_eq!(log.rotate_now().unwrap(), (RotateNow::Shifted, vec![]));
+    assert_eq!(read(&d.join("n.log.1")), "outside\n");
+
+    let t = d.join("t.log");
+    let mut none = LogFile::open(&t, 0, 0).unwrap();
+    none.write(b"gone\n");
+    assert_eq!(none.rotate_now().unwrap(), (RotateNow::Truncated, vec![]));
+    assert_eq!(read(&t), "");
+    assert!(!d.join("t.log.1").exists());
+
+    let mut dev = LogFile::open("/dev/null", 10, 3).unwrap();
+    dev.write(b"x");
+    assert_eq!(dev.rotate_now().unwrap(), (RotateNow::Special, vec![]));
+}
+
+#[test]
+fn an_exact_mode_ignores_the_umask_and_survives_rotation() {
+    let d = TestDir::new();
+    let f = d.join("m.log");
+    let perms = LogPerms {
+        mode: 0o662,
+        exact: true,
+        owner: None,
+    };
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    let mut log = LogFile::open_with_perms(&f, 5, 1, perms).unwrap();
+    // 0662 has the group and other write bits any usual umask (022, 002) takes away.
+    assert_eq!(mode(&f), 0o662);
+    log.write(b"123456");
+    assert_eq!(mode(&d.join("m.log.1")), 0o662);
+    assert_eq!(mode(&f), 0o662);
+    // An existing file is brought in line when it is opened.
+    let g = d.join("old.log");
+    fs::write(&g, "x").unwrap();
+    fs::set_permissions(&g, fs::Permissions::from_mode(0o600)).unwrap();
+    let _log = LogFile::open_with_perms(&g, 0, 0, perms).unwrap();
+    assert_eq!(mode(&g), 0o662);
 }

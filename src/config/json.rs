@@ -216,6 +216,7 @@ fn supervisord(c: &SupervisordConfig) -> Json {
         ("childlogdir", s(&c.childlogdir.to_string_lossy())),
         ("nocleanup", Json::Bool(c.nocleanup)),
         ("strip_ansi", Json::Bool(c.strip_ansi)),
+        ("logfile_timestamps", Json::Bool(c.logfile_timestamps)),
         ("environment", env(&c.environment)),
     ])
 }
@@ -338,6 +339,7 @@ fn process(p: &ProcessConfig) -> Json {
         ("stopwaitsecs".to_string(), Json::Int(p.stopwaitsecs as i64)),
         ("stopasgroup".to_string(), Json::Bool(p.stopasgroup)),
         ("killasgroup".to_string(), Json::Bool(p.killasgroup)),
+        ("log_lifecycle".to_string(), Json::Bool(p.log_lifecycle)),
         ("user".to_string(), opt_s(p.login.as_deref())),
         (
             "uid".to_string(),
@@ -441,6 +443,15 @@ fn channel(items: &mut Vec<(String, Json)>, name: &str, ch: &ChannelConfig) {
     ));
     items.push((key("events_enabled"), Json::Bool(ch.events_enabled)));
     items.push((key("syslog"), Json::Bool(ch.syslog)));
+    // Ours (not in the reference's verdicts); null when unset.
+    let opt_bool = |b: Option<bool>| b.map_or(Json::Null, Json::Bool);
+    items.push((key("logfile_timestamps"), opt_bool(ch.log.timestamps)));
+    items.push((key("logfile_mode"), ch.log.mode.map_or(Json::Null, octal)));
+    let owner = ch
+        .log
+        .owner
+        .map_or(Json::Null, |(u, g)| Json::Arr(vec![id(u), id(g)]));
+    items.push((key("logfile_owner"), owner));
 }
 
 #[cfg(test)]

@@ -400,6 +400,7 @@ fn supervisord(
     };
     let nocleanup = l.flag(s, "nocleanup", &names)?;
     let strip_ansi = l.flag(s, "strip_ansi", &names)?;
+    let logfile_timestamps = l.flag(s, "logfile_timestamps", &names)?;
     // Expanded once, with the same names as every [supervisord] option. (The reference
     // expands it a second time, adding `host_node_name`, so that `%%` cannot be written.)
     let environment = match l.get(s, "environment", &names)? {
@@ -430,6 +431,7 @@ fn supervisord(
         childlogdir: PathBuf::from(childlogdir),
         nocleanup,
         strip_ansi,
+        logfile_timestamps,
         environment,
     })
 }

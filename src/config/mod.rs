@@ -37,6 +37,7 @@ pub mod load;
 #[cfg(test)]
 mod load_tests;
 mod loader;
+mod logkeys;
 pub mod model;
 mod programs;
 mod servers;

@@ -88,6 +88,20 @@ pub struct ChannelConfig {
     pub events_enabled: bool,
     /// `*_syslog`
     pub syslog: bool,
+    /// `*_logfile_timestamps`, `*_logfile_mode`, `*_logfile_owner`.
+    pub log: LogOptions,
+}
+
+/// A child log's own options (supervisor-rs; see `config::logkeys`). All unset by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogOptions {
+    /// `*_logfile_timestamps` (None: `[supervisord] logfile_timestamps` decides).
+    pub timestamps: Option<bool>,
+    /// `*_logfile_mode`: exact permission bits of created files (None: 0666 minus the umask,
+    /// 0600 for AUTO logs).
+    pub mode: Option<u32>,
+    /// `*_logfile_owner` resolved to (uid, gid); gid `u32::MAX` leaves the group alone.
+    pub owner: Option<(u32, u32)>,
 }
 
 /// One process instance (a `[program:x]` with numprocs=3 gives three of these).
@@ -127,6 +141,8 @@ pub struct ProcessConfig {
     pub stopasgroup: bool,
     /// `killasgroup`
     pub killasgroup: bool,
+    /// `log_lifecycle`: spawn and exit lines also go into the stdout log.
+    pub log_lifecycle: bool,
     /// `user` as written.
     pub user: Option<String>,
     /// Resolved uid of `user`.
@@ -386,6 +402,8 @@ pub struct SupervisordConfig {
     pub nocleanup: bool,
     /// `strip_ansi`
     pub strip_ansi: bool,
+    /// `logfile_timestamps`: the default of every program's `*_logfile_timestamps`.
+    pub logfile_timestamps: bool,
     /// `environment`, in order.
     pub environment: Vec<(String, String)>,
 }

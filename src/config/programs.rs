@@ -573,6 +573,7 @@ fn section_processes(
             stopwaitsecs: l.unsigned(sh.stopwaitsecs, "stopwaitsecs"),
             stopasgroup: sh.stopasgroup,
             killasgroup: sh.killasgroup,
+            log_lifecycle: super::logkeys::lifecycle(l, s, &names)?,
             user: sh.user.as_ref().map(|u| u.0.clone()),
             uid: sh.user.as_ref().map(|u| u.1),
             gid: account.as_ref().map(|a| a.gid),
@@ -658,5 +659,6 @@ fn channel(
         capture_maxbytes: l.unsigned(sh.capture[idx], &format!("{ch}_capture_maxbytes")),
         events_enabled: sh.events[idx],
         syslog,
+        log: super::logkeys::channel(l, s, ch, names)?,
     })
 }

@@ -51,6 +51,7 @@ pub fn render(c: &Config) -> String {
     for g in &c.groups {
         for p in &g.processes {
             out.push_str(&process(&g.name, p));
+            out.push_str(&log_options(p, s.logfile_timestamps));
         }
     }
     if super::depends::any(c) {
@@ -130,6 +131,44 @@ fn supervision(p: &ProcessConfig) -> String {
     } else {
         format!("    {}\n", parts.join("; "))
     }
+}
+
+/// The child-log options of ours that are on, one line (empty when none is).
+fn log_options(p: &ProcessConfig, stamp_default: bool) -> String {
+    let mut parts = Vec::new();
+    let channels = [("stdout", &p.stdout), ("stderr", &p.stderr)];
+    for (name, ch) in channels {
+        if matches!(ch.logfile, LogTarget::None) {
+            continue;
+        }
+        let mut opts = Vec::new();
+        if ch.log.timestamps.unwrap_or(stamp_default) {
+            opts.push("timestamps".to_string());
+        }
+        if let Some(m) = ch.log.mode {
+            opts.push(format!("mode {m:04o}"));
+        }
+        if let Some((u, g)) = ch.log.owner {
+            let id = |n: u32| {
+                if n == u32::MAX {
+                    "-1".to_string()
+                } else {
+                    n.to_string()
+                }
+            };
+            opts.push(format!("owner {}:{}", id(u), id(g)));
+        }
+        if !opts.is_empty() {
+            parts.push(format!("{name} log {}", opts.join(", ")));
+        }
+    }
+    if p.log_lifecycle {
+        parts.push("lifecycle lines in the stdout log".to_string());
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!("    {}\n", parts.join("; "))
 }
 
 fn process(group: &str, p: &ProcessConfig) -> String {

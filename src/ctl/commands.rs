@@ -34,7 +34,7 @@ pub struct Settings {
 
 /// Commands that first check the server answers (the reference's "upcheck").
 const UPCHECK: &[&str] = &[
-    "status", "start", "stop", "restart", "signal", "tail", "maintail", "pid", "clear",
+    "status", "start", "stop", "restart", "signal", "tail", "maintail", "pid", "clear", "rotate",
 ];
 
 /// Commands that check their arguments before connecting.

@@ -311,6 +311,13 @@ impl Session<'_> {
                 self.upcheck()?;
                 self.clear(names)
             }
+            Request::Rotate { .. } => {
+                self.upcheck()?;
+                // Supervisor 4.3.0 has no method for it.
+                self.line("ERROR: this supervisord (XML-RPC) cannot rotate logs on request");
+                self.set(Outcome::failed(Fault::UnknownMethod, exit::GENERIC));
+                Ok(())
+            }
             Request::Tail {
                 name,
                 channel,

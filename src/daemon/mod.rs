@@ -16,7 +16,8 @@
 //!   `waiting for` cadence), [`names`] (namespec resolution), [`output`] (pipe batching and
 //!   where child output goes), [`notify`] (what systemd is told, and when).
 //! - Leaves: [`procs`] (the table's data), [`sockets`], [`signals`], [`fcgi`], [`startup`],
-//!   [`sd_notify`] (the datagrams to `$NOTIFY_SOCKET`).
+//!   [`sd_notify`] (the datagrams to `$NOTIFY_SOCKET`), [`rotate`] (the `rotate` command on
+//!   one process's logs).
 
 pub mod bus;
 pub mod child_notify;
@@ -38,6 +39,7 @@ pub mod procs;
 pub mod reconfig;
 pub mod reload;
 pub mod requests;
+pub mod rotate;
 #[cfg(feature = "xmlrpc")]
 pub mod rpc;
 #[cfg(feature = "xmlrpc")]

@@ -6,6 +6,7 @@
 //! name already starts or stops counts as started or stopped for a later `all` / `g:*`.
 
 use crate::daemon::procs::{ProcId, Procs};
+use crate::daemon::rotate;
 use crate::protocol::fault::Fault;
 use crate::protocol::results::{self, Action, ResultLine};
 use crate::protocol::status;
@@ -82,6 +83,7 @@ pub fn resolve(procs: &Procs, names: &[String], action: Action) -> Vec<Item> {
             (Action::Stop, Some(st)) => st.is_running() && !claimed,
             (Action::Signal, Some(st)) => st.is_signallable(),
             (Action::Clear, Some(_)) => true,
+            (Action::Rotate, Some(_)) => procs.get(id).is_some_and(rotate::has_log_file),
         }
     };
     let order = procs.start_order();

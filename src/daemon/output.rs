@@ -15,7 +15,7 @@ use crate::events::capture::Out;
 use crate::events::types::Event;
 use crate::logfile::activity::Logger;
 use crate::logfile::syslog::Syslog;
-use crate::logfile::writer::{open_error_text, LogEvent, LogFile};
+use crate::logfile::writer::{open_error_text, LogEvent, LogFile, LogPerms};
 use crate::time::Mono;
 
 /// Bytes read from one pipe per wake-up. Large enough that a fast writer costs one read and
@@ -166,12 +166,17 @@ pub fn open_logs(proc: &mut Proc) -> Vec<(LogLevel, String)> {
             continue;
         };
         // AUTO logs keep the 0600 they were created with across rotation.
-        let mode = if matches!(ch.logfile, ConfLogTarget::Auto) {
+        let default_mode = if matches!(ch.logfile, ConfLogTarget::Auto) {
             0o600
         } else {
             0o666
         };
-        match LogFile::open_with_mode(&path, ch.logfile_maxbytes, ch.logfile_backups, mode) {
+        let perms = LogPerms {
+            mode: ch.log.mode.unwrap_or(default_mode),
+            exact: ch.log.mode.is_some(),
+            owner: ch.log.owner,
+        };
+        match LogFile::open_with_perms(&path, ch.logfile_maxbytes, ch.logfile_backups, perms) {
             Ok(f) => {
                 if f.maxbytes_ignored() && ch.logfile_maxbytes > 0 {
                     out.push((
@@ -319,8 +324,54 @@ pub fn strip<'a>(proc: &mut Proc, stream: Stream, data: &'a [u8]) -> Cow<'a, [u8
     }
 }
 
-/// Writes `data` to the stream's log file, if it has one, and reports write trouble.
+/// Writes `data` to the stream's log file, if it has one (each line stamped with the local
+/// time when `*_logfile_timestamps` is on), and reports write trouble.
 pub fn write_log(proc: &mut Proc, stream: Stream, data: &[u8], logger: &mut Logger) {
+    let log = &mut proc.logs[stream as usize];
+    if log.file.is_none() {
+        return;
+    }
+    let data = log.lines.apply(data, line_stamp);
+    write_raw(proc, stream, &data, logger);
+}
+
+/// The stamp in front of a child log line: `2026-12-04T18:15:27.123+01:00 `.
+fn line_stamp() -> String {
+    let ms = crate::sys::wall_clock_ms();
+    let tm = crate::sys::localtime((ms / 1000) as i64);
+    let mut s = crate::time::iso8601_ms(&tm, (ms % 1000) as u32);
+    s.push(' ');
+    s
+}
+
+/// `log_lifecycle`: one activity-log line (`spawned: 'web' with pid 42`, with the activity
+/// log's time and level) also written into the process's stdout log, after finishing the
+/// child's partial line if it left one. A process that is not running keeps no descriptor.
+pub fn write_lifecycle(proc: &mut Proc, level: LogLevel, msg: &str, logger: &mut Logger) {
+    let log = &proc.logs[Stream::Stdout as usize];
+    if log.path.is_none() {
+        return;
+    }
+    if log.file.is_none() {
+        // A spawn that failed before the logs were opened (no such command) is worth a line.
+        for (level, msg) in open_logs(proc) {
+            logger.log(level, &msg);
+        }
+    }
+    let log = &mut proc.logs[Stream::Stdout as usize];
+    let ms = crate::sys::wall_clock_ms();
+    let tm = crate::sys::localtime((ms / 1000) as i64);
+    let line = crate::logfile::activity::format_line(&tm, (ms % 1000) as u32, level, msg);
+    let mut data = log.lines.end_line().to_vec();
+    data.extend_from_slice(line.as_bytes());
+    write_raw(proc, Stream::Stdout, &data, logger);
+    if proc.machine.pid().is_none() {
+        proc.close_logs();
+    }
+}
+
+/// Writes bytes as they are and reports write trouble.
+fn write_raw(proc: &mut Proc, stream: Stream, data: &[u8], logger: &mut Logger) {
     let Some(file) = proc.logs[stream as usize].file.as_mut() else {
         return;
     };
@@ -328,12 +379,15 @@ pub fn write_log(proc: &mut Proc, stream: Stream, data: &[u8], logger: &mut Logg
     if events.is_empty() {
         return;
     }
-    let name = proc.machine.name().to_string();
-    let Some(file) = proc.logs[stream as usize].file.as_ref() else {
-        return;
-    };
     for ev in events {
-        report(logger, &name, stream, file, ev);
+        report_log_event(proc, stream, ev, logger);
+    }
+}
+
+/// Logs what a [`LogEvent`] of `proc`'s `stream` log says.
+pub fn report_log_event(proc: &Proc, stream: Stream, ev: LogEvent, logger: &mut Logger) {
+    if let Some(file) = proc.logs[stream as usize].file.as_ref() {
+        report(logger, proc.machine.name(), stream, file, ev);
     }
 }
 

@@ -11,6 +11,7 @@ use crate::events::listener::Listener;
 use crate::events::pool::Queued;
 use crate::logfile::ansi::AnsiStripper;
 use crate::logfile::auto::create_auto_log;
+use crate::logfile::stamp::LineStamper;
 use crate::logfile::writer::LogFile;
 use crate::process::machine::Process;
 use crate::process::order::Entry;
@@ -51,6 +52,8 @@ pub struct ChannelLog {
     pub stripper: Option<AnsiStripper>,
     /// Capture mode (`*_capture_maxbytes` > 0): token scanning state and captured bytes.
     pub capture: Option<Capture>,
+    /// Where the log stands in its current line, and whether lines are time-stamped.
+    pub lines: LineStamper,
 }
 
 /// One supervised process.
@@ -177,6 +180,10 @@ impl Procs {
                         }
                     },
                 };
+                let ch = if i == 0 { &p.stdout } else { &p.stderr };
+                let stamp = ch.log.timestamps;
+                logs[i].lines =
+                    LineStamper::new(stamp.unwrap_or(config.supervisord.logfile_timestamps));
                 if config.supervisord.strip_ansi {
                     logs[i].stripper = Some(AnsiStripper::new());
                 }

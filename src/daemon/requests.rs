@@ -180,6 +180,7 @@ impl Daemon {
             Request::MainTail { mode } => self.maintail_request(key, mode),
             Request::Pid { names } => self.pid_request(key, &names),
             Request::Clear { names } => self.clear_request(key, &names),
+            Request::Rotate { names } => self.rotate_request(key, &names),
             Request::Avail => self.avail_request(key),
             Request::Reread => self.reread_request(key),
             Request::Update { names } => self.update_request(key, &names, now),
@@ -426,6 +427,25 @@ impl Daemon {
             }
             let fault = if ok { None } else { Some(Fault::Failed) };
             lines.push(results::process_result(Action::Clear, &spec, fault, ""));
+        }
+        self.reply(key, lines);
+    }
+
+    fn rotate_request(&mut self, key: Key, names: &[String]) {
+        let mut lines = Vec::new();
+        for it in names::resolve(self.sup.procs(), names, Action::Rotate) {
+            let (Some(id), spec) = (it.proc, it.spec) else {
+                lines.extend(it.result);
+                continue;
+            };
+            let res = match self.sup.procs_mut().get_mut(id) {
+                Some(p) => crate::daemon::rotate::rotate_proc(p, &mut self.log),
+                None => Err((Fault::BadName, String::new())),
+            };
+            lines.push(match res {
+                Ok(()) => results::process_result(Action::Rotate, &spec, None, ""),
+                Err((f, why)) => results::process_result(Action::Rotate, &spec, Some(f), &why),
+            });
         }
         self.reply(key, lines);
     }

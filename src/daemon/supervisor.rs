@@ -4,8 +4,8 @@
 //! feeds the machine again (a failed kill) is merged into the outcome returned, never
 //! dropped.
 
-use crate::config::model::Config;
 use crate::config::model::Ready;
+use crate::config::model::{Config, LogLevel};
 use crate::daemon::bus::{Bus, Transition};
 use crate::daemon::child_notify;
 use crate::daemon::depends::{self, Gate};
@@ -244,6 +244,12 @@ impl Supervisor {
             }
             Action::Log { level, message } => {
                 cx.log.log(level, &message);
+                // Debug lines (signals sent) are not part of the lifecycle.
+                if level >= LogLevel::Info {
+                    if let Some(p) = self.procs.get_mut(id).filter(|p| p.cfg().log_lifecycle) {
+                        output::write_lifecycle(p, level, &message, cx.log);
+                    }
+                }
                 None
             }
             Action::StateChanged {

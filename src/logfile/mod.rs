@@ -1,6 +1,7 @@
 //! Log files: the activity log and child output logs, with rotation.
 //!
 //! - [`rotate`]: rotation planning (pure).
+//! - [`stamp`]: line state and time stamps of child logs (pure).
 //! - [`writer`]: the rotating append writer ([`LogFile`]) every log uses.
 //! - [`activity`]: the main log ([`Logger`]).
 //! - [`syslog`]: datagrams to `/dev/log`.
@@ -12,6 +13,7 @@ pub mod activity;
 pub mod ansi;
 pub mod auto;
 pub mod rotate;
+pub mod stamp;
 pub mod syslog;
 pub mod tail;
 pub mod writer;
@@ -19,6 +21,7 @@ pub mod writer;
 pub use activity::{LogTarget, Logger, Opened};
 pub use ansi::{strip_ansi, AnsiStripper};
 pub use auto::{clear_auto_logs, create_auto_log, is_auto_log_name};
+pub use stamp::LineStamper;
 pub use syslog::Syslog;
 pub use tail::{last_bytes, read_log, tail, ReadLogError, Tail};
-pub use writer::{LogEvent, LogFile};
+pub use writer::{LogEvent, LogFile, LogPerms, RotateNow};

@@ -59,14 +59,51 @@ pub enum LogEvent {
     },
 }
 
+/// Who a log file belongs to and its permission bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogPerms {
+    /// Permission bits for files we create.
+    pub mode: u32,
+    /// `*_logfile_mode` was given: files are created with exactly `mode` (the umask does not
+    /// apply), and an existing file gets it when it is opened.
+    pub exact: bool,
+    /// `*_logfile_owner`: (uid, gid) every file we open or create is given (`u32::MAX`
+    /// leaves that id alone).
+    pub owner: Option<(u32, u32)>,
+}
+
+impl LogPerms {
+    /// `mode` minus the umask, owned by whoever we are: what the reference does.
+    pub fn default_mode(mode: u32) -> LogPerms {
+        LogPerms {
+            mode,
+            exact: false,
+            owner: None,
+        }
+    }
+}
+
+/// What [`LogFile::rotate_now`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RotateNow {
+    /// Renamed to `.1` (older backups shifted) and a fresh file started.
+    Shifted,
+    /// No backups: truncated, as a size-triggered rotation does.
+    Truncated,
+    /// Empty: nothing to rotate.
+    Empty,
+    /// Not a regular file (`/dev/stdout`, a FIFO): never rotated.
+    Special,
+}
+
 /// A rotating, append-only log file.
 #[derive(Debug)]
 pub struct LogFile {
     path: PathBuf,
     maxbytes: u64,
     backups: u32,
-    /// Permission bits for files we create (before the umask).
-    mode: u32,
+    /// Permission bits and owner for files we create.
+    perms: LogPerms,
     /// `None` after a failed (re)open; every write retries the open.
     file: Option<File>,
     /// Not a regular file: no rotation, no size.
@@ -131,7 +168,7 @@ fn open_parent(path: &Path) -> io::Result<(OwnedFd, &OsStr)> {
 fn open_named(
     dir: BorrowedFd<'_>,
     name: &OsStr,
-    mode: u32,
+    perms: &LogPerms,
     how: How,
 ) -> io::Result<(File, bool, u64)> {
     // O_NONBLOCK at open keeps a reader-less FIFO from blocking us; regular files get
@@ -140,9 +177,40 @@ fn open_named(
     if how == How::CreateNew {
         flags |= libc::O_EXCL;
     }
-    let file = sys::fd::open_in_dir(dir, name, flags, mode)?;
-    let special = !file.metadata()?.is_file();
+    let file = if perms.exact {
+        // Born with exactly the configured mode: the umask is lifted for this one call
+        // (the daemon has no other thread that could create a file meanwhile).
+        let old = sys::umask(0);
+        let opened = sys::fd::open_in_dir(dir, name, flags, perms.mode);
+        sys::umask(old);
+        opened?
+    } else {
+        sys::fd::open_in_dir(dir, name, flags, perms.mode)?
+    };
+    let meta = file.metadata()?;
+    let special = !meta.is_file();
+    if !special {
+        apply_perms(&file, &meta, perms)?;
+    }
     finish_open(file, special)
+}
+
+/// Gives a regular log file the configured owner and (when given) mode, through the
+/// descriptor: a file we just created has its mode already and, created while nothing was
+/// written, is handed over before any output; an existing one is brought in line.
+fn apply_perms(file: &File, meta: &std::fs::Metadata, perms: &LogPerms) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if let Some((uid, gid)) = perms.owner {
+        let want_uid = (uid != u32::MAX && uid != meta.uid()).then_some(uid);
+        let want_gid = (gid != u32::MAX && gid != meta.gid()).then_some(gid);
+        if want_uid.is_some() || want_gid.is_some() {
+            std::os::unix::fs::fchown(file, want_uid, want_gid)?;
+        }
+    }
+    if perms.exact && meta.mode() & 0o7777 != perms.mode & 0o7777 {
+        file.set_permissions(std::fs::Permissions::from_mode(perms.mode & 0o7777))?;
+    }
+    Ok(())
 }
 
 fn finish_open(mut file: File, special: bool) -> io::Result<(File, bool, u64)> {
@@ -169,12 +237,12 @@ fn open_alias(path: &Path, mode: u32) -> io::Result<(File, bool, u64)> {
 
 /// Opens the log at `path` for appending: stream aliases by path, everything else by name
 /// in its directory without following a symbolic link.
-fn open_path(path: &Path, mode: u32, how: How) -> io::Result<(File, bool, u64)> {
+fn open_path(path: &Path, perms: &LogPerms, how: How) -> io::Result<(File, bool, u64)> {
     if is_stream_alias(path) {
-        return open_alias(path, mode);
+        return open_alias(path, perms.mode);
     }
     let (dir, name) = open_parent(path)?;
-    open_named(dir.as_fd(), name, mode, how)
+    open_named(dir.as_fd(), name, perms, how)
 }
 
 /// `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1` and the like name a descriptor of ours,
@@ -227,13 +295,24 @@ impl LogFile {
         backups: u32,
         mode: u32,
     ) -> io::Result<LogFile> {
+        LogFile::open_with_perms(path, maxbytes, backups, LogPerms::default_mode(mode))
+    }
+
+    /// Like [`LogFile::open`] with the mode and owner of the files (`*_logfile_mode`,
+    /// `*_logfile_owner`), kept across rotation.
+    pub fn open_with_perms(
+        path: impl Into<PathBuf>,
+        maxbytes: u64,
+        backups: u32,
+        perms: LogPerms,
+    ) -> io::Result<LogFile> {
         let path = path.into();
-        let (file, special, size) = open_path(&path, mode, How::Append)?;
+        let (file, special, size) = open_path(&path, &perms, How::Append)?;
         Ok(LogFile {
             path,
             maxbytes,
             backups,
-            mode,
+            perms,
             file: Some(file),
             special,
             size,
@@ -352,6 +431,50 @@ impl LogFile {
             self.truncate_held(events);
             return;
         }
+        self.shift(backups, events);
+    }
+
+    /// The `rotate` command: rotates now, whatever the size, as a size-triggered rotation
+    /// would (`maxbytes` plays no part; `backups = 0` truncates). Opens the file first if it
+    /// is closed. Problems come back as events, as for writes.
+    pub fn rotate_now(&mut self) -> io::Result<(RotateNow, Vec<LogEvent>)> {
+        let mut events = Vec::new();
+        if self.file.is_none() {
+            if self.need_fresh {
+                self.create_fresh()?;
+            } else {
+                self.reopen()?;
+            }
+        }
+        if self.special {
+            return Ok((RotateNow::Special, events));
+        }
+        // Asked once per command, not per write: someone may have appended to the file.
+        if let Some(len) = self
+            .file
+            .as_ref()
+            .and_then(|f| f.metadata().ok())
+            .map(|m| m.len())
+        {
+            self.size = len;
+        }
+        if self.size == 0 {
+            return Ok((RotateNow::Empty, events));
+        }
+        // Every command hears about a failure, not only the first since it started.
+        self.rotate_failing = false;
+        let done = if self.backups == 0 {
+            self.truncate_held(&mut events);
+            RotateNow::Truncated
+        } else {
+            self.shift(self.backups, &mut events);
+            RotateNow::Shifted
+        };
+        Ok((done, events))
+    }
+
+    /// Renames the file to `.1` (shifting `backups` older ones) and creates a fresh one.
+    fn shift(&mut self, backups: u32, events: &mut Vec<LogEvent>) {
         let renamed = open_parent(&self.path).and_then(|(dir, name)| {
             for (from, to) in rotate::rename_chain(Path::new(name), backups) {
                 match sys::fd::renameat(dir.as_fd(), from.as_os_str(), to.as_os_str()) {
@@ -372,7 +495,7 @@ impl LogFile {
         self.rotate_failing = false;
         self.file = None;
         let name = split(&self.path).map(|(_, n)| n.to_os_string());
-        match name.and_then(|n| open_named(dir.as_fd(), &n, self.mode, How::CreateNew)) {
+        match name.and_then(|n| open_named(dir.as_fd(), &n, &self.perms, How::CreateNew)) {
             Ok((file, special, size)) => {
                 self.file = Some(file);
                 self.special = special;
@@ -400,7 +523,7 @@ impl LogFile {
     /// Creates a fresh file at the name (O_EXCL, never following a link).
     fn create_fresh(&mut self) -> io::Result<()> {
         self.file = None;
-        let (file, special, size) = open_path(&self.path, self.mode, How::CreateNew)?;
+        let (file, special, size) = open_path(&self.path, &self.perms, How::CreateNew)?;
         self.need_fresh = false;
         self.file = Some(file);
         self.special = special;
@@ -413,7 +536,7 @@ impl LogFile {
     /// closed and writes keep retrying the open.
     pub fn reopen(&mut self) -> io::Result<()> {
         self.file = None;
-        let (file, special, size) = open_path(&self.path, self.mode, How::Append)?;
+        let (file, special, size) = open_path(&self.path, &self.perms, How::Append)?;
         self.need_fresh = false;
         self.file = Some(file);
         self.special = special;
@@ -438,7 +561,7 @@ impl LogFile {
             }
             _ => {}
         }
-        match open_named(dir.as_fd(), name, self.mode, How::CreateNew) {
+        match open_named(dir.as_fd(), name, &self.perms, How::CreateNew) {
             Ok((file, special, size)) => {
                 self.need_fresh = false;
                 self.file = Some(file);

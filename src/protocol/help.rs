@@ -29,6 +29,13 @@ pub fn topic(name: &str) -> Option<&'static str> {
              clear all\t\tClear all process' log files\n"
         }
         "exit" => "exit\tExit the supervisor shell.\n",
+        // Ours: not in the reference's topic list above, which stays byte for byte.
+        "rotate" => {
+            "rotate <name>\t\tRotate a process' log files now\n\
+             rotate <gname>:*\tRotate the log files of all processes in a group\n\
+             rotate <name> <name>\tRotate multiple process' log files\n\
+             rotate all\t\tRotate all process' log files\n"
+        }
         "fg" => "fg <process>\tConnect to a process in foreground mode\n\t\tCtrl-C to exit\n",
         "maintail" => {
             "maintail -f \tContinuous tail of supervisor main log file (Ctrl-C to exit)\n\

@@ -57,6 +57,8 @@ pub enum Request {
     Pid { names: Vec<String> },
     /// `clear NAME...|all` (never empty).
     Clear { names: Vec<String> },
+    /// `rotate NAME...|all` (never empty): rotate the processes' logs now (ours).
+    Rotate { names: Vec<String> },
     /// `avail`.
     Avail,
     /// `reread`.
@@ -97,6 +99,7 @@ impl Request {
             Request::MainTail { .. } => "maintail",
             Request::Pid { .. } => "pid",
             Request::Clear { .. } => "clear",
+            Request::Rotate { .. } => "rotate",
             Request::Avail => "avail",
             Request::Reread => "reread",
             Request::Update { .. } => "update",
@@ -237,6 +240,7 @@ pub fn from_words(cmd: &str, args: &[String]) -> Result<Request, ProtoError> {
         "stop" => need_names(exit::GENERIC, |names| Request::Stop { names }),
         "restart" => need_names(exit::GENERIC, |names| Request::Restart { names }),
         "clear" => need_names(exit::GENERIC, |names| Request::Clear { names }),
+        "rotate" => need_names(exit::GENERIC, |names| Request::Rotate { names }),
         "signal" => match args {
             [signal, rest @ ..] if !rest.is_empty() => Ok(Request::Signal {
                 signal: signal.clone(),
@@ -403,6 +407,7 @@ pub fn render_request(req: &Request) -> Vec<u8> {
         | Request::Restart { names }
         | Request::Pid { names }
         | Request::Clear { names }
+        | Request::Rotate { names }
         | Request::Update { names }
         | Request::Add { names }
         | Request::Remove { names } => w.extend(names.iter().cloned()),
@@ -563,6 +568,13 @@ mod tests {
             ("pid", Request::Pid { names: vec![] }),
             ("pid web", Request::Pid { names: v(&["web"]) }),
             ("clear all", Request::Clear { names: v(&["all"]) }),
+            ("rotate all", Request::Rotate { names: v(&["all"]) }),
+            (
+                "rotate web g:*",
+                Request::Rotate {
+                    names: v(&["web", "g:*"]),
+                },
+            ),
             ("reread", Request::Reread),
             ("update", Request::Update { names: vec![] }),
             ("add g", Request::Add { names: v(&["g"]) }),
@@ -623,6 +635,7 @@ mod tests {
             ("stop", "Error: stop requires a process name", 1),
             ("restart", "Error: restart requires a process name", 1),
             ("clear", "Error: clear requires a process name", 1),
+            ("rotate", "Error: rotate requires a process name", 1),
             (
                 "signal",
                 "Error: signal requires a signal name and a process name",

@@ -37,6 +37,8 @@ pub enum Action {
     Signal,
     /// `clear`: ignores nothing.
     Clear,
+    /// `rotate` (ours): ignores nothing.
+    Rotate,
 }
 
 impl Action {
@@ -44,7 +46,7 @@ impl Action {
         match self {
             Action::Start => Some(Fault::AlreadyStarted),
             Action::Stop => Some(Fault::NotRunning),
-            Action::Signal | Action::Clear => None,
+            Action::Signal | Action::Clear | Action::Rotate => None,
         }
     }
 
@@ -54,6 +56,7 @@ impl Action {
             Action::Stop => "stopped",
             Action::Signal => "signalled",
             Action::Clear => "cleared",
+            Action::Rotate => "rotated",
         }
     }
 }
@@ -406,6 +409,22 @@ mod tests {
             (Clear, None, "", "web: cleared", 0),
             (Clear, Some(BadName), "", "web: ERROR (no such process)", 1),
             (Clear, Some(Failed), "FAILED: x", "web: ERROR (failed)", 1),
+            (Rotate, None, "", "web: rotated", 0),
+            (Rotate, Some(BadName), "", "web: ERROR (no such process)", 1),
+            (
+                Rotate,
+                Some(NoFile),
+                "no log file to rotate",
+                "web: ERROR (no log file to rotate)",
+                1,
+            ),
+            (
+                Rotate,
+                Some(Failed),
+                "could not rotate stdout log: EACCES",
+                "web: ERROR (could not rotate stdout log: EACCES)",
+                1,
+            ),
         ];
         for (a, f, text, want, code) in cases {
             assert_eq!(line(*a, *f, text), (want.to_string(), *code), "{a:?} {f:?}");

@@ -48,6 +48,7 @@ pub fn localtime(secs: i64) -> Tm {
         sec: tm.tm_sec as u32,
         wday: tm.tm_wday as u32,
         yday: tm.tm_yday as u32,
+        utc_offset: tm.tm_gmtoff as i32,
     }
 }
 

@@ -21,6 +21,7 @@ pub(super) fn channel() -> ChannelConfig {
         capture_maxbytes: 0,
         events_enabled: false,
         syslog: false,
+        log: Default::default(),
     }
 }
 
@@ -44,6 +45,7 @@ pub(crate) fn cfg() -> ProcessConfig {
         stopwaitsecs: 10,
         stopasgroup: false,
         killasgroup: false,
+        log_lifecycle: false,
         user: None,
         uid: None,
         gid: None,
