@@ -295,45 +295,59 @@ impl Procs {
     }
 
     /// Each process's depth in the `depends_on` graph: 0 without dependencies, else one more
-    /// than its deepest dependency (empty when no process has dependencies). The loader
-    /// refuses cycles; one met anyway counts as depth 0 where it closes.
+    /// than its deepest dependency (empty when no process has dependencies). Iterative, so a
+    /// long chain cannot exhaust the stack; the loader refuses cycles, and one met anyway
+    /// counts as depth 0 where it closes.
     pub fn dependency_depths(&self) -> HashMap<ProcId, u32> {
-        let mut memo = HashMap::new();
+        let mut depth: HashMap<ProcId, u32> = HashMap::new();
         if self
             .iter()
             .all(|(_, p)| p.cfg().supervision.depends_on.is_empty())
         {
-            return memo;
+            return depth;
         }
-        for (id, _) in self.iter() {
-            self.depth_of(id, &mut memo, &mut Vec::new());
-        }
-        memo
-    }
-
-    fn depth_of(&self, id: ProcId, memo: &mut HashMap<ProcId, u32>, path: &mut Vec<ProcId>) -> u32 {
-        if let Some(&d) = memo.get(&id) {
-            return d;
-        }
-        if path.contains(&id) {
-            return 0;
-        }
-        path.push(id);
-        let deps: Vec<ProcId> = self
-            .get(id)
-            .map(|p| {
+        let by_spec: HashMap<String, ProcId> =
+            self.iter().map(|(id, p)| (p.namespec(), id)).collect();
+        let edges: HashMap<ProcId, Vec<ProcId>> = self
+            .iter()
+            .map(|(id, p)| {
                 let specs = &p.cfg().supervision.depends_on;
-                specs.iter().filter_map(|s| self.find_spec(s)).collect()
+                (
+                    id,
+                    specs
+                        .iter()
+                        .filter_map(|s| by_spec.get(s).copied())
+                        .collect(),
+                )
             })
-            .unwrap_or_default();
-        let d = deps
-            .into_iter()
-            .map(|dep| self.depth_of(dep, memo, path) + 1)
-            .max()
-            .unwrap_or(0);
-        path.pop();
-        memo.insert(id, d);
-        d
+            .collect();
+        let none = Vec::new();
+        for (start, _) in self.iter() {
+            if depth.contains_key(&start) {
+                continue;
+            }
+            let mut path = std::collections::HashSet::from([start]);
+            let mut stack = vec![(start, 0usize)];
+            while let Some((node, next)) = stack.last_mut() {
+                let (node, deps) = (*node, edges.get(node).unwrap_or(&none));
+                if let Some(&d) = deps.get(*next) {
+                    *next += 1;
+                    if !depth.contains_key(&d) && path.insert(d) {
+                        stack.push((d, 0));
+                    }
+                    continue;
+                }
+                let d = deps
+                    .iter()
+                    .map(|d| depth.get(d).map_or(0, |x| x + 1))
+                    .max()
+                    .unwrap_or(0);
+                depth.insert(node, d);
+                path.remove(&node);
+                stack.pop();
+            }
+        }
+        depth
     }
 
     /// The state of a process; a removed one counts as STOPPED.
