@@ -152,7 +152,15 @@ pub fn config_info(
         ("name".into(), s(&p.name)),
         ("process_prio".into(), i(p.priority)),
         ("redirect_stderr".into(), Value::Bool(p.redirect_stderr)),
-        ("startretries".into(), i(p.startretries as i64)),
+        // `unlimited` as -1, as `--check-config --json` writes it (and within XML-RPC's int).
+        (
+            "startretries".into(),
+            i(if p.startretries == crate::config::model::UNLIMITED_RETRIES {
+                -1
+            } else {
+                i64::from(p.startretries)
+            }),
+        ),
         ("startsecs".into(), i(p.startsecs as i64)),
     ];
     let channel = |v: &mut Vec<(String, Value)>, n: usize, prefix: &str| {
