@@ -384,4 +384,5 @@ fn with_a_password_too_both_must_pass() {
         &["text", "auth u p\\nstop web\\n"],
     );
     assert!(out.ends_with("web: stopped\n.OK 0\n"), "{out}");
+    assert_eq!(web_pid(&c), None);
 }
