@@ -23,7 +23,8 @@ pub(crate) fn access(l: &Loader, s: &Section) -> Result<Option<ServerAccess>, Co
             continue;
         };
         set = true;
-        let list = g.parse(|v| principals(key, v, l.users))?;
+        // The error names the key and its place (`Invalid user name x (readers at f:3)`).
+        let list = g.parse(|v| principals(v, l.users))?;
         match key {
             "readers" => out.readers = list,
             _ => out.controllers = list,
@@ -45,17 +46,17 @@ pub(crate) fn refuse_on_inet(s: &Section) -> Result<(), ConfigError> {
 }
 
 /// A comma-separated list of users and `@groups`.
-pub fn principals(key: &str, value: &str, db: &dyn UserDb) -> Result<Vec<Principal>, String> {
+pub fn principals(value: &str, db: &dyn UserDb) -> Result<Vec<Principal>, String> {
     let mut out = Vec::new();
     for item in value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
         let p = match item.strip_prefix('@') {
             Some(group) => Principal::Group {
                 name: group.to_string(),
-                gid: name_to_gid(group, db).map_err(|m| format!("{key}: {m}"))?,
+                gid: name_to_gid(group, db)?,
             },
             None => Principal::User {
                 name: item.to_string(),
-                uid: name_to_uid(item, db).map_err(|m| format!("{key}: {m}"))?,
+                uid: name_to_uid(item, db)?,
             },
         };
         out.push(p);
@@ -101,7 +102,7 @@ mod tests {
 
     #[test]
     fn users_and_groups_resolve_by_name_or_number() {
-        let got = principals("readers", " alice, @ops ,1001,@0,, ", &db()).unwrap();
+        let got = principals(" alice, @ops ,1001,@0,, ", &db()).unwrap();
         assert_eq!(
             got,
             vec![
@@ -124,16 +125,16 @@ mod tests {
             ]
         );
         assert_eq!(written(&got[1]), "@ops");
-        assert!(principals("readers", "", &db()).unwrap().is_empty());
+        assert!(principals("", &db()).unwrap().is_empty());
     }
 
     #[test]
-    fn unknown_names_are_errors_that_name_the_key() {
-        let e = principals("controllers", "alice, bob", &db()).unwrap_err();
-        assert_eq!(e, "controllers: Invalid user name bob");
-        let e = principals("readers", "@nogroup", &db()).unwrap_err();
-        assert_eq!(e, "readers: Invalid group name nogroup");
-        let e = principals("readers", "4242", &db()).unwrap_err();
-        assert_eq!(e, "readers: Invalid user id 4242");
+    fn unknown_names_are_errors() {
+        let e = principals("alice, bob", &db()).unwrap_err();
+        assert_eq!(e, "Invalid user name bob");
+        let e = principals("@nogroup", &db()).unwrap_err();
+        assert_eq!(e, "Invalid group name nogroup");
+        let e = principals("4242", &db()).unwrap_err();
+        assert_eq!(e, "Invalid user id 4242");
     }
 }

@@ -367,12 +367,12 @@ fn unknown_users_are_the_references_errors_with_their_place() {
         ),
         (
             "[unix_http_server]\nfile=/tmp/sv-t.sock\nreaders=ldapper,@devs\ncontrollers=ghost\n",
-            "controllers: Invalid user name ghost",
+            "Invalid user name ghost",
             7,
         ),
         (
             "[unix_http_server]\nfile=/tmp/sv-t.sock\nreaders=@ghosts\n",
-            "readers: Invalid group name ghosts",
+            "Invalid group name ghosts",
             6,
         ),
         (
