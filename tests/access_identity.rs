@@ -299,6 +299,8 @@ fn xmlrpc_and_the_web_page_check_each_call() {
     let out = raw(Who::Reader, &sock, &["get", "/tail.html?processname=web"]);
     assert!(out.starts_with("HTTP/1.0 200"), "{out}");
     assert!(out.contains("hello-from-web"), "{out}");
+    let out = raw(Who::Reader, &sock, &["get", "/index.html?action=refresh"]);
+    assert!(out.starts_with("HTTP/1.0 30"), "{out}");
     let out = raw(
         Who::Reader,
         &sock,

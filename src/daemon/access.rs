@@ -148,16 +148,18 @@ pub fn rpc_need(method: &str) -> Need {
 }
 
 /// What an HTTP request needs, except `POST /RPC2`, whose calls are checked one by one
-/// (`None`). `action`: the web page's query names an action (start, stop, clear...).
+/// (`None`). `action`: the `action` of the web page's query (`refresh` only reads; `stop`,
+/// `clearlog`... need control).
 #[cfg(feature = "xmlrpc")]
-pub fn http_need(method: &str, path: &str, action: bool) -> Option<Need> {
+pub fn http_need(method: &str, path: &str, action: Option<&str>) -> Option<Need> {
     let get = method == "GET" || method == "HEAD";
     if method == "POST" && path.starts_with("/RPC2") {
         return None;
     }
     let page = matches!(path, "/" | "/index.html");
+    let reads = matches!(action, None | Some("refresh"));
     Some(match (get, path) {
-        _ if page && action => Need::Control,
+        _ if page && !reads => Need::Control,
         (_, _) if page => Need::Read,
         (true, "/ok.html" | "/mainlogtail" | "/tail.html") => Need::Read,
         (true, p) if p.starts_with("/logtail/") => Need::Read,
@@ -335,18 +337,20 @@ mod tests {
     #[cfg(feature = "xmlrpc")]
     #[test]
     fn http_routes() {
-        assert_eq!(http_need("POST", "/RPC2", false), None);
-        assert_eq!(http_need("GET", "/", false), Some(Need::Read));
-        assert_eq!(http_need("GET", "/index.html", true), Some(Need::Control));
-        assert_eq!(http_need("POST", "/index.html", true), Some(Need::Control));
-        assert_eq!(http_need("GET", "/tail.html", false), Some(Need::Read));
-        assert_eq!(
-            http_need("GET", "/logtail/web/stderr", false),
-            Some(Need::Read)
-        );
-        assert_eq!(http_need("HEAD", "/mainlogtail", false), Some(Need::Read));
-        assert_eq!(http_need("GET", "/ok.html", false), Some(Need::Read));
-        assert_eq!(http_need("DELETE", "/ok.html", false), Some(Need::Control));
-        assert_eq!(http_need("GET", "/elsewhere", false), Some(Need::Control));
+        let read = Some(Need::Read);
+        let control = Some(Need::Control);
+        assert_eq!(http_need("POST", "/RPC2", None), None);
+        assert_eq!(http_need("GET", "/", None), read);
+        assert_eq!(http_need("GET", "/index.html", Some("refresh")), read);
+        assert_eq!(http_need("GET", "/index.html", Some("stop")), control);
+        assert_eq!(http_need("GET", "/", Some("clearlog")), control);
+        assert_eq!(http_need("POST", "/index.html", Some("stopall")), control);
+        assert_eq!(http_need("GET", "/index.html", Some("bogus")), control);
+        assert_eq!(http_need("GET", "/tail.html", None), read);
+        assert_eq!(http_need("GET", "/logtail/web/stderr", None), read);
+        assert_eq!(http_need("HEAD", "/mainlogtail", None), read);
+        assert_eq!(http_need("GET", "/ok.html", None), read);
+        assert_eq!(http_need("DELETE", "/ok.html", None), control);
+        assert_eq!(http_need("GET", "/elsewhere", None), control);
     }
 }

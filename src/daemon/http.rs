@@ -24,7 +24,8 @@ impl Daemon {
                 .control
                 .respond(key, Response::unauthorized(), &mut self.io);
         }
-        let action = web::query_value(&query(&req), "action").is_some();
+        let q = query(&req);
+        let action = web::query_value(&q, "action");
         if let Some(need) = access::http_need(&req.method, &req.path, action) {
             if let Some(why) = self.control.refusal(key, need, &req.path) {
                 let resp = Response::new(403, "text/plain", format!("{why}\n").into_bytes());
