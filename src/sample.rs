@@ -33,6 +33,9 @@ file=/tmp/supervisor.sock   ; where the socket is created (required in this sect
 ;username=user              ; clients must log in with this name; default: no login
 ;password=123               ; and this password, plain or "{SHA}" + hex SHA-1 digest
 ;max_clients=64             ; connections held at once; default: the daemon-wide cap
+;readers=nobody,@nogroup    ; users/@groups who may only read (status, tail...); default: unset
+;controllers=@root          ; users/@groups who may do everything; with either set, everyone
+;                           ; else but root and the daemon's user is refused; default: unset
 
 ; A TCP control socket, off unless this section is present. Give it a username and a
 ; password unless it listens on a trusted address only.
@@ -268,6 +271,8 @@ mod tests {
                     "username",
                     "password",
                     "max_clients",
+                    "readers",
+                    "controllers",
                 ],
             ),
             (

@@ -4,8 +4,9 @@
 use super::error::ConfigErrorKind;
 use super::load::LoadReport;
 use super::model::{
-    AutoRestart, ChannelConfig, Config, Curve, GroupConfig, GroupKind, LogTarget, ProcessConfig,
-    Ready, ServerAddress, ServerConfig, Supervision, SupervisordConfig, UNLIMITED_RETRIES,
+    AutoRestart, ChannelConfig, Config, Curve, GroupConfig, GroupKind, LogTarget, Principal,
+    ProcessConfig, Ready, ServerAddress, ServerConfig, Supervision, SupervisordConfig,
+    UNLIMITED_RETRIES,
 };
 
 /// A JSON value. Objects keep insertion order.
@@ -240,7 +241,21 @@ fn server(c: &ServerConfig) -> Json {
     }
     items.push(("username", opt_s(c.username.as_deref())));
     items.push(("password", opt_s(c.password.as_deref())));
+    // supervisor-rs keys, only when set, so a reference config's document is unchanged.
+    if let Some(a) = &c.access {
+        items.push(("readers", principals(&a.readers)));
+        items.push(("controllers", principals(&a.controllers)));
+    }
     obj(items)
+}
+
+/// `readers`/`controllers`: `{"user": NAME, "uid": N}` or `{"group": NAME, "gid": N}` each.
+fn principals(list: &[Principal]) -> Json {
+    let one = |p: &Principal| match p {
+        Principal::User { name, uid } => obj(vec![("user", s(name)), ("uid", id(*uid))]),
+        Principal::Group { name, gid } => obj(vec![("group", s(name)), ("gid", id(*gid))]),
+    };
+    Json::Arr(list.iter().map(one).collect())
 }
 
 fn group(c: &Config, g: &GroupConfig) -> Json {

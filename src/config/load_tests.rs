@@ -365,6 +365,21 @@ fn unknown_users_are_the_references_errors_with_their_place() {
             "Invalid sockchown value ldapper:ghosts",
             6,
         ),
+        (
+            "[unix_http_server]\nfile=/tmp/sv-t.sock\nreaders=ldapper,@devs\ncontrollers=ghost\n",
+            "Invalid user name ghost",
+            7,
+        ),
+        (
+            "[unix_http_server]\nfile=/tmp/sv-t.sock\nreaders=@ghosts\n",
+            "Invalid group name ghosts",
+            6,
+        ),
+        (
+            "[inet_http_server]\nport=127.0.0.1:9001\nreaders=ldapper\n",
+            "readers applies to [unix_http_server] only: a TCP client has no identity to check",
+            6,
+        ),
     ];
     for (body, message, line) in cases {
         let p = d.write("s.conf", &format!("{HEAD}{body}"));
@@ -389,4 +404,52 @@ fn unknown_users_are_the_references_errors_with_their_place() {
             p.display()
         )
     );
+}
+
+#[test]
+fn readers_and_controllers_resolve_at_load() {
+    use super::model::{Principal, ServerAccess};
+    let c = load_text(
+        "access",
+        "[unix_http_server]\nfile=/tmp/sv-t.sock\nreaders = ldapper, @staff\ncontrollers=@devs\n",
+    )
+    .unwrap();
+    let want = ServerAccess {
+        readers: vec![
+            Principal::User {
+                name: "ldapper".into(),
+                uid: 5001,
+            },
+            Principal::Group {
+                name: "staff".into(),
+                gid: 50,
+            },
+        ],
+        controllers: vec![Principal::Group {
+            name: "devs".into(),
+            gid: 7000,
+        }],
+    };
+    assert_eq!(c.servers[0].access.as_ref(), Some(&want));
+    let d = TempDir::new("access-json");
+    let p = d.write(
+        "s.conf",
+        &format!("{HEAD}[unix_http_server]\nfile=/tmp/sv-t.sock\nreaders=@staff\n"),
+    );
+    let json = super::json::report(&load_report(&p, &ctx(&d.0), &Options::default())).render();
+    let flat: String = json.split_whitespace().collect();
+    assert!(
+        flat.contains(r#""readers":[{"group":"staff","gid":50}],"controllers":[]"#),
+        "{json}"
+    );
+    // Neither key: no identity check, and the document has no such keys.
+    let c = load_text("noaccess", "[unix_http_server]\nfile=/tmp/sv-t.sock\n").unwrap();
+    assert_eq!(c.servers[0].access, None);
+    // One key alone turns the check on; the other list is empty.
+    let c = load_text(
+        "onlyreaders",
+        "[unix_http_server]\nfile=/tmp/sv-t.sock\nreaders=ldapper\n",
+    )
+    .unwrap();
+    assert!(c.servers[0].access.as_ref().unwrap().controllers.is_empty());
 }

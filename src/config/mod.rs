@@ -25,6 +25,7 @@
 //! File access: `load` (reading), `glob` (directory listing; its matcher is pure), `users`
 //! (passwd/group, read by `loader`) and the directory checks of `values`. The rest is pure.
 
+pub mod access;
 pub mod ctl;
 pub mod depends;
 pub mod error;

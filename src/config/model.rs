@@ -356,6 +356,37 @@ pub struct ServerConfig {
     /// `max_clients`: most connections this server holds at once (a supervisor-rs option;
     /// default: the daemon-wide cap).
     pub max_clients: Option<u32>,
+    /// `readers` and `controllers` of a unix server (a supervisor-rs option): `None` when
+    /// neither is set, and then everyone who can open the socket controls.
+    pub access: Option<ServerAccess>,
+}
+
+/// Who may use a unix control server, by the identity of the connecting process.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerAccess {
+    /// `readers`: may run the read-only requests.
+    pub readers: Vec<Principal>,
+    /// `controllers`: may run every request.
+    pub controllers: Vec<Principal>,
+}
+
+/// One entry of `readers`/`controllers`, resolved at load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// `USER` (a name or a uid).
+    User {
+        /// As written.
+        name: String,
+        /// Its uid.
+        uid: u32,
+    },
+    /// `@GROUP` (a name or a gid).
+    Group {
+        /// As written, without the `@`.
+        name: String,
+        /// Its gid.
+        gid: u32,
+    },
 }
 
 /// `[supervisord]`, with command-line overrides applied by the caller.

@@ -92,6 +92,7 @@ pub(crate) fn servers(l: &mut Loader, ini: &Ini) -> Result<Vec<ServerConfig>, Co
 
 fn inet(l: &Loader, s: &Section) -> Result<ServerConfig, ConfigError> {
     let none = Names::new();
+    super::access::refuse_on_inet(s)?;
     let (username, password) = credentials(l, s)?;
     let Some(port) = l.get(s, "port", &none)? else {
         return Err(missing(s, "port"));
@@ -104,6 +105,7 @@ fn inet(l: &Loader, s: &Section) -> Result<ServerConfig, ConfigError> {
         username,
         password,
         max_clients: max_clients(l, s)?,
+        access: None,
     })
 }
 
@@ -133,6 +135,7 @@ fn unix(l: &Loader, s: &Section) -> Result<ServerConfig, ConfigError> {
         username,
         password,
         max_clients: max_clients(l, s)?,
+        access: super::access::access(l, s)?,
     })
 }
 
@@ -218,6 +221,7 @@ mod tests {
             username: None,
             password: None,
             max_clients: None,
+            access: None,
         }
     }
 
@@ -243,6 +247,7 @@ mod tests {
             username: None,
             password: None,
             max_clients: None,
+            access: None,
         };
         assert_eq!(
             fallback_serverurl(&[inet("", 9001), unix]).as_deref(),

@@ -22,11 +22,15 @@ pub fn render(c: &Config) -> String {
         s.nodaemon
     ));
     for srv in &c.servers {
-        let auth = if srv.username.is_some() {
+        let mut auth = if srv.username.is_some() {
             "with auth"
         } else {
             "no auth"
-        };
+        }
+        .to_string();
+        if let Some(a) = &srv.access {
+            auth.push_str(&super::access::describe(a));
+        }
         match &srv.address {
             ServerAddress::Unix { file, chmod, .. } => out.push_str(&format!(
                 "server [{}]: unix://{} (mode {chmod:03o}, {auth})\n",

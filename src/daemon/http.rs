@@ -1,15 +1,18 @@
 //! The daemon's HTTP routes, on the same sockets as the text protocol: `POST /RPC2...`
 //! (XML-RPC, see `rpc`), `GET /logtail/NAME[/stdout|/stderr]` and `/mainlogtail` (streamed
 //! like `tail -f`), `/ok.html`, and the web page (`/`, `/index.html`, `/tail.html`). Every
-//! route checks the server's credentials first.
+//! route checks the server's credentials first, then what the client's identity allows
+//! (`access`; XML-RPC per call).
 
+use crate::daemon::access;
 use crate::daemon::deferred::Deferred;
 use crate::daemon::event_loop::Daemon;
 use crate::daemon::io::Key;
 use crate::daemon::names;
 use crate::daemon::rpc::Answer;
+use crate::daemon::web::query;
 use crate::protocol::http::{Request, Response};
-use crate::protocol::xmlrpc;
+use crate::protocol::{web, xmlrpc};
 use crate::stream::Stream;
 use crate::time::Mono;
 
@@ -20,6 +23,14 @@ impl Daemon {
             return self
                 .control
                 .respond(key, Response::unauthorized(), &mut self.io);
+        }
+        let q = query(&req);
+        let action = web::query_value(&q, "action");
+        if let Some(need) = access::http_need(&req.method, &req.path, action) {
+            if let Some(why) = self.control.refusal(key, need, &req.path) {
+                let resp = Response::new(403, "text/plain", format!("{why}\n").into_bytes());
+                return self.control.respond(key, resp, &mut self.io);
+            }
         }
         let get = req.method == "GET" || req.method == "HEAD";
         let path = req.path.clone();

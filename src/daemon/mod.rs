@@ -11,7 +11,7 @@
 //!   [`spawner`]), [`control`] (clients and their codecs, waits, follows: one reply path),
 //!   [`bus`] (event pools and the listener protocol's I/O), [`io`] (the poller and the table
 //!   of sources that owns every descriptor), [`reload`] (where new configs come from).
-//! - Pure policy on a fake clock: [`lifecycle`] (running, stopping level by level,
+//! - Pure policy on a fake clock: [`access`] (who may run what, by identity), [`lifecycle`] (running, stopping level by level,
 //!   restarting, shutting down), [`waits`] (start/stop/restart/update replies and their
 //!   `waiting for` cadence), [`names`] (namespec resolution), [`output`] (pipe batching and
 //!   where child output goes), [`notify`] (what systemd is told, and when).
@@ -19,6 +19,7 @@
 //!   [`sd_notify`] (the datagrams to `$NOTIFY_SOCKET`), [`rotate`] (the `rotate` command on
 //!   one process's logs).
 
+pub mod access;
 pub mod bus;
 pub mod child_notify;
 pub mod control;

@@ -4,6 +4,7 @@
 //! reply is sent when the processes get there while the loop keeps supervising.
 
 use crate::config::model::UNLIMITED_RETRIES;
+use crate::daemon::access;
 use crate::daemon::event_loop::Daemon;
 use crate::daemon::io::Key;
 use crate::daemon::names;
@@ -155,6 +156,10 @@ fn owned(r: &LiveRow<'_>) -> ProcessStatus {
 impl Daemon {
     /// Runs one request for the client at `key`.
     pub(super) fn handle_request(&mut self, key: Key, req: Request, now: Mono) {
+        let need = access::text_need(&req);
+        if let Some(why) = self.control.refusal(key, need, req.command()) {
+            return self.reply(key, vec![access::text_refusal(&why)]);
+        }
         if self.sup.lifecycle().mood() != Mood::Running {
             return self.reply(key, refusal_while_stopping(&req));
         }

@@ -3,6 +3,7 @@
 //! `stop*` with `wait=true`) become the same [`Wait`]s as the text protocol's, and their
 //! answer is sent when the wait reports its verdicts; nothing here blocks the loop.
 
+use crate::daemon::access;
 use crate::daemon::deferred::Deferred;
 use crate::daemon::event_loop::Daemon;
 use crate::daemon::io::Key;
@@ -106,6 +107,9 @@ impl Daemon {
         let Some(m) = rpc_methods::find(method) else {
             return Answer::Now(Err(fault(F::UnknownMethod, "")));
         };
+        if let Some(why) = self.control.refusal(key, access::rpc_need(method), method) {
+            return Answer::Now(Err(fault(F::Forbidden, &why)));
+        }
         let (min, max) = m.arity();
         if call.params.len() < min || call.params.len() > max {
             return Answer::Now(Err(fault(F::IncorrectParameters, "")));

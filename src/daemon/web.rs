@@ -30,7 +30,7 @@ fn html(status: u16, page: String) -> Response {
 }
 
 /// The raw query of a request target, as the page's parser (`parse_qsl`) reads it.
-fn query(req: &Request) -> Vec<(String, String)> {
+pub(super) fn query(req: &Request) -> Vec<(String, String)> {
     let raw = req.target.split_once('?').map_or("", |(_, q)| q);
     let mut q = web::parse_query(raw);
     if req.method == "POST" {

@@ -28,7 +28,8 @@ pub mod exit {
     pub const STATUS_UNKNOWN: i32 = 4;
 }
 
-/// A fault: the reference's XML-RPC fault names, plus `UNAUTHORIZED` for the auth gate.
+/// A fault: the reference's XML-RPC fault names, plus `UNAUTHORIZED` for the auth gate and
+/// `FORBIDDEN` for access by identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Fault {
     /// Unknown command.
@@ -67,6 +68,8 @@ pub enum Fault {
     CantReread,
     /// Authentication is required, or the credentials were wrong.
     Unauthorized,
+    /// The client's identity may not run this request (`readers`/`controllers`).
+    Forbidden,
 }
 
 const NAMES: &[(Fault, &str, i32)] = &[
@@ -88,6 +91,7 @@ const NAMES: &[(Fault, &str, i32)] = &[
     (Fault::StillRunning, "STILL_RUNNING", 91),
     (Fault::CantReread, "CANT_REREAD", 92),
     (Fault::Unauthorized, "UNAUTHORIZED", 401),
+    (Fault::Forbidden, "FORBIDDEN", 403),
 ];
 
 impl Fault {
@@ -99,7 +103,8 @@ impl Fault {
             .map_or("FAILED", |e| e.1)
     }
 
-    /// The reference's numeric fault code (`UNAUTHORIZED` uses HTTP's 401).
+    /// The reference's numeric fault code (`UNAUTHORIZED` and `FORBIDDEN` use HTTP's 401 and
+    /// 403).
     pub fn code(self) -> i32 {
         NAMES
             .iter()

@@ -14,11 +14,13 @@
 //! - [`errno`]: errno names and messages.
 //! - [`term`]: terminal echo.
 //! - [`poller`]: a safe face for `polling::Poller`.
+//! - [`peer`]: the credentials of a unix socket's peer.
 
 pub mod clock;
 pub mod errno;
 pub mod fd;
 pub mod limits;
+pub mod peer;
 pub mod proc;
 pub mod random;
 pub mod socket;

@@ -14,6 +14,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::daemon::access::{Need, Role};
 use crate::daemon::io::{Io, Key, Source};
 use crate::daemon::sockets::{Server, Sock};
 use crate::daemon::waits::Wait;
@@ -141,6 +142,8 @@ struct Client {
     /// The server's credentials (HTTP checks them on every request).
     #[cfg(feature = "xmlrpc")]
     auth: Option<Credentials>,
+    /// What its identity allows (`readers`/`controllers`), fixed when it connected.
+    role: Role,
 }
 
 /// A complete request, in the codec it came in.
@@ -217,6 +220,13 @@ impl Control {
                 _ => None,
             };
             let auth_by = auth.as_ref().map(|_| now.plus(AUTH_TIMEOUT));
+            let role = match &server.cfg.access {
+                None => Role::Control,
+                Some(a) => {
+                    let peer = crate::sys::peer::peer_cred(&sock).ok();
+                    Role::of(Some(a), peer.as_ref(), crate::sys::geteuid())
+                }
+            };
             if let Ok(k) = io.add(Source::Client(sock), Interest::READ) {
                 let codec = Codec::new(auth.clone(), now);
                 let client = Client {
@@ -226,6 +236,7 @@ impl Control {
                     follow: None,
                     #[cfg(feature = "xmlrpc")]
                     auth,
+                    role,
                 };
                 self.clients.insert(k, client);
             }
@@ -285,6 +296,15 @@ impl Control {
                 Some(Incoming::Http(req, authed))
             }
         }
+    }
+
+    /// Why the client at `key` may not run `what`, which needs `need`; `None` when it may.
+    pub fn refusal(&self, key: Key, need: Need, what: &str) -> Option<String> {
+        let role = self
+            .clients
+            .get(&key)
+            .map_or(Role::Stranger(None), |c| c.role);
+        role.refusal(need, what)
     }
 
     /// Clients with no request in flight (they may have pipelined requests to run).
