@@ -15,12 +15,15 @@
 //!   restarting, shutting down), [`waits`] (start/stop/restart/update replies and their
 //!   `waiting for` cadence), [`names`] (namespec resolution), [`output`] (pipe batching and
 //!   where child output goes), [`notify`] (what systemd is told, and when).
-//! - Leaves: [`procs`] (the table's data), [`sockets`], [`signals`], [`fcgi`], [`startup`],
+//! - [`metrics`] (the `metrics` reply), [`live`] (`events` streams) and [`info`]
+//!   (`status --json`, `avail --json`) are requests too.
+//! - Leaves: [`procs`] (the table's data), [`counters`] (what `metrics` counts per process), [`sockets`], [`signals`], [`fcgi`], [`startup`],
 //!   [`sd_notify`] (the datagrams to `$NOTIFY_SOCKET`).
 
 pub mod bus;
 pub mod child_notify;
 pub mod control;
+pub mod counters;
 #[cfg(feature = "xmlrpc")]
 pub mod deferred;
 pub mod depends;
@@ -28,8 +31,11 @@ pub mod event_loop;
 pub mod fcgi;
 #[cfg(feature = "xmlrpc")]
 pub mod http;
+pub mod info;
 pub mod io;
 pub mod lifecycle;
+pub mod live;
+pub mod metrics;
 pub mod names;
 pub mod notify;
 pub mod output;
@@ -188,6 +194,7 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         low_fds,
         bus: bus::Bus::default(),
         notify,
+        reloads: 0,
     };
     let pid = sys::proc::getpid();
     let mut pidfile = config.supervisord.pidfile.clone();
@@ -308,6 +315,7 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
             Exit::Restart(new_config, servers) => {
                 config = *new_config;
                 handed_over = Some(servers);
+                kept.reloads += 1;
             }
         }
     }
