@@ -20,6 +20,8 @@ use super::types::{Event, Kind, TICK_PERIODS};
 pub struct Taps<K> {
     taps: Vec<Tap<K>>,
     outbox: Vec<(K, Rc<str>)>,
+    /// Bytes of the lines in `outbox`, each counted once per subscriber.
+    outbox_bytes: usize,
     dropped_total: u64,
 }
 
@@ -28,6 +30,7 @@ impl<K> Default for Taps<K> {
         Taps {
             taps: Vec::new(),
             outbox: Vec::new(),
+            outbox_bytes: 0,
             dropped_total: 0,
         }
     }
@@ -41,9 +44,9 @@ struct Tap<K> {
     dropped: u64,
 }
 
-/// Lines held between two takes, over every subscriber: one wake-up's events are far fewer,
-/// so this only bounds a bug (or a flood inside one wake-up); beyond it lines are dropped.
-pub const MAX_OUTBOX: usize = 64 * 1024;
+/// Bytes of lines held between two takes, over every subscriber: one wake-up's events are
+/// far fewer, so this only bounds a flood inside one wake-up; beyond it lines are dropped.
+pub const MAX_OUTBOX: usize = 4 * 1024 * 1024;
 
 /// Checks subscription names: each must be an event type a listener may name. None means
 /// every event (`EVENT`).
@@ -77,6 +80,7 @@ impl<K: Copy + Eq> Taps<K> {
     pub fn remove(&mut self, key: K) {
         self.taps.retain(|t| t.key != key);
         self.outbox.retain(|(k, _)| *k != key);
+        self.outbox_bytes = self.outbox.iter().map(|(_, l)| l.len()).sum();
     }
 
     /// Subscribers.
@@ -112,18 +116,20 @@ impl<K: Copy + Eq> Taps<K> {
             {
                 continue;
             }
-            if self.outbox.len() >= MAX_OUTBOX {
+            let l = line.get_or_insert_with(|| render(serial, event).into());
+            if self.outbox_bytes + l.len() > MAX_OUTBOX {
                 self.taps[i].dropped += 1;
                 self.dropped_total += 1;
                 continue;
             }
-            let l = line.get_or_insert_with(|| render(serial, event).into());
+            self.outbox_bytes += l.len();
             self.outbox.push((self.taps[i].key, Rc::clone(l)));
         }
     }
 
     /// The lines owed, oldest first.
     pub fn take(&mut self) -> Vec<(K, Rc<str>)> {
+        self.outbox_bytes = 0;
         std::mem::take(&mut self.outbox)
     }
 
@@ -271,10 +277,13 @@ mod tests {
         assert_eq!(t.take_dropped(1), 0);
         assert_eq!(t.dropped_total(), 2);
         assert_eq!(dropped_line(2), "- EVENTS_DROPPED count:2");
-        for i in 0..(MAX_OUTBOX as u64 + 5) {
-            t.offer(i, &Event::tick(5, i));
+        let big = "x".repeat(MAX_OUTBOX / 4);
+        for i in 0..6 {
+            t.offer(i, &Event::remote("t", &big));
         }
-        assert_eq!(t.take().len(), MAX_OUTBOX);
-        assert_eq!(t.take_dropped(1), 5);
+        assert_eq!(t.take().len(), 3, "the fourth would cross the bound");
+        assert_eq!(t.take_dropped(1), 3);
+        t.offer(7, &Event::remote("t", &big));
+        assert_eq!(t.take().len(), 1, "taking empties the outbox");
     }
 }
