@@ -73,7 +73,8 @@ fn rss_kib(pid: i32) -> u64 {
 fn a_raw_client_and_supervisorctl_see_state_changes() {
     let dir = TestDir::new();
     let d = Daemon::start(&dir, &conf(&dir));
-    assert!(wait_until(T, || dir.join("s.sock").exists() && d.ctl(&["status"]).1 == 3));
+    assert!(wait_until(T, || dir.join("s.sock").exists()
+        && d.ctl(&["status"]).1 == 3));
 
     let mut raw = connect(&dir);
     raw.write_all(b"events PROCESS_STATE\n").unwrap();
@@ -102,7 +103,10 @@ fn a_raw_client_and_supervisorctl_see_state_changes() {
 
     let got = lines_until(&mut raw, |l| l.contains("PROCESS_STATE_STOPPED"));
     let events: Vec<&String> = got.iter().filter(|l| *l != ".").collect();
-    let types: Vec<&str> = events.iter().map(|l| l.split(' ').nth(1).unwrap()).collect();
+    let types: Vec<&str> = events
+        .iter()
+        .map(|l| l.split(' ').nth(1).unwrap())
+        .collect();
     assert_eq!(
         types,
         [
@@ -123,24 +127,33 @@ fn a_raw_client_and_supervisorctl_see_state_changes() {
     let got = lines_until(&mut ctl_out, |l| l.contains("PROCESS_STATE_STOPPED"));
     assert_eq!(got.len(), 2, "RUNNING and STOPPED only, no banner: {got:?}");
     assert!(got[0].contains(" PROCESS_STATE_RUNNING processname:sleeper "));
-    assert_eq!(serial(&got[0]), serials[1], "one serial per event for everyone");
+    assert_eq!(
+        serial(&got[0]),
+        serials[1],
+        "one serial per event for everyone"
+    );
     let _ = ctl.kill();
     let _ = ctl.wait();
 
     // Unknown types are refused with a usage error.
     let (out, code) = d.ctl(&["events", "NOPE"]);
-    assert_eq!((out.as_str(), code), ("Error: unknown event type NOPE\n", 1));
+    assert_eq!(
+        (out.as_str(), code),
+        ("Error: unknown event type NOPE\n", 1)
+    );
 }
 
 #[test]
 fn a_reader_that_does_not_read_is_bounded() {
     let dir = TestDir::new();
     let d = Daemon::start(&dir, &conf(&dir));
-    assert!(wait_until(T, || dir.join("s.sock").exists() && d.ctl(&["status"]).1 == 3));
+    assert!(wait_until(T, || dir.join("s.sock").exists()
+        && d.ctl(&["status"]).1 == 3));
     let before = rss_kib(d.pid());
 
     let mut slow = connect(&dir);
-    slow.write_all(b"events PROCESS_LOG PROCESS_STATE\n").unwrap();
+    slow.write_all(b"events PROCESS_LOG PROCESS_STATE\n")
+        .unwrap();
     assert!(wait_until(T, || d
         .ctl(&["metrics"])
         .0
@@ -151,7 +164,9 @@ fn a_reader_that_does_not_read_is_bounded() {
         d.ctl(&["metrics"])
             .0
             .lines()
-            .find_map(|l| l.strip_prefix("supervisor_events_dropped_total{reason=\"slow_reader\"} "))
+            .find_map(|l| {
+                l.strip_prefix("supervisor_events_dropped_total{reason=\"slow_reader\"} ")
+            })
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0)
     };
@@ -204,9 +219,16 @@ fn a_reader_that_does_not_read_is_bounded() {
     }
     let text = String::from_utf8_lossy(&text);
     assert!(started, "no keepalive after {total} bytes");
-    let marker = text.find("\n- EVENTS_DROPPED count:").expect("a drop marker");
-    let starting = text.find(" PROCESS_STATE_STARTING processname:sleeper").unwrap();
+    let marker = text
+        .find("\n- EVENTS_DROPPED count:")
+        .expect("a drop marker");
+    let starting = text
+        .find(" PROCESS_STATE_STARTING processname:sleeper")
+        .unwrap();
     assert!(marker < starting);
     eprintln!("{total} bytes read by the slow reader");
-    assert!(total < 4 << 20, "{total} bytes were queued for the slow reader");
+    assert!(
+        total < 4 << 20,
+        "{total} bytes were queued for the slow reader"
+    );
 }

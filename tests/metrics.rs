@@ -95,7 +95,8 @@ fn read_until(s: &mut UnixStream, done: impl Fn(&str) -> bool) -> String {
 
 fn check_values(text: &str) {
     let state = |name: &str, st: &str| {
-        let s = format!("supervisor_process_state{{group=\"{name}\",name=\"{name}\",state=\"{st}\"}}");
+        let s =
+            format!("supervisor_process_state{{group=\"{name}\",name=\"{name}\",state=\"{st}\"}}");
         value(text, &s)
     };
     for (name, st) in [
@@ -116,13 +117,17 @@ fn check_values(text: &str) {
         assert_eq!(ones, 1, "{name}: one state only\n{text}");
         assert_eq!(state(name, "UNKNOWN"), Some(0.0));
     }
-    let g = |fam: &str, name: &str| value(text, &format!("{fam}{{group=\"{name}\",name=\"{name}\"}}"));
+    let g =
+        |fam: &str, name: &str| value(text, &format!("{fam}{{group=\"{name}\",name=\"{name}\"}}"));
     assert_eq!(g("supervisor_process_last_exit_code", "exiter"), Some(3.0));
     assert_eq!(g("supervisor_process_last_exit_code", "broken"), Some(1.0));
     assert_eq!(g("supervisor_process_last_exit_code", "manual"), None);
     // startretries=1: two spawns, one after the first; both failed.
     assert_eq!(g("supervisor_process_restarts_total", "broken"), Some(1.0));
-    assert_eq!(g("supervisor_process_spawn_failures_total", "broken"), Some(2.0));
+    assert_eq!(
+        g("supervisor_process_spawn_failures_total", "broken"),
+        Some(2.0)
+    );
     assert_eq!(g("supervisor_process_restarts_total", "sleeper"), Some(0.0));
     assert_eq!(g("supervisor_process_healthy", "sleeper"), Some(1.0));
     assert!(g("supervisor_process_uptime_seconds", "sleeper").is_some());
@@ -143,7 +148,10 @@ fn check_values(text: &str) {
     assert!(value(text, "supervisor_control_clients").is_some_and(|v| v >= 1.0));
     assert_eq!(value(text, "supervisor_reloads_total"), Some(0.0));
     assert_eq!(
-        value(text, "supervisor_events_dropped_total{reason=\"pool_overflow\"}"),
+        value(
+            text,
+            "supervisor_events_dropped_total{reason=\"pool_overflow\"}"
+        ),
         Some(0.0)
     );
     assert!(text.contains("supervisor_build_info{version=\"4.3.0\""));
@@ -174,7 +182,9 @@ fn metrics_over_ctl_text_protocol_and_http() {
     // The text protocol by hand: auth, then metrics; the body un-dot-stuffed.
     let mut s = connect(&dir);
     s.write_all(b"auth u p\nmetrics\n").unwrap();
-    let reply = read_until(&mut s, |t| t.lines().filter(|l| l.starts_with(".OK")).count() >= 2);
+    let reply = read_until(&mut s, |t| {
+        t.lines().filter(|l| l.starts_with(".OK")).count() >= 2
+    });
     let body: String = reply
         .lines()
         .filter(|l| !l.starts_with(".OK") && *l != ".")
