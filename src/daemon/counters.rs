@@ -63,13 +63,14 @@ impl ProcCounters {
         self.log_dropped
     }
 
-    /// The health verdict: `None` while the process has no health check (metrics then
-    /// report it healthy).
+    /// A health verdict set here, which `metrics` prefers to the machine's own (the
+    /// machine's `unhealthy()` when `healthcheck=` is set; healthy without a check).
     pub fn healthy(&self) -> Option<bool> {
         self.healthy
     }
 
-    /// Records a health check's verdict (`None`: no check). The hook for health checks.
+    /// Records a health verdict from outside the machine (`None`: none). A hook for checks
+    /// the process machine does not run itself.
     pub fn set_healthy(&mut self, healthy: Option<bool>) {
         self.healthy = healthy;
     }

@@ -36,6 +36,7 @@ fn process_info(p: &Proc, now_ms: u64) -> ProcessInfo {
         uptime_secs: now - start,
         stop_time: stop_text.as_deref(),
         spawnerr: p.machine.spawnerr().unwrap_or(""),
+        note: &crate::daemon::requests::status_note(p, crate::time::Mono::now()),
     });
     let log = |i: usize| {
         p.logs[i]

@@ -32,7 +32,10 @@ impl Daemon {
                     last_exit: p.counters.last_exit(),
                     log_written: p.counters.log_written(),
                     log_dropped: p.counters.log_dropped(),
-                    healthy: p.counters.healthy(),
+                    healthy: p.counters.healthy().or_else(|| {
+                        let checked = p.cfg().supervision.health.is_some();
+                        checked.then(|| !p.machine.unhealthy())
+                    }),
                 }
             })
             .collect();
