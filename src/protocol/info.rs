@@ -4,8 +4,8 @@
 //! table, supervisorctl from a Python supervisord's `getAllProcessInfo`, and both render
 //! with the functions here, so the two documents have the same shape.
 
-use super::fault::{exit, Fault, Outcome};
-use super::status::{namespec, split_namespec, AvailInfo};
+use super::fault::Outcome;
+use super::status::{self, namespec, AvailInfo, StatusView};
 use crate::json::Json;
 
 /// One process, as `getProcessInfo` describes it.
@@ -77,33 +77,25 @@ impl ProcessInfo {
 /// row (the document stays valid JSON) and makes the exit code 4, as for `status`; then a
 /// listed process that is not running makes it 3.
 pub fn status_json(all: &[ProcessInfo], names: &[String]) -> (String, Outcome) {
-    let mut outcome = Outcome::ok();
-    let matched: Vec<&ProcessInfo> = if names.is_empty() || names.iter().any(|n| n == "all") {
-        all.iter().collect()
-    } else {
-        let mut matched = Vec::new();
-        for spec in names {
-            let (group, name) = split_namespec(spec);
-            let before = matched.len();
-            matched.extend(
-                all.iter()
-                    .filter(|p| p.group == group && name.is_none_or(|n| p.name == n)),
-            );
-            if matched.len() == before {
-                outcome = Outcome::failed(Fault::BadName, exit::STATUS_UNKNOWN);
-            }
-        }
-        matched
-    };
-    let stopped = ["STOPPED", "EXITED", "FATAL", "UNKNOWN"];
-    if matched
-        .iter()
-        .any(|p| stopped.contains(&p.statename.as_str()))
-    {
-        outcome = Outcome::failed(Fault::NotRunning, exit::STATUS_NOT_RUNNING);
-    }
+    let outcome = status::write_status_reply(all, names, &mut |_| {});
+    let matched = status::select(all, names, &mut |_| {});
     let doc = Json::Arr(matched.iter().map(|p| p.json()).collect());
     (doc.render(), outcome)
+}
+
+impl StatusView for ProcessInfo {
+    fn group(&self) -> &str {
+        &self.group
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn state_name(&self) -> &str {
+        &self.statename
+    }
+    fn write_description(&self, out: &mut String) {
+        out.push_str(&self.description);
+    }
 }
 
 /// The `avail --json` document, sorted by process name as `avail` is.
@@ -130,6 +122,7 @@ pub fn avail_json(infos: &[AvailInfo]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::fault::exit;
 
     fn info(group: &str, name: &str, state: &str) -> ProcessInfo {
         ProcessInfo {
