@@ -10,7 +10,6 @@
 //! `\\`, LF, CR, TAB and other control characters escaped (`\\`, `\n`, `\r`, `\t`,
 //! `\xHH`), so the whole event is one line and `data:` takes the rest of it.
 
-use std::fmt::Write;
 use std::rc::Rc;
 
 use super::types::{Event, Kind, TICK_PERIODS};
@@ -185,18 +184,7 @@ pub fn render(serial: u64, event: &Event) -> String {
 
 /// Backslash escapes for `\`, LF, CR, TAB and other control characters.
 fn escape(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
+    crate::pyrepr::escape_into(out, s, None);
 }
 
 #[cfg(test)]
