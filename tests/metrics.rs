@@ -28,7 +28,9 @@ fn conf(dir: &TestDir) -> String {
          [program:broken]\ncommand=/bin/false\nstartretries=1\n\n\
          [program:exiter]\ncommand=/bin/sh -c 'exit 3'\nstartsecs=0\nautorestart=false\n\
          exitcodes=0\n\n\
-         [program:manual]\ncommand=/bin/sleep 1000\nautostart=false\n"
+         [program:manual]\ncommand=/bin/sleep 1000\nautostart=false\n\n\
+         [program:sick]\ncommand=/bin/sleep 1000\nstartsecs=0\nhealthcheck=exec:/bin/false\n\
+         healthcheck_interval=1\nhealthcheck_retries=1\n"
     )
 }
 
@@ -130,6 +132,7 @@ fn check_values(text: &str) {
     );
     assert_eq!(g("supervisor_process_restarts_total", "sleeper"), Some(0.0));
     assert_eq!(g("supervisor_process_healthy", "sleeper"), Some(1.0));
+    assert_eq!(g("supervisor_process_healthy", "sick"), Some(0.0));
     assert!(g("supervisor_process_uptime_seconds", "sleeper").is_some());
     assert_eq!(g("supervisor_process_uptime_seconds", "manual"), Some(0.0));
     let log = |stream: &str| {
@@ -172,6 +175,9 @@ fn metrics_over_ctl_text_protocol_and_http() {
             && std::fs::read_to_string(dir.join("talker.out")).is_ok_and(|t| t == "hello\n")
     });
     assert!(settled, "{}", d.ctl(&["status"]).0);
+    // `sick` fails its check, is declared unhealthy (and restarted, still failing).
+    let sick = "supervisor_process_healthy{group=\"sick\",name=\"sick\"} 0\n";
+    assert!(wait_until(T, || d.ctl(&["metrics"]).0.contains(sick)));
 
     // supervisorctl metrics
     let (out, code) = d.ctl(&["metrics"]);
