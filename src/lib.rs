@@ -8,6 +8,7 @@
 //! - [`daemon`]: the single-threaded poll loop: a reactor over owned parts (I/O, supervision,
 //!   control, event bus) and pure policy on a fake clock (see `ARCHITECTURE.md`).
 //! - [`events`]: event types, listener pools and the listener protocol (pure).
+//! - [`json`]: a minimal JSON writer (config verdicts, `status --json`).
 //! - [`logfile`]: the activity log and child output logs, with rotation.
 //! - [`messages`]: the reference's activity-log lines, word for word.
 //! - [`options`]: the supervisord command line.
@@ -27,6 +28,7 @@ pub mod config;
 pub mod ctl;
 pub mod daemon;
 pub mod events;
+pub mod json;
 pub mod logfile;
 pub mod messages;
 pub mod options;

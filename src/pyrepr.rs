@@ -11,13 +11,21 @@ pub fn str_repr(s: &str) -> String {
     };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
+    escape_into(&mut out, s, Some(quote));
+    out.push(quote);
+    out
+}
+
+/// The inside of `repr(s)`, appended to `out`: backslash, `quote` (if any) and control
+/// characters escaped (`\\`, `\n`, `\r`, `\t`, `\xHH`), so the text stays on one line.
+pub fn escape_into(out: &mut String, s: &str, quote: Option<char>) {
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c == quote => {
+            c if Some(c) == quote => {
                 out.push('\\');
                 out.push(c);
             }
@@ -27,8 +35,6 @@ pub fn str_repr(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out.push(quote);
-    out
 }
 
 /// `repr(b)` for Python `bytes`: `b'...'` with the same quote choice as `str`, and every byte

@@ -35,6 +35,7 @@ pub struct Settings {
 /// Commands that first check the server answers (the reference's "upcheck").
 const UPCHECK: &[&str] = &[
     "status", "start", "stop", "restart", "signal", "tail", "maintail", "pid", "clear", "rotate",
+    "metrics", "events",
 ];
 
 /// Commands that check their arguments before connecting.
@@ -298,7 +299,13 @@ impl Controller {
         let follow = req.is_streaming();
         let client = self.client();
         let r = if follow {
-            let mut banner = || output("==> Press Ctrl-C to exit <==");
+            // An event stream is for scripts too: no banner in it.
+            let events = matches!(req, Request::Events { .. });
+            let mut banner = || {
+                if !events {
+                    output("==> Press Ctrl-C to exit <==")
+                }
+            };
             client.call_stream(&mut stream, req, &mut banner, &mut print_event)
         } else {
             client.call(&mut stream, req, &mut print_event, true)

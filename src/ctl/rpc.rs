@@ -23,6 +23,7 @@ use super::http::{self, ResponseReader};
 use super::sock::{reply_timeout, CallError, Client, ConnectError, Sock};
 use super::url::{self, Target};
 use crate::protocol::fault::exit;
+use crate::protocol::info::{self, ProcessInfo};
 use crate::protocol::request::{Stream, TailMode};
 use crate::protocol::results::{self, Action, ResultLine, UpdateStep};
 use crate::protocol::status::{self, namespec, split_namespec, AvailInfo, ProcessStatus};
@@ -151,6 +152,25 @@ fn strings(v: Option<&Value>) -> Vec<String> {
         .iter()
         .filter_map(|x| x.as_str().map(str::to_string))
         .collect()
+}
+
+/// A `getProcessInfo` struct as a `status --json` row.
+fn process_info(v: &Value) -> ProcessInfo {
+    ProcessInfo {
+        name: field_str(v, "name"),
+        group: field_str(v, "group"),
+        statename: field_str(v, "statename"),
+        state: field_int(v, "state"),
+        pid: field_int(v, "pid"),
+        start: field_int(v, "start"),
+        stop: field_int(v, "stop"),
+        now: field_int(v, "now"),
+        exitstatus: field_int(v, "exitstatus"),
+        spawnerr: field_str(v, "spawnerr"),
+        description: field_str(v, "description"),
+        stdout_logfile: field_str(v, "stdout_logfile"),
+        stderr_logfile: field_str(v, "stderr_logfile"),
+    }
 }
 
 /// Percent-encodes what cannot go into a request path as is.
@@ -351,7 +371,25 @@ impl Session<'_> {
                 self.upcheck()?;
                 self.pid(names)
             }
-            Request::Avail => self.avail(),
+            Request::Avail => self.avail(false),
+            Request::AvailJson => self.avail(true),
+            Request::StatusJson { names } => {
+                self.upcheck()?;
+                let all: Vec<ProcessInfo> =
+                    self.all_process_info()?.iter().map(process_info).collect();
+                let (doc, o) = info::status_json(&all, names);
+                doc.lines().for_each(|l| self.line(l));
+                self.set(o);
+                Ok(())
+            }
+            Request::Metrics | Request::Events { .. } => {
+                self.line(&format!(
+                    "Error: {} needs a supervisor-rs supervisord; this one speaks only XML-RPC",
+                    req.command()
+                ));
+                self.set(Outcome::failed(Fault::UnknownMethod, exit::GENERIC));
+                Ok(())
+            }
             Request::Reread => self.reread(),
             Request::Update { names } => self.update(names),
             Request::Add { names } => {
@@ -623,7 +661,7 @@ impl Session<'_> {
         Ok(())
     }
 
-    fn avail(&mut self) -> Res<()> {
+    fn avail(&mut self, json: bool) -> Res<()> {
         match self.call("supervisor.getAllConfigInfo", vec![])? {
             Ok(v) => {
                 let infos: Vec<AvailInfo> = v
@@ -639,9 +677,11 @@ impl Session<'_> {
                         process_prio: field_int(i, "process_prio"),
                     })
                     .collect();
-                for l in status::avail_lines(&infos) {
-                    self.line(&l);
-                }
+                let lines = match json {
+                    true => info::avail_json(&infos).lines().map(String::from).collect(),
+                    false => status::avail_lines(&infos),
+                };
+                lines.iter().for_each(|l| self.line(l));
                 Ok(())
             }
             Err(f) if Fault::from_code(f.code) == Some(Fault::ShutdownState) => {

@@ -100,11 +100,15 @@ fn any_matches(list: &[Principal], peer: &PeerCred) -> bool {
 pub fn text_need(req: &Request) -> Need {
     match req {
         Request::Status { .. }
+        | Request::StatusJson { .. }
         | Request::Tail { .. }
         | Request::MainTail { .. }
         | Request::Pid { .. }
         | Request::Avail
+        | Request::AvailJson
         | Request::Version
+        | Request::Metrics
+        | Request::Events { .. }
         | Request::Help { .. } => Need::Read,
         _ => Need::Control,
     }
@@ -161,7 +165,7 @@ pub fn http_need(method: &str, path: &str, action: Option<&str>) -> Option<Need>
     Some(match (get, path) {
         _ if page && !reads => Need::Control,
         (_, _) if page => Need::Read,
-        (true, "/ok.html" | "/mainlogtail" | "/tail.html") => Need::Read,
+        (true, "/ok.html" | "/mainlogtail" | "/tail.html" | "/metrics") => Need::Read,
         (true, p) if p.starts_with("/logtail/") => Need::Read,
         _ => Need::Control,
     })
@@ -279,6 +283,10 @@ mod tests {
             Request::Status { names: n(vec![]) },
             Request::Pid { names: n(vec![]) },
             Request::Avail,
+            Request::AvailJson,
+            Request::StatusJson { names: n(vec![]) },
+            Request::Metrics,
+            Request::Events { types: n(vec![]) },
             Request::Version,
             Request::MainTail {
                 mode: TailMode::Follow,

@@ -10,6 +10,7 @@ use crate::daemon::output;
 use crate::daemon::procs::{ListenerIo, Proc, ProcId, Procs, Stream};
 use crate::events::listener::{default_handler, ListenerState};
 use crate::events::pool::{self, Line, Pool, Queued};
+use crate::events::tap::Taps;
 use crate::events::types::{Event, Kind, StateChange};
 use crate::logfile::activity::Logger;
 use crate::messages;
@@ -22,6 +23,8 @@ use crate::time::Mono;
 #[derive(Debug, Default)]
 pub struct Bus {
     pools: pool::Bus,
+    /// Live subscribers (`events` on the control socket).
+    taps: Taps<Key>,
 }
 
 /// What a state change event needs from the process machine's snapshot.
@@ -75,15 +78,40 @@ impl Bus {
         self.emit(Event::group(false, name), log);
     }
 
-    /// Whether some pool takes events of `kind`.
+    /// Whether some pool or live subscriber takes events of `kind`.
     pub fn wants(&self, kind: Kind) -> bool {
-        self.pools.wants(kind)
+        self.pools.wants(kind) || self.taps.wants(kind)
     }
 
-    /// Offers an event to the pools; logs buffer overflows.
+    /// Offers an event to the pools and live subscribers; logs buffer overflows.
     pub fn emit(&mut self, event: Event, log: &mut Logger) {
-        let lines = self.pools.notify(event);
+        let tapped = self.taps.wants(event.kind).then(|| event.clone());
+        let (serial, lines) = self.pools.notify_tapped(event, tapped.is_some());
+        if let (Some(serial), Some(event)) = (serial, tapped) {
+            self.taps.offer(serial, &event);
+        }
         log_lines(log, lines);
+    }
+
+    /// The live subscribers (`daemon::live`).
+    pub fn taps_mut(&mut self) -> &mut Taps<Key> {
+        &mut self.taps
+    }
+
+    /// Events waiting in the pools, and how many full pools discarded.
+    pub fn pool_counts(&self) -> (u64, u64) {
+        let p = &self.pools.pools;
+        let buffered = p.iter().map(|p| p.len() as u64).sum();
+        (buffered, p.iter().map(Pool::dropped).sum())
+    }
+
+    /// Live subscribers, and the lines they missed.
+    pub fn tap_counts(&self) -> (u64, u64) {
+        (self.taps.len() as u64, self.taps.dropped_total())
+    }
+
+    fn wants_ticks(&self) -> bool {
+        self.pools.wants_ticks() || self.taps.wants_ticks()
     }
 
     /// A process changed state: PROCESS_STATE_* with the machine's snapshot.
@@ -106,7 +134,7 @@ impl Bus {
     /// TICK_* events whose slice began by `wall_secs`, when some pool listens for ticks;
     /// how many were raised.
     pub fn fire_ticks(&mut self, wall_secs: u64, log: &mut Logger) -> usize {
-        if !self.pools.wants_ticks() {
+        if !self.wants_ticks() {
             return 0;
         }
         let due = self.pools.ticks_due(wall_secs);
@@ -119,10 +147,10 @@ impl Bus {
 
     /// When the next tick is due; None when nobody listens for ticks.
     pub fn next_tick(&self, wall_ms: u64, now: Mono) -> Option<Mono> {
-        if !self.pools.wants_ticks() {
+        if !self.wants_ticks() {
             return None;
         }
-        let at = self.pools.next_tick(wall_ms / 1000)?;
+        let at = pool::next_tick_boundary(wall_ms / 1000);
         Some(tick_deadline(at, wall_ms, now))
     }
 

@@ -57,6 +57,8 @@ pub struct Daemon {
     syslog: Syslog,
     /// What systemd is told (`$NOTIFY_SOCKET`).
     notify: Notifier,
+    /// Restarts in place so far (`metrics`).
+    reloads: u64,
 }
 
 impl std::fmt::Debug for Daemon {
@@ -80,6 +82,8 @@ pub struct Kept {
     pub bus: Bus,
     /// The sd_notify socket and its policy (READY after a restart, the watchdog cadence).
     pub notify: Notifier,
+    /// Restarts in place so far (SIGHUP, `reload`).
+    pub reloads: u64,
 }
 
 impl Daemon {
@@ -95,7 +99,13 @@ impl Daemon {
             reload: Reload::new(reloader),
             syslog: Syslog::new(),
             notify: kept.notify,
+            reloads: kept.reloads,
         }
+    }
+
+    /// Restarts in place so far.
+    pub(super) fn reloads(&self) -> u64 {
+        self.reloads
     }
 
     /// Watches the control servers.
@@ -117,6 +127,7 @@ impl Daemon {
             low_fds: self.sup.into_low_fds(),
             bus: self.bus,
             notify: self.notify,
+            reloads: self.reloads,
         }
     }
 
@@ -149,6 +160,7 @@ impl Daemon {
                 .fire_ticks(sys::wall_clock_ms() / 1000, &mut self.log);
             if let Some(exit) = self.step_lifecycle(now) {
                 self.notify_status();
+                self.pump_live();
                 return exit;
             }
             self.after_wake(now);
@@ -159,6 +171,7 @@ impl Daemon {
                 &mut self.log,
             );
             self.notify_status();
+            self.pump_live();
             let timeout = self.next_deadline().map(|d| d.since(Mono::now()));
             match self.io.wait(timeout) {
                 Ok(ready) => {
@@ -362,6 +375,7 @@ impl Daemon {
                 self.io.remove(key);
             }
             if let Some(p) = self.sup.procs_mut().get_mut(id) {
+                p.counters.on_exit(status.code());
                 self.bus.listener_exited(p, &mut self.io, &mut self.log);
                 if let Some(key) = p.stdin.take() {
                     self.io.remove(key);

@@ -1,8 +1,8 @@
 //! The daemon's HTTP routes, on the same sockets as the text protocol: `POST /RPC2...`
 //! (XML-RPC, see `rpc`), `GET /logtail/NAME[/stdout|/stderr]` and `/mainlogtail` (streamed
-//! like `tail -f`), `/ok.html`, and the web page (`/`, `/index.html`, `/tail.html`). Every
-//! route checks the server's credentials first, then what the client's identity allows
-//! (`access`; XML-RPC per call).
+//! like `tail -f`), `/ok.html`, `/metrics` (Prometheus text format), and the web page (`/`,
+//! `/index.html`, `/tail.html`). Every route checks the server's credentials first, then what
+//! the client's identity allows (`access`; XML-RPC per call).
 
 use crate::daemon::access;
 use crate::daemon::deferred::Deferred;
@@ -50,6 +50,9 @@ impl Daemon {
                 Response::new(200, "text/html", b"OK".to_vec()),
                 &mut self.io,
             );
+        }
+        if path == "/metrics" {
+            return self.metrics_http(key);
         }
         if path == "/mainlogtail" {
             let file = self.log.path().map(|p| p.to_path_buf());

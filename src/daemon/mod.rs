@@ -15,14 +15,17 @@
 //!   restarting, shutting down), [`waits`] (start/stop/restart/update replies and their
 //!   `waiting for` cadence), [`names`] (namespec resolution), [`output`] (pipe batching and
 //!   where child output goes), [`notify`] (what systemd is told, and when).
-//! - Leaves: [`procs`] (the table's data), [`sockets`], [`signals`], [`fcgi`], [`startup`],
-//!   [`sd_notify`] (the datagrams to `$NOTIFY_SOCKET`), [`rotate`] (the `rotate` command on
-//!   one process's logs).
+//! - [`metrics`] (the `metrics` reply), [`live`] (`events` streams) and [`info`]
+//!   (`status --json`, `avail --json`) are requests too.
+//! - Leaves: [`procs`] (the table's data), [`counters`] (what `metrics` counts per process),
+//!   [`sockets`], [`signals`], [`fcgi`], [`startup`], [`sd_notify`] (the datagrams to
+//!   `$NOTIFY_SOCKET`), [`rotate`] (the `rotate` command on one process's logs).
 
 pub mod access;
 pub mod bus;
 pub mod child_notify;
 pub mod control;
+pub mod counters;
 #[cfg(feature = "xmlrpc")]
 pub mod deferred;
 pub mod depends;
@@ -30,8 +33,11 @@ pub mod event_loop;
 pub mod fcgi;
 #[cfg(feature = "xmlrpc")]
 pub mod http;
+pub mod info;
 pub mod io;
 pub mod lifecycle;
+pub mod live;
+pub mod metrics;
 pub mod names;
 pub mod notify;
 pub mod output;
@@ -191,6 +197,7 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         low_fds,
         bus: bus::Bus::default(),
         notify,
+        reloads: 0,
     };
     let pid = sys::proc::getpid();
     let mut pidfile = config.supervisord.pidfile.clone();
@@ -311,6 +318,7 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
             Exit::Restart(new_config, servers) => {
                 config = *new_config;
                 handed_over = Some(servers);
+                kept.reloads += 1;
             }
         }
     }

@@ -375,7 +375,13 @@ fn write_raw(proc: &mut Proc, stream: Stream, data: &[u8], logger: &mut Logger) 
     let Some(file) = proc.logs[stream as usize].file.as_mut() else {
         return;
     };
+    let lost_before = file.lost_bytes();
     let events = file.write(data);
+    // What this write lost: the growth of the file's loss count (a write that succeeds
+    // after a failing spell resets it, and lost nothing).
+    let dropped = file.lost_bytes().saturating_sub(lost_before);
+    let written = (data.len() as u64).saturating_sub(dropped);
+    proc.counters.on_log_write(stream, written, dropped);
     if events.is_empty() {
         return;
     }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::config::model::{Config, GroupConfig, LogTarget, ProcessConfig};
+use crate::daemon::counters::ProcCounters;
 use crate::events::capture::Capture;
 use crate::events::listener::Listener;
 use crate::events::pool::Queued;
@@ -88,6 +89,8 @@ pub struct Proc {
     pub spawns: u64,
     /// `ready=log:`: the unfinished line of stdout and of stderr.
     pub ready_lines: [Vec<u8>; 2],
+    /// What `metrics` reports beside the machine's state.
+    pub counters: ProcCounters,
 }
 
 impl Proc {
@@ -210,6 +213,7 @@ impl Procs {
                 notify: None,
                 spawns: 0,
                 ready_lines: Default::default(),
+                counters: ProcCounters::default(),
             }));
         }
     }

@@ -14,6 +14,13 @@ use crate::time::Mono;
 
 impl Daemon {
     pub(super) fn avail_request(&mut self, key: Key) {
+        let lines = status::avail_lines(&self.avail_infos());
+        self.control
+            .reply_lines(key, &lines, Outcome::ok(), &mut self.io);
+    }
+
+    /// The `avail` rows: every process of the last `reread` (or of the config in force).
+    pub(super) fn avail_infos(&self) -> Vec<AvailInfo> {
         let config = self
             .reload
             .loaded()
@@ -33,9 +40,7 @@ impl Daemon {
                 });
             }
         }
-        let lines = status::avail_lines(&infos);
-        self.control
-            .reply_lines(key, &lines, Outcome::ok(), &mut self.io);
+        infos
     }
 
     /// Group names added, changed and removed between the running groups and `new`.

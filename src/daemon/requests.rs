@@ -213,6 +213,10 @@ impl Daemon {
                 self.bus.emit(event, &mut self.log);
                 self.reply(key, Vec::new());
             }
+            Request::StatusJson { names } => self.status_json_request(key, &names),
+            Request::AvailJson => self.avail_json_request(key),
+            Request::Metrics => self.metrics_request(key),
+            Request::Events { types } => self.events_request(key, &types),
             // Answered by the connection itself; nothing to do if one slips through.
             Request::Auth { .. } | Request::Help { .. } => self.reply(key, Vec::new()),
         }

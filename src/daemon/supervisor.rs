@@ -262,6 +262,7 @@ impl Supervisor {
                 self.states_changed = true;
                 self.probes_stale = true;
                 let p = self.procs.get_mut(id)?;
+                p.counters.on_transition(to);
                 if (to.is_stopped() || to == State::Backoff) && p.machine.laststop().is_some() {
                     p.stop_wall_ms = Some(sys::wall_clock_ms());
                 }

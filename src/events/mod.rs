@@ -6,8 +6,10 @@
 //! - [`pool`]: listener pools, their buffers and serials, and the bus that fills them.
 //! - [`listener`]: the listener protocol, a listener's stdout to state changes and results.
 //! - [`capture`]: capture mode of an output channel.
+//! - [`tap`]: live subscribers of the control socket's `events` command.
 
 pub mod capture;
 pub mod listener;
 pub mod pool;
+pub mod tap;
 pub mod types;

@@ -32,6 +32,8 @@ pub struct Pool {
     buffer: VecDeque<Queued>,
     /// The last pool serial given, None before the first.
     serial: Option<u64>,
+    /// Events discarded because the buffer was full.
+    dropped: u64,
 }
 
 /// A line for the activity log, with its level.
@@ -46,6 +48,7 @@ impl Pool {
             buffer_size: buffer_size as usize,
             buffer: VecDeque::new(),
             serial: None,
+            dropped: 0,
         }
     }
 
@@ -84,10 +87,16 @@ impl Pool {
             return None;
         }
         let dropped = self.buffer.pop_front()?;
+        self.dropped += 1;
         Some((
             LogLevel::Error,
             messages::event_buffer_overflowed(&self.name, dropped.serial),
         ))
+    }
+
+    /// Events discarded because the buffer was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
     }
 
     /// The oldest event, to send to a READY listener.
@@ -159,19 +168,26 @@ impl Bus {
     /// Offers an event to every pool. It takes a global serial only if some pool takes it.
     /// Returns lines to log (buffer overflows).
     pub fn notify(&mut self, event: Event) -> Vec<Line> {
+        self.notify_tapped(event, false).1
+    }
+
+    /// [`Bus::notify`], where `tapped` says a live subscriber also takes the event (it then
+    /// takes a serial even when no pool does). Returns the serial given, if any.
+    pub fn notify_tapped(&mut self, event: Event, tapped: bool) -> (Option<u64>, Vec<Line>) {
         let takers: Vec<usize> = (0..self.pools.len())
             .filter(|&i| self.pools[i].wants(event.kind))
             .collect();
-        if takers.is_empty() {
-            return Vec::new();
+        if takers.is_empty() && !tapped {
+            return (None, Vec::new());
         }
         let serial = self.serial.map_or(0, |s| s + 1);
         self.serial = Some(serial);
         let event = Rc::new(event);
-        takers
+        let lines = takers
             .into_iter()
             .filter_map(|i| self.pools[i].accept(serial, Rc::clone(&event)))
-            .collect()
+            .collect();
+        (Some(serial), lines)
     }
 
     /// Whether some pool listens for ticks (only then does the daemon wake for them).
@@ -197,10 +213,17 @@ impl Bus {
 
     /// Epoch seconds of the next tick boundary after `now`, if anyone listens for ticks.
     pub fn next_tick(&self, now: u64) -> Option<u64> {
-        self.wants_ticks()
-            .then(|| TICK_PERIODS.iter().map(|&p| timeslice(p, now) + p).min())
-            .flatten()
+        self.wants_ticks().then(|| next_tick_boundary(now))
     }
+}
+
+/// Epoch seconds of the next tick boundary of any period after `now`.
+pub fn next_tick_boundary(now: u64) -> u64 {
+    TICK_PERIODS
+        .iter()
+        .map(|&p| timeslice(p, now) + p)
+        .min()
+        .unwrap_or(now + 1)
 }
 
 #[cfg(test)]

@@ -102,6 +102,12 @@ pub fn topic(name: &str) -> Option<&'static str> {
         }
         "version" => "version\t\t\tShow the version of the remote supervisord process\n",
         "help" => "help\t\tPrint a list of available actions\nhelp <action>\tPrint help for <action>\n",
+        // Ours (not in the topic list, which stays the reference's).
+        "metrics" => "metrics\t\t\tThe daemon's metrics, in Prometheus text format\n",
+        "events" => {
+            "events [<type> ...]\tStream events (PROCESS_STATE, TICK_5, ...; default EVENT: all)\n\
+             \t\t\tone line each: serial type key:value ... (Ctrl-C to exit)\n"
+        }
         _ => return None,
     })
 }

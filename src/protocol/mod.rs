@@ -8,6 +8,8 @@
 //! - [`status`]: the `status` and `avail` tables, for the daemon.
 //! - [`results`]: per-name result lines and their exit codes, for the daemon.
 //! - [`help`]: supervisorctl's help texts.
+//! - [`info`]: the JSON documents of `status --json` and `avail --json`.
+//! - [`metrics`]: the Prometheus exposition of `metrics` and `GET /metrics`.
 //! - [`auth`]: credentials and their constant-time check.
 //! - [`sha1`]: SHA-1, for `{SHA}` passwords.
 //! - [`base64`]: base64 for Basic auth and XML-RPC.
@@ -28,6 +30,8 @@ pub mod follow;
 pub mod help;
 #[cfg(feature = "xmlrpc")]
 pub mod http;
+pub mod info;
+pub mod metrics;
 pub mod outbuf;
 pub mod reply;
 pub mod request;

@@ -83,6 +83,14 @@ pub enum Request {
     SendRemoteCommEvent { kind: String, data: String },
     /// `help [TOPIC]`.
     Help { topic: String },
+    /// `status --json [NAME...]`: the status rows as one JSON document (`crate::json`).
+    StatusJson { names: Vec<String> },
+    /// `avail --json`: the avail rows as one JSON document.
+    AvailJson,
+    /// `metrics`: the Prometheus text exposition (`protocol::metrics`).
+    Metrics,
+    /// `events [TYPE...]`: one line per event until the client goes away (`events::tap`).
+    Events { types: Vec<String> },
 }
 
 impl Request {
@@ -111,19 +119,26 @@ impl Request {
             Request::SendStdin { .. } => "sendstdin",
             Request::SendRemoteCommEvent { .. } => "sendremotecommevent",
             Request::Help { .. } => "help",
+            Request::StatusJson { .. } => "status",
+            Request::AvailJson => "avail",
+            Request::Metrics => "metrics",
+            Request::Events { .. } => "events",
         }
     }
 
-    /// True for replies that stream until the client goes away (`tail -f`, `maintail -f`).
+    /// True for replies that stream until the client goes away (`tail -f`, `maintail -f`,
+    /// `events`).
     pub fn is_streaming(&self) -> bool {
         matches!(
             self,
-            Request::Tail {
-                mode: TailMode::Follow,
-                ..
-            } | Request::MainTail {
-                mode: TailMode::Follow
-            }
+            Request::Events { .. }
+                | Request::Tail {
+                    mode: TailMode::Follow,
+                    ..
+                }
+                | Request::MainTail {
+                    mode: TailMode::Follow
+                }
         )
     }
 }
@@ -235,7 +250,13 @@ pub fn from_words(cmd: &str, args: &[String]) -> Result<Request, ProtoError> {
                 exit::GENERIC,
             ))),
         },
+        "status" if args.iter().any(|a| a == "--json") => Ok(Request::StatusJson {
+            names: args.iter().filter(|a| *a != "--json").cloned().collect(),
+        }),
         "status" => Ok(Request::Status { names: names() }),
+        "avail" if args.len() == 1 && args[0] == "--json" => Ok(Request::AvailJson),
+        "metrics" => no_args(Request::Metrics),
+        "events" => Ok(Request::Events { types: names() }),
         "start" => need_names(exit::INVALID_ARGS, |names| Request::Start { names }),
         "stop" => need_names(exit::GENERIC, |names| Request::Stop { names }),
         "restart" => need_names(exit::GENERIC, |names| Request::Restart { names }),
@@ -401,7 +422,13 @@ pub fn render_request(req: &Request) -> Vec<u8> {
     let mut w: Vec<String> = vec![req.command().to_string()];
     match req {
         Request::Auth { user, password } => w.extend([user.clone(), password.clone()]),
-        Request::Status { names }
+        Request::StatusJson { names } => {
+            w.push("--json".into());
+            w.extend(names.iter().cloned());
+        }
+        Request::AvailJson => w.push("--json".into()),
+        Request::Events { types: names }
+        | Request::Status { names }
         | Request::Start { names }
         | Request::Stop { names }
         | Request::Restart { names }
@@ -428,6 +455,7 @@ pub fn render_request(req: &Request) -> Vec<u8> {
         | Request::Reread
         | Request::Reload
         | Request::Shutdown
+        | Request::Metrics
         | Request::Version => {}
     }
     let refs: Vec<&str> = w.iter().map(String::as_str).collect();
@@ -580,6 +608,18 @@ mod tests {
             ("add g", Request::Add { names: v(&["g"]) }),
             ("remove g", Request::Remove { names: v(&["g"]) }),
             ("avail", Request::Avail),
+            ("avail --json", Request::AvailJson),
+            (
+                "status --json web",
+                Request::StatusJson { names: v(&["web"]) },
+            ),
+            ("metrics", Request::Metrics),
+            (
+                "events PROCESS_STATE TICK_5",
+                Request::Events {
+                    types: v(&["PROCESS_STATE", "TICK_5"]),
+                },
+            ),
             ("reload", Request::Reload),
             ("shutdown", Request::Shutdown),
             ("version", Request::Version),
@@ -651,6 +691,8 @@ mod tests {
             ("reload x", "Error: reload accepts no arguments", 1),
             ("shutdown x", "Error: shutdown accepts no arguments", 1),
             ("version x", "Error: version accepts no arguments", 1),
+            ("metrics x", "Error: metrics accepts no arguments", 1),
+            ("avail --json x", "Error: avail accepts no arguments", 1),
             ("tail", "Error: too few arguments", 1),
             ("tail a b c d", "Error: too many arguments", 1),
             ("tail -f a b c", "Error: too many arguments", 1),
@@ -760,6 +802,12 @@ mod tests {
                 topic: "start".into(),
             },
             Request::Version,
+            Request::StatusJson {
+                names: v(&["a", "g:*"]),
+            },
+            Request::AvailJson,
+            Request::Metrics,
+            Request::Events { types: vec![] },
         ];
         for r in reqs {
             let line = render_request(&r);

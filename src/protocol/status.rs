@@ -190,32 +190,43 @@ pub fn write_status_reply<T: StatusView>(
     line: &mut dyn FnMut(&str),
 ) -> Outcome {
     let mut outcome = Outcome::ok();
-    let matched: Vec<&T> = if names.is_empty() || names.iter().any(|n| n == "all") {
-        all.iter().collect()
-    } else {
-        let mut matched = Vec::new();
-        for spec in names {
-            let (group, proc_name) = split_namespec(spec);
-            let before = matched.len();
-            matched.extend(
-                all.iter()
-                    .filter(|p| p.group() == group && proc_name.is_none_or(|n| p.name() == n)),
-            );
-            if matched.len() == before {
-                line(&match proc_name {
-                    None => format!("{group}: ERROR (no such group)"),
-                    Some(_) => format!("{spec}: ERROR (no such process)"),
-                });
-                outcome = Outcome::failed(Fault::BadName, exit::STATUS_UNKNOWN);
-            }
-        }
-        matched
-    };
+    let matched = select(all, names, &mut |l| {
+        line(&l);
+        outcome = Outcome::failed(Fault::BadName, exit::STATUS_UNKNOWN);
+    });
     write_status_table(&matched, line);
     if matched.iter().any(|p| is_stopped_state(p.state_name())) {
         outcome = Outcome::failed(Fault::NotRunning, exit::STATUS_NOT_RUNNING);
     }
     outcome
+}
+
+/// The rows `names` list for `status`, in the order asked (duplicates kept; none or `all`:
+/// every row); `unknown` hears the error line of each name that matches nothing.
+pub fn select<'a, T: StatusView>(
+    all: &'a [T],
+    names: &[String],
+    unknown: &mut dyn FnMut(String),
+) -> Vec<&'a T> {
+    if names.is_empty() || names.iter().any(|n| n == "all") {
+        return all.iter().collect();
+    }
+    let mut matched = Vec::new();
+    for spec in names {
+        let (group, proc_name) = split_namespec(spec);
+        let before = matched.len();
+        matched.extend(
+            all.iter()
+                .filter(|p| p.group() == group && proc_name.is_none_or(|n| p.name() == n)),
+        );
+        if matched.len() == before {
+            unknown(match proc_name {
+                None => format!("{group}: ERROR (no such group)"),
+                Some(_) => format!("{spec}: ERROR (no such process)"),
+            });
+        }
+    }
+    matched
 }
 
 /// One row of `avail`.

@@ -13,6 +13,7 @@
 //! - [`socket`]: non-blocking TCP connects and datagrams with their sender's credentials.
 //! - [`errno`]: errno names and messages.
 //! - [`term`]: terminal echo.
+//! - [`usage`]: the daemon's resident memory and open descriptors (`metrics`).
 //! - [`poller`]: a safe face for `polling::Poller`.
 //! - [`peer`]: the credentials of a unix socket's peer.
 
@@ -26,6 +27,7 @@ pub mod random;
 pub mod socket;
 pub mod spawn;
 pub mod term;
+pub mod usage;
 pub mod user;
 
 pub use clock::{hostname, localtime, wall_clock_ms};

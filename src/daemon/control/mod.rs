@@ -253,6 +253,19 @@ impl Control {
         self.clients.contains_key(&key)
     }
 
+    /// Clients connected, over every server and codec.
+    pub fn client_count(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// For a text client streaming a reply (`events`): whether its output is below the
+    /// high-water mark, as `tail -f` checks before reading more; `None` when it is gone or
+    /// no longer streaming.
+    pub fn stream_room(&mut self, key: Key) -> Option<bool> {
+        let c = self.text(key)?;
+        c.is_streaming().then(|| c.stream_has_room())
+    }
+
     /// Reads what the client sent (bounded) into its `Conn`.
     pub fn read(&mut self, key: Key, io: &mut Io, now: Mono) {
         let Some(c) = self.clients.get_mut(&key) else {

@@ -78,9 +78,7 @@ impl Drop for ChildStack {
 }
 
 fn page_size() -> usize {
-    // SAFETY: sysconf reads a constant of the system; no memory involved.
-    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    usize::try_from(n).ok().filter(|&n| n > 0).unwrap_or(4096)
+    crate::sys::usage::page_size() as usize
 }
 
 #[cfg(test)]
