@@ -31,6 +31,11 @@ use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
+use super::model::EnvFilePath;
+use super::values::{normpath, PathCtx};
+
+/// Most paths in one `environment_file=`.
+pub const MAX_PATHS: usize = 16;
 /// Largest file read.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
 /// Longest physical line.
@@ -328,6 +333,43 @@ pub fn read(path: &Path, optional: bool) -> Result<Vec<(String, String)>, EnvFil
         .read_to_end(&mut data)
         .map_err(|e| whole(e.to_string()))?;
     parse(&data)
+}
+
+/// The paths of an `environment_file=` value written in `file` (as the loader names it,
+/// relative to `ctx.cwd`): comma-separated, each optionally `-`-prefixed (missing is no
+/// error), `~` expanded, relative ones taken from `file`'s directory. Nothing is opened.
+pub fn paths(value: &str, file: &Path, ctx: &PathCtx<'_>) -> Result<Vec<EnvFilePath>, String> {
+    let abs = ctx.cwd.join(file);
+    let dir = normpath(&abs.parent().unwrap_or(Path::new("/")).to_string_lossy());
+    let here = PathCtx {
+        cwd: Path::new(&dir),
+        ..*ctx
+    };
+    let mut out = Vec::new();
+    for item in value.split(',') {
+        let item = item.trim();
+        let (optional, path) = match item.strip_prefix('-') {
+            Some(rest) => (true, rest.trim_start()),
+            None => (false, item),
+        };
+        if path.is_empty() {
+            return Err(format!(
+                "environment_file: empty path in {}",
+                crate::pyrepr::str_repr(value)
+            ));
+        }
+        if path.contains('\0') {
+            return Err("environment_file: a path contains a NUL byte".into());
+        }
+        out.push(EnvFilePath {
+            path: here.normalize(path),
+            optional,
+        });
+    }
+    if out.len() > MAX_PATHS {
+        return Err(format!("environment_file: more than {MAX_PATHS} paths"));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
