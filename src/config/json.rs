@@ -4,8 +4,9 @@
 use super::error::ConfigErrorKind;
 use super::load::LoadReport;
 use super::model::{
-    AutoRestart, ChannelConfig, Config, Curve, GroupConfig, GroupKind, LogTarget, ProcessConfig,
-    Ready, ServerAddress, ServerConfig, Supervision, SupervisordConfig, UNLIMITED_RETRIES,
+    AutoRestart, ChannelConfig, Config, Curve, EnvFilePath, GroupConfig, GroupKind, LogTarget,
+    ProcessConfig, Ready, ServerAddress, ServerConfig, Supervision, SupervisordConfig,
+    UNLIMITED_RETRIES,
 };
 
 /// A JSON value. Objects keep insertion order.
@@ -126,6 +127,11 @@ fn env(pairs: &[(String, String)]) -> Json {
     Json::Obj(sorted.iter().map(|(k, v)| (k.clone(), s(v))).collect())
 }
 
+/// `environment_file` paths, `-` first for those a missing file is no error for.
+fn env_files(files: &[EnvFilePath]) -> Json {
+    Json::Arr(files.iter().map(|f| s(&f.to_string())).collect())
+}
+
 fn obj<K: Into<String>>(items: Vec<(K, Json)>) -> Json {
     Json::Obj(items.into_iter().map(|(k, v)| (k.into(), v)).collect())
 }
@@ -218,6 +224,7 @@ fn supervisord(c: &SupervisordConfig) -> Json {
         ("strip_ansi", Json::Bool(c.strip_ansi)),
         ("logfile_timestamps", Json::Bool(c.logfile_timestamps)),
         ("environment", env(&c.environment)),
+        ("environment_file", env_files(&c.environment_file)),
     ])
 }
 
@@ -357,6 +364,10 @@ fn process(p: &ProcessConfig) -> Json {
         channel(&mut items, name, ch);
     }
     items.push(("environment".into(), env(&p.environment)));
+    items.push((
+        "environment_file".into(),
+        env_files(&p.environment_files.program),
+    ));
     items.push(("serverurl".into(), opt_s(p.serverurl.as_deref())));
     supervision(&mut items, &p.supervision);
     obj(items)

@@ -113,6 +113,14 @@ pub struct EnvFilePath {
     pub optional: bool,
 }
 
+impl std::fmt::Display for EnvFilePath {
+    /// As written: `-` first when a missing file is no error.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let dash = if self.optional { "-" } else { "" };
+        write!(f, "{dash}{}", self.path.display())
+    }
+}
+
 /// The environment files a process reads at each spawn, by level. Precedence, lowest first:
 /// `[supervisord] environment_file`, `[supervisord] environment`, the program's
 /// `environment_file`, the program's `environment` (see `process::spawn::child_env`).

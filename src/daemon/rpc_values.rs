@@ -155,11 +155,13 @@ pub fn config_info(
         // `unlimited` as -1, as `--check-config --json` writes it (and within XML-RPC's int).
         (
             "startretries".into(),
-            i(if p.startretries == crate::config::model::UNLIMITED_RETRIES {
-                -1
-            } else {
-                i64::from(p.startretries)
-            }),
+            i(
+                if p.startretries == crate::config::model::UNLIMITED_RETRIES {
+                    -1
+                } else {
+                    i64::from(p.startretries)
+                },
+            ),
         ),
         ("startsecs".into(), i(p.startsecs as i64)),
     ];
