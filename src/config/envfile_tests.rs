@@ -260,3 +260,17 @@ fn read_regular_files_and_links() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_man_page_example() {
+    let text = "# database\nexport DB_URL='postgres://api@db/api'\nGREETING=\"say \\\"hi\\\"\"\n\
+                ; environment= above wins: the program gets debug\nLOG_LEVEL=info\n";
+    assert_eq!(
+        ok(text),
+        pairs(&[
+            ("DB_URL", "postgres://api@db/api"),
+            ("GREETING", "say \"hi\""),
+            ("LOG_LEVEL", "info")
+        ])
+    );
+}
