@@ -110,6 +110,8 @@ enum State {
 /// The assignments so far, in first-definition order.
 struct Out {
     pairs: Vec<(String, String)>,
+    /// Key to its place in `pairs` (a file may hold thousands).
+    index: std::collections::HashMap<String, usize>,
     assignments: usize,
 }
 
@@ -127,9 +129,12 @@ impl Out {
         if self.assignments > MAX_VARIABLES {
             return Err(at(line, format!("more than {MAX_VARIABLES} assignments")));
         }
-        match self.pairs.iter_mut().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.pairs.push((key.to_string(), value)),
+        match self.index.get(key) {
+            Some(&i) => self.pairs[i].1 = value,
+            None => {
+                self.index.insert(key.to_string(), self.pairs.len());
+                self.pairs.push((key.to_string(), value));
+            }
         }
         Ok(())
     }
@@ -169,6 +174,7 @@ pub fn parse(data: &[u8]) -> Result<Vec<(String, String)>, EnvFileError> {
     let text = text(data)?;
     let mut out = Out {
         pairs: Vec::new(),
+        index: std::collections::HashMap::new(),
         assignments: 0,
     };
     let mut state = State::PreKey;
