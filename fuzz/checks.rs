@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use supervisor::config::envfile;
 use supervisor::config::expand::{expand as expand_value, Names, MAX_EXPANDED};
 use supervisor::config::ini::{self, Ini};
 use supervisor::config::kvlist::key_value_pairs;
@@ -130,6 +131,45 @@ pub fn kvlist(data: &[u8]) {
             );
         }
         Err(m) => assert!(m.len() <= message_bound(text.len())),
+    }
+}
+
+/// `config/envfile.rs`: an environment file. Variables only shrink the text, names are
+/// valid and unique, errors name a line that exists and never quote the text; what parses
+/// renders back (double-quoted) to the same variables.
+pub fn envfile(data: &[u8]) {
+    match envfile::parse(data) {
+        Ok(pairs) => {
+            let total: usize = pairs.iter().map(|(k, v)| k.len() + v.len()).sum();
+            assert!(total <= data.len(), "{total} bytes from {}", data.len());
+            assert!(pairs.len() <= envfile::MAX_VARIABLES);
+            for (i, (k, _)) in pairs.iter().enumerate() {
+                assert!(envfile::valid_name(k), "name {k:?}");
+                assert!(pairs[..i].iter().all(|(o, _)| o != k), "{k} twice");
+            }
+            let mut text = String::new();
+            for (k, v) in &pairs {
+                let mut quoted = String::new();
+                for c in v.chars() {
+                    if matches!(c, '"' | '\\' | '`' | '$') {
+                        quoted.push('\\');
+                    }
+                    quoted.push(c);
+                }
+                text.push_str(&format!("{k}=\"{quoted}\"\n"));
+            }
+            let fits = text.split('\n').all(|l| l.len() <= envfile::MAX_LINE_BYTES);
+            if fits && !text.contains("\r\n") && text.len() <= envfile::MAX_FILE_BYTES {
+                assert_eq!(envfile::parse(text.as_bytes()), Ok(pairs), "{text:?}");
+            }
+        }
+        Err(e) => {
+            assert!(!e.message.is_empty() && e.message.len() <= 200, "{e}");
+            if let Some(line) = e.line {
+                let lines = data.iter().filter(|&&b| b == b'\n').count() + 1;
+                assert!(line >= 1 && line <= lines, "line {line} of {lines}");
+            }
+        }
     }
 }
 

@@ -64,6 +64,7 @@ pidfile=/tmp/supervisord.pid ; default: supervisord.pid in the working directory
 ;nocleanup=false             ; true keeps old AUTO child logs at startup
 ;childlogdir=/tmp            ; directory of AUTO child logs; default: the system's temp dir
 ;environment=KEY="value"     ; KEY="value",KEY2="value2" added to every child's environment
+;environment_file=-/etc/default/app ; KEY=VALUE files read at each spawn; - = may be missing
 ;strip_ansi=false            ; true removes ANSI escape sequences from child logs
 ;logfile_timestamps=false    ; true starts every child log line with its local time (ISO 8601)
 
@@ -123,6 +124,7 @@ serverurl=unix:///tmp/supervisor.sock ; the daemon to talk to; default: http://l
 ;stderr_logfile_owner=nobody
 ;log_lifecycle=false         ; true also writes its spawned/exited lines into the stdout log
 ;environment=A="1",B="2"     ; added to the daemon's environment for this process
+;environment_file=/etc/app.env ; KEY=VALUE files, comma-separated, read at each spawn
 ;serverurl=AUTO              ; SUPERVISOR_SERVER_URL given to the process; AUTO picks ours
 ; Readiness, start order, health checks and backoff (supervisor-rs; none in Supervisor):
 ;ready=startsecs             ; RUNNING once ready: startsecs, notify, tcp:HOST:PORT,
@@ -245,6 +247,7 @@ mod tests {
             "stderr_logfile_owner",
             "log_lifecycle",
             "environment",
+            "environment_file",
             "serverurl",
             "ready",
             "ready_timeout",
@@ -299,6 +302,7 @@ mod tests {
                     "nocleanup",
                     "childlogdir",
                     "environment",
+                    "environment_file",
                     "strip_ansi",
                     "logfile_timestamps",
                 ],

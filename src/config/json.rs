@@ -4,8 +4,8 @@
 use super::error::ConfigErrorKind;
 use super::load::LoadReport;
 use super::model::{
-    AutoRestart, ChannelConfig, Config, Curve, GroupConfig, GroupKind, LogTarget, Principal,
-    ProcessConfig, Ready, ServerAddress, ServerConfig, Supervision, SupervisordConfig,
+    AutoRestart, ChannelConfig, Config, Curve, EnvFilePath, GroupConfig, GroupKind, LogTarget,
+    Principal, ProcessConfig, Ready, ServerAddress, ServerConfig, Supervision, SupervisordConfig,
     UNLIMITED_RETRIES,
 };
 
@@ -44,6 +44,11 @@ fn env(pairs: &[(String, String)]) -> Json {
     let mut sorted: Vec<&(String, String)> = pairs.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     Json::Obj(sorted.iter().map(|(k, v)| (k.clone(), s(v))).collect())
+}
+
+/// `environment_file` paths, `-` first for those a missing file is no error for.
+fn env_files(files: &[EnvFilePath]) -> Json {
+    Json::Arr(files.iter().map(|f| s(&f.to_string())).collect())
 }
 
 fn obj<K: Into<String>>(items: Vec<(K, Json)>) -> Json {
@@ -138,6 +143,7 @@ fn supervisord(c: &SupervisordConfig) -> Json {
         ("strip_ansi", Json::Bool(c.strip_ansi)),
         ("logfile_timestamps", Json::Bool(c.logfile_timestamps)),
         ("environment", env(&c.environment)),
+        ("environment_file", env_files(&c.environment_file)),
     ])
 }
 
@@ -291,6 +297,10 @@ fn process(p: &ProcessConfig) -> Json {
         channel(&mut items, name, ch);
     }
     items.push(("environment".into(), env(&p.environment)));
+    items.push((
+        "environment_file".into(),
+        env_files(&p.environment_files.program),
+    ));
     items.push(("serverurl".into(), opt_s(p.serverurl.as_deref())));
     supervision(&mut items, &p.supervision);
     obj(items)

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::envfile;
 use super::error::ConfigError;
 use super::expand::{expand, Names};
 use super::ini::{Ini, Section};
@@ -330,6 +331,7 @@ fn evaluate(
                 super::kvlist::set_pair(&mut env, &k, v);
             }
             p.environment = env;
+            p.environment_files.supervisord = sup.environment_file.clone();
         }
     }
     let servers = servers::servers(l, ini)?;
@@ -410,6 +412,10 @@ fn supervisord(
     for (k, v) in &environment {
         l.env.set_str(&format!("ENV_{k}"), v);
     }
+    let environment_file = match l.get(s, "environment_file", &names)? {
+        Some(g) => g.parse(|v| envfile::paths(v, &g.entry.file, &l.paths()))?,
+        None => Vec::new(),
+    };
     Ok(SupervisordConfig {
         logfile: PathBuf::from(logfile),
         logfile_maxbytes: l.unsigned(logfile_maxbytes, "logfile_maxbytes"),
@@ -433,6 +439,7 @@ fn supervisord(
         strip_ansi,
         logfile_timestamps,
         environment,
+        environment_file,
     })
 }
 

@@ -453,3 +453,81 @@ fn readers_and_controllers_resolve_at_load() {
     .unwrap();
     assert!(c.servers[0].access.as_ref().unwrap().controllers.is_empty());
 }
+
+#[test]
+fn environment_file_paths() {
+    let d = TempDir::new("envfile");
+    // Relative paths are relative to the file that holds the key, not to the working
+    // directory; nothing is opened at load (the files do not exist).
+    d.write(
+        "conf.d/p.conf",
+        "[program:p]\ncommand=x\nenvironment=K=1\n\
+         environment_file = %(program_name)s.env, -~/x.env,-/etc/%(ENV_A)s.env ,sub/../y.env\n\
+         [program:q]\ncommand=x\n",
+    );
+    let p = d.write(
+        "s.conf",
+        &format!(
+            "{HEAD}environment=A=a\nenvironment_file=-common.env\n\
+             [include]\nfiles=conf.d/*.conf\n"
+        ),
+    );
+    let c = load(&p, &ctx(Path::new("/"))).unwrap();
+    let dir = d.0.display().to_string();
+    let shown = |files: &[super::model::EnvFilePath]| -> Vec<String> {
+        files
+            .iter()
+            .map(|f| {
+                let p = f.path.display().to_string().replace(&dir, "{dir}");
+                if f.optional {
+                    format!("-{p}")
+                } else {
+                    p
+                }
+            })
+            .collect()
+    };
+    assert_eq!(
+        shown(&c.supervisord.environment_file),
+        vec!["-{dir}/common.env"]
+    );
+    let p = &c.groups[0].processes[0];
+    assert_eq!(
+        shown(&p.environment_files.program),
+        vec![
+            "{dir}/conf.d/p.env",
+            "-/root/x.env",
+            "-/etc/a.env",
+            "{dir}/conf.d/y.env"
+        ]
+    );
+    assert_eq!(
+        shown(&p.environment_files.supervisord),
+        vec!["-{dir}/common.env"]
+    );
+    assert_eq!(p.environment_files.program_keys, vec!["K".to_string()]);
+    // Without its own files a program still gets [supervisord]'s.
+    let q = &c.groups[1].processes[0];
+    assert_eq!(
+        shown(&q.environment_files.supervisord),
+        vec!["-{dir}/common.env"]
+    );
+    assert!(q.environment_files.program.is_empty());
+    assert!(q.environment_files.program_keys.is_empty());
+
+    for (value, error) in [
+        ("a.env,", "environment_file: empty path in 'a.env,'"),
+        ("-", "environment_file: empty path in '-'"),
+        (
+            &"a,".repeat(17)[..33],
+            "environment_file: more than 16 paths",
+        ),
+    ] {
+        let e = load_text(
+            "envfile-bad",
+            &format!("[program:p]\ncommand=x\nenvironment_file={value}\n"),
+        )
+        .unwrap_err();
+        assert!(e.starts_with(error), "{value}: {e}");
+    }
+}

@@ -8,6 +8,7 @@
 //! - [`ini`]: the INI dialect, text to sections.
 //! - [`expand`]: `%(name)s` expansion.
 //! - [`kvlist`]: the `environment=` key/value list.
+//! - [`envfile`]: `environment_file=` contents, read at each spawn.
 //! - [`shlex`]: `command=` word splitting.
 //! - [`glob`]: `[include] files=` globbing.
 //! - [`users`]: users and groups from `/etc/passwd` and `/etc/group`.
@@ -22,12 +23,13 @@
 //! - [`ctl`]: the `[supervisorctl]` section, for supervisorctl.
 //! - [`json`], [`summary`]: `--check-config` output, for machines and for humans.
 //!
-//! File access: `load` (reading), `glob` (directory listing; its matcher is pure), `users`
+//! File access: `load` (reading), `envfile::read` (at spawn), `glob` (directory listing; its matcher is pure), `users`
 //! (passwd/group, read by `loader`) and the directory checks of `values`. The rest is pure.
 
 pub mod access;
 pub mod ctl;
 pub mod depends;
+pub mod envfile;
 pub mod error;
 pub mod expand;
 pub mod glob;

@@ -104,6 +104,37 @@ pub struct LogOptions {
     pub owner: Option<(u32, u32)>,
 }
 
+/// One `environment_file=` path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvFilePath {
+    /// Absolute and normalised (`~` expanded, relative to the defining file's directory).
+    pub path: PathBuf,
+    /// Written with a leading `-`: a missing file gives no variables instead of an error.
+    pub optional: bool,
+}
+
+impl std::fmt::Display for EnvFilePath {
+    /// As written: `-` first when a missing file is no error.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let dash = if self.optional { "-" } else { "" };
+        write!(f, "{dash}{}", self.path.display())
+    }
+}
+
+/// The environment files a process reads at each spawn, by level. Precedence, lowest first:
+/// `[supervisord] environment_file`, `[supervisord] environment`, the program's
+/// `environment_file`, the program's `environment` (see `process::spawn::child_env`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvironmentFiles {
+    /// `[supervisord] environment_file`.
+    pub supervisord: Vec<EnvFilePath>,
+    /// The program section's `environment_file`.
+    pub program: Vec<EnvFilePath>,
+    /// The keys the program's own `environment` sets, which win over its files (empty
+    /// without program files).
+    pub program_keys: Vec<String>,
+}
+
 /// One process instance (a `[program:x]` with numprocs=3 gives three of these).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcessConfig {
@@ -169,6 +200,8 @@ pub struct ProcessConfig {
     /// Readiness, dependencies, health checks and backoff (supervisor-rs keys; the default
     /// is the reference's behaviour).
     pub supervision: Supervision,
+    /// `environment_file` of `[supervisord]` and of the program, read at each spawn.
+    pub environment_files: EnvironmentFiles,
 }
 
 /// `startretries = unlimited`: a count no process reaches.
@@ -437,6 +470,8 @@ pub struct SupervisordConfig {
     pub logfile_timestamps: bool,
     /// `environment`, in order.
     pub environment: Vec<(String, String)>,
+    /// `environment_file`: read by each spawn, never by the daemon.
+    pub environment_file: Vec<EnvFilePath>,
 }
 
 /// A fully loaded configuration.

@@ -5,14 +5,15 @@
 
 use std::path::PathBuf;
 
+use super::envfile;
 use super::error::ConfigError;
 use super::expand::{expand, Names};
 use super::ini::{Ini, Section};
 use super::kvlist::key_value_pairs;
 use super::loader::Loader;
 use super::model::{
-    AutoRestart, ChannelConfig, FcgiConfig, GroupConfig, GroupKind, ListenerConfig, LogTarget,
-    ProcessConfig,
+    AutoRestart, ChannelConfig, EnvironmentFiles, FcgiConfig, GroupConfig, GroupKind,
+    ListenerConfig, LogTarget, ProcessConfig,
 };
 use super::values::{self, LogName};
 use super::{depends, supervision};
@@ -517,6 +518,14 @@ fn section_processes(
         for (k, v) in &environment {
             names.set_str(&format!("ENV_{k}"), v);
         }
+        let environment_files = match l.get(s, "environment_file", &names)? {
+            Some(g) => EnvironmentFiles {
+                program: g.parse(|v| envfile::paths(v, &g.entry.file, &l.paths()))?,
+                program_keys: environment.iter().map(|(k, _)| k.clone()).collect(),
+                supervisord: Vec::new(),
+            },
+            None => EnvironmentFiles::default(),
+        };
         let directory = l
             .get(s, "directory", &names)?
             .map(|g| PathBuf::from(g.value));
@@ -585,6 +594,7 @@ fn section_processes(
             environment,
             serverurl: sh.serverurl.clone(),
             supervision,
+            environment_files,
         });
     }
     let count = out.len() as u32;

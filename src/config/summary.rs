@@ -189,8 +189,24 @@ fn process(group: &str, p: &ProcessConfig) -> String {
     } else {
         target(&p.stderr.logfile)
     };
+    let files = &p.environment_files;
+    let env_files = if files.supervisord.is_empty() && files.program.is_empty() {
+        String::new()
+    } else {
+        let all: Vec<String> = files
+            .supervisord
+            .iter()
+            .chain(&files.program)
+            .map(|f| f.to_string())
+            .collect();
+        format!(
+            "    environment files (read at each spawn): {}\n",
+            all.join(", ")
+        )
+    };
     format!(
-        "  {}  priority {}, autostart {}{}\n    argv: {argv}\n    stdout: {}  stderr: {stderr}\n{}",
+        "  {}  priority {}, autostart {}{}\n    argv: {argv}\n    stdout: {}  stderr: {stderr}\n{}\
+         {env_files}",
         full_name(group, &p.name),
         p.priority,
         p.autostart,

@@ -7,7 +7,8 @@
 //! [`resolve_command`]. Errors are the reference's `spawnerr` texts, logged by the state
 //! machine as `spawnerr: ...` (reference §3.5).
 
-use crate::config::model::ProcessConfig;
+use crate::config::envfile;
+use crate::config::model::{EnvFilePath, ProcessConfig};
 use crate::config::shlex;
 use crate::messages;
 use crate::process::plan::{PlanUser, SpawnPlan};
@@ -98,22 +99,59 @@ pub fn resolve_command(
     resolve_with(cfg, ctx, &stat_facts)
 }
 
-/// Builds the complete plan for one spawn. The error is the spawnerr text.
+/// Builds the complete plan for one spawn, reading the environment files now (so a changed
+/// file needs no reload). The error is the spawnerr text.
 pub fn build_plan(cfg: &ProcessConfig, ctx: &SpawnContext<'_>) -> Result<SpawnPlan, String> {
-    build_plan_with(cfg, ctx, &stat_facts)
+    let files = read_env_files(cfg)?;
+    build_plan_with(cfg, ctx, &files, &stat_facts)
 }
 
-/// [`build_plan`] with an injected `stat`, for tests.
+/// The variables of a process's environment files, by level, as read for one spawn.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileEnv {
+    /// From `[supervisord] environment_file`, in order (a later file wins).
+    pub supervisord: Vec<(String, String)>,
+    /// From the program's `environment_file`.
+    pub program: Vec<(String, String)>,
+}
+
+/// Reads `cfg`'s environment files (each a regular file of at most 1 MiB: the loop does not
+/// wait on them). The error is the spawnerr text, naming the file and the line.
+pub fn read_env_files(cfg: &ProcessConfig) -> Result<FileEnv, String> {
+    let read = |files: &[EnvFilePath]| {
+        let mut out = Vec::new();
+        for f in files {
+            let pairs = envfile::read(&f.path, f.optional).map_err(|e| {
+                let sep = if e.line.is_some() { " " } else { ": " };
+                format!(
+                    "couldn't read environment file {}{sep}{e}",
+                    f.path.to_string_lossy()
+                )
+            })?;
+            out.extend(pairs);
+        }
+        Ok::<_, String>(out)
+    };
+    let files = &cfg.environment_files;
+    Ok(FileEnv {
+        supervisord: read(&files.supervisord)?,
+        program: read(&files.program)?,
+    })
+}
+
+/// [`build_plan`] with the environment files' variables given and an injected `stat`, for
+/// tests.
 pub fn build_plan_with(
     cfg: &ProcessConfig,
     ctx: &SpawnContext<'_>,
+    files: &FileEnv,
     stat: &dyn Fn(&str) -> Option<FileFacts>,
 ) -> Result<SpawnPlan, String> {
     let (path, argv) = resolve_with(cfg, ctx, stat).map_err(|e| e.message)?;
     let (user, setuid_error) = identity(cfg, ctx);
     let cstring =
         |what: &str, s: String| CString::new(s).map_err(|_| format!("{what} contains a NUL byte"));
-    let envp = child_env(cfg, ctx)
+    let envp = child_env(cfg, ctx, files)
         .into_iter()
         .map(|(k, v)| cstring("environment", format!("{k}={v}")))
         .collect::<Result<Vec<_>, _>>()?;
@@ -196,13 +234,24 @@ pub fn search_path(cfg: &ProcessConfig, ctx: &SpawnContext<'_>) -> Vec<String> {
 /// The child's environment, lowest precedence first: supervisord's environment, then
 /// `SUPERVISOR_ENABLED`, `SUPERVISOR_SERVER_URL` (when known) with `SUPERVISOR_USERNAME` and
 /// `SUPERVISOR_PASSWORD` when that server has credentials, `SUPERVISOR_PROCESS_NAME`,
-/// `SUPERVISOR_GROUP_NAME`, then the program's merged `environment` (which may override them).
-/// An overridden key keeps its first position.
-pub fn child_env(cfg: &ProcessConfig, ctx: &SpawnContext<'_>) -> Vec<(String, String)> {
+/// `SUPERVISOR_GROUP_NAME`, then `[supervisord] environment_file`, `[supervisord]
+/// environment`, the program's `environment_file` and the program's `environment` (each may
+/// override what came before: `environment=` wins over the files of its own section, and a
+/// program's settings over `[supervisord]`'s). An overridden key keeps its first position.
+pub fn child_env(
+    cfg: &ProcessConfig,
+    ctx: &SpawnContext<'_>,
+    files: &FileEnv,
+) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = Vec::with_capacity(ctx.daemon_env.len() + 8);
-    let mut set = |k: &str, v: &str| match env.iter_mut().find(|(key, _)| key == k) {
-        Some(slot) => slot.1 = v.to_string(),
-        None => env.push((k.to_string(), v.to_string())),
+    // Key to position: files may hold thousands of variables.
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut set = |k: &str, v: &str| match index.get(k) {
+        Some(&i) => env[i].1 = v.to_string(),
+        None => {
+            index.insert(k.to_string(), env.len());
+            env.push((k.to_string(), v.to_string()));
+        }
     };
     for (k, v) in ctx.daemon_env {
         set(k, v);
@@ -218,8 +267,18 @@ pub fn child_env(cfg: &ProcessConfig, ctx: &SpawnContext<'_>) -> Vec<(String, St
     }
     set("SUPERVISOR_PROCESS_NAME", &cfg.name);
     set("SUPERVISOR_GROUP_NAME", &cfg.group);
+    for (k, v) in &files.supervisord {
+        set(k, v);
+    }
+    // `[supervisord] environment` merged with the program's (see `ProcessConfig`).
     for (k, v) in &cfg.environment {
         set(k, v);
+    }
+    let own = &cfg.environment_files.program_keys;
+    for (k, v) in &files.program {
+        if !own.contains(k) {
+            set(k, v);
+        }
     }
     env
 }

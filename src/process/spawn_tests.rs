@@ -204,7 +204,7 @@ fn environment_precedence_and_order() {
     c.name = "web_01".into();
     c.group = "web".into();
     c.environment = env(&[("SUPERVISOR_PROCESS_NAME", "over"), ("FOO", "bar")]);
-    let got = child_env(&c, &ctx(&daemon));
+    let got = child_env(&c, &ctx(&daemon), &FileEnv::default());
     assert_eq!(
         got,
         env(&[
@@ -220,13 +220,91 @@ fn environment_precedence_and_order() {
 }
 
 #[test]
+fn environment_files_lose_to_environment_of_their_level() {
+    // [supervisord] environment_file < [supervisord] environment < program environment_file
+    // < program environment; `c.environment` is the two `environment=` merged at load.
+    let daemon = env(&[("HOME", "/root"), ("D", "daemon")]);
+    let mut c = cfg();
+    c.environment = env(&[("S", "sup-env"), ("SP", "sup-env"), ("P", "prog-env")]);
+    c.environment_files.program_keys = vec!["P".into()];
+    let files = FileEnv {
+        supervisord: env(&[("D", "sup-file"), ("S", "sup-file"), ("SF", "sup-file")]),
+        program: env(&[
+            ("SF", "prog-file"),
+            ("SP", "prog-file"),
+            ("P", "prog-file"),
+            ("PF", "prog-file"),
+        ]),
+    };
+    let got = child_env(&c, &ctx(&daemon), &files);
+    let find = |k: &str| {
+        got.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(find("HOME"), Some("/root"));
+    assert_eq!(find("D"), Some("sup-file"));
+    assert_eq!(find("S"), Some("sup-env"));
+    assert_eq!(find("SF"), Some("prog-file"));
+    assert_eq!(find("SP"), Some("prog-file"));
+    assert_eq!(find("P"), Some("prog-env"));
+    assert_eq!(find("PF"), Some("prog-file"));
+    // First positions are kept; each key once.
+    let keys: Vec<&str> = got.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(&keys[..2], &["HOME", "D"]);
+    assert_eq!(&keys[keys.len() - 5..], &["S", "SF", "SP", "P", "PF"][..]);
+}
+
+#[test]
+fn environment_file_errors_name_file_and_line() {
+    use crate::config::model::EnvFilePath;
+    let dir = std::env::temp_dir().join(format!("spawn-envfile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.env");
+    std::fs::write(&good, "A=1\nB='two words'\n").unwrap();
+    let bad = dir.join("bad.env");
+    std::fs::write(&bad, "A=1\n\nB C=2\n").unwrap();
+    let missing = dir.join("missing.env");
+    let path = |p: &std::path::Path, optional| EnvFilePath {
+        path: p.to_path_buf(),
+        optional,
+    };
+    let mut c = cfg();
+    c.environment_files.supervisord = vec![path(&missing, true), path(&good, false)];
+    c.environment_files.program = vec![path(&good, false)];
+    let files = read_env_files(&c).unwrap();
+    assert_eq!(files.supervisord, env(&[("A", "1"), ("B", "two words")]));
+    assert_eq!(files.program, files.supervisord);
+
+    c.environment_files.program = vec![path(&good, false), path(&bad, false)];
+    assert_eq!(
+        read_env_files(&c).unwrap_err(),
+        format!(
+            "couldn't read environment file {} line 3: invalid variable name (letters, \
+             digits and _ only, not starting with a digit)",
+            bad.display()
+        )
+    );
+    c.environment_files.program = vec![path(&missing, false)];
+    assert_eq!(
+        read_env_files(&c).unwrap_err(),
+        format!(
+            "couldn't read environment file {}: No such file or directory (os error 2)",
+            missing.display()
+        )
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn server_url_from_program_else_daemon_else_absent() {
     let url = |prog: Option<&str>, daemon: Option<&str>| {
         let mut c = cfg();
         c.serverurl = prog.map(str::to_string);
         let mut cx = ctx(&[]);
         cx.serverurl = daemon;
-        child_env(&c, &cx)
+        child_env(&c, &cx, &FileEnv::default())
             .into_iter()
             .find(|(k, _)| k == "SUPERVISOR_SERVER_URL")
             .map(|(_, v)| v)
@@ -247,7 +325,7 @@ fn credentials_go_with_the_auto_url_only() {
         c.serverurl = prog_url.map(str::to_string);
         let mut cx = ctx(&[]);
         cx.credentials = Some(("chris", "123"));
-        let env = child_env(&c, &cx);
+        let env = child_env(&c, &cx, &FileEnv::default());
         let find = |k: &str| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
         (find("SUPERVISOR_USERNAME"), find("SUPERVISOR_PASSWORD"))
     };
@@ -323,7 +401,8 @@ fn build_plan_assembles_everything() {
     c.gid = Some(0);
     let mut cx = ctx(&daemon);
     cx.euid = 1000;
-    let plan = build_plan_with(&c, &cx, &|p: &str| fs.get(p).copied()).unwrap();
+    let plan =
+        build_plan_with(&c, &cx, &FileEnv::default(), &|p: &str| fs.get(p).copied()).unwrap();
     let cs = |s: &str| CString::new(s).unwrap();
     assert_eq!(plan.path, cs("/bin/sleep"));
     assert_eq!(plan.argv, [cs("sleep"), cs("5")]);
@@ -356,13 +435,13 @@ fn build_plan_errors_are_spawnerr_texts() {
     c.command = "nope".into();
     let stat = |p: &str| fs.get(p).copied();
     assert_eq!(
-        build_plan_with(&c, &ctx(&[]), &stat).unwrap_err(),
+        build_plan_with(&c, &ctx(&[]), &FileEnv::default(), &stat).unwrap_err(),
         "can't find command 'nope'"
     );
     c.command = "/bin/sleep 1".into();
     c.environment = env(&[("BAD", "a\0b")]);
     assert_eq!(
-        build_plan_with(&c, &ctx(&[]), &stat).unwrap_err(),
+        build_plan_with(&c, &ctx(&[]), &FileEnv::default(), &stat).unwrap_err(),
         "environment contains a NUL byte"
     );
 }

@@ -57,6 +57,7 @@ pub(crate) fn cfg() -> ProcessConfig {
         environment: vec![],
         serverurl: None,
         supervision: Default::default(),
+        environment_files: Default::default(),
     }
 }
 
