@@ -197,7 +197,11 @@ pub fn changed_fields(old: &ProcessConfig, new: &ProcessConfig) -> Vec<(&'static
         && *groups == new.groups
         && *login == new.login;
     note("user", Respawn, same_user);
-    note("redirect_stderr", Respawn, *redirect_stderr == new.redirect_stderr);
+    note(
+        "redirect_stderr",
+        Respawn,
+        *redirect_stderr == new.redirect_stderr,
+    );
     note("serverurl", Respawn, *serverurl == new.serverurl);
     channel_fields("stdout", stdout, &new.stdout, &mut note);
     channel_fields("stderr", stderr, &new.stderr, &mut note);
@@ -377,7 +381,11 @@ pub fn change_lines(group: &str, c: &GroupChange) -> Vec<String> {
 /// The plan of `update` (or `update --dry-run`, `reread -v`) as lines, from the running
 /// groups `old` to `new`, for the groups `only` (None: all): removed groups, then changed,
 /// then added, each sorted by name, as `update` runs them.
-pub fn plan_lines(old: &[GroupConfig], new: &[GroupConfig], only: Option<&[String]>) -> Vec<String> {
+pub fn plan_lines(
+    old: &[GroupConfig],
+    new: &[GroupConfig],
+    only: Option<&[String]>,
+) -> Vec<String> {
     let wanted = |g: &str| only.is_none_or(|o| o.iter().any(|n| n == g));
     let mut sorted_old: Vec<&GroupConfig> = old.iter().filter(|g| wanted(&g.name)).collect();
     sorted_old.sort_by(|a, b| a.name.cmp(&b.name));
@@ -481,7 +489,10 @@ mod tests {
                 Box::new(|p| p.environment = vec![("A".into(), "1".into())]),
                 "environment",
             ),
-            (Box::new(|p| p.directory = Some(PathBuf::from("/"))), "directory"),
+            (
+                Box::new(|p| p.directory = Some(PathBuf::from("/"))),
+                "directory",
+            ),
             (Box::new(|p| p.umask = Some(0o22)), "umask"),
             (Box::new(|p| p.user = Some("nobody".into())), "user"),
             (Box::new(|p| p.uid = Some(65534)), "user"),
@@ -489,12 +500,18 @@ mod tests {
             (Box::new(|p| p.groups = vec![1, 2]), "user"),
             (Box::new(|p| p.login = Some("x".into())), "user"),
             (Box::new(|p| p.redirect_stderr = true), "redirect_stderr"),
-            (Box::new(|p| p.serverurl = Some("unix:///x".into())), "serverurl"),
+            (
+                Box::new(|p| p.serverurl = Some("unix:///x".into())),
+                "serverurl",
+            ),
             (
                 Box::new(|p| p.stdout.logfile = LogTarget::Path("/tmp/x".into())),
                 "stdout_logfile",
             ),
-            (Box::new(|p| p.stderr.logfile = LogTarget::None), "stderr_logfile"),
+            (
+                Box::new(|p| p.stderr.logfile = LogTarget::None),
+                "stderr_logfile",
+            ),
         ];
         for (f, name) in cases {
             assert_eq!(fields(f), vec![(name, Respawn)], "{name}");
@@ -509,7 +526,10 @@ mod tests {
             (Box::new(|p| p.numprocs = 2), "numprocs"),
             (Box::new(|p| p.priority = 1), "priority"),
             (Box::new(|p| p.autostart = false), "autostart"),
-            (Box::new(|p| p.autorestart = AutoRestart::Always), "autorestart"),
+            (
+                Box::new(|p| p.autorestart = AutoRestart::Always),
+                "autorestart",
+            ),
             (Box::new(|p| p.startsecs = 0), "startsecs"),
             (Box::new(|p| p.startretries = 9), "startretries"),
             (Box::new(|p| p.exitcodes = vec![0, 2]), "exitcodes"),
