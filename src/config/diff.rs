@@ -107,8 +107,14 @@ pub fn group_change(old: &GroupConfig, new: &GroupConfig) -> Option<GroupChange>
                     .map(|(f, _)| *f)
                     .collect();
                 let mut in_place: Vec<&'static str> = fields.iter().map(|(f, _)| *f).collect();
-                if *priority != new.priority {
-                    in_place.push("group priority");
+                // A `[program:x]`'s one `priority=` is also its group's.
+                let group_priority = if *kind == GroupKind::Program {
+                    "priority"
+                } else {
+                    "group priority"
+                };
+                if *priority != new.priority && !in_place.contains(&group_priority) {
+                    in_place.push(group_priority);
                 }
                 if whole {
                     changes.push(change(&p.name, Action::Restart(Vec::new()), n.autostart));
@@ -587,6 +593,15 @@ mod tests {
         p.stopwaitsecs = 3;
         p.priority = 5;
         let mut new = group("worker", vec![p]);
+        new.priority = 5;
+        assert_eq!(
+            plan_lines(&[old.clone()], &[new.clone()], None),
+            vec!["worker: in place (priority, stopwaitsecs changed)"]
+        );
+        // A `[group:x]` priority is the group's own.
+        let (mut old, mut new) = (old, new);
+        old.kind = GroupKind::Group;
+        new.kind = GroupKind::Group;
         new.priority = 1;
         assert_eq!(
             plan_lines(&[old], &[new], None),
