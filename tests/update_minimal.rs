@@ -142,9 +142,19 @@ fn update_restarts_only_what_changed() {
     assert_eq!(pid(&d, "keep"), before[0], "in place keeps the pid");
     assert_ne!(pid(&d, "cmd"), before[1], "a new command is a new process");
     assert_eq!(pid(&d, "same"), before[2]);
-    assert_eq!(pid(&d, "multi:multi_00"), before[3], "members keep their pids");
+    assert_eq!(
+        pid(&d, "multi:multi_00"),
+        before[3],
+        "members keep their pids"
+    );
     assert_eq!(pid(&d, "multi:multi_01"), before[4]);
     assert!(!alive(before[5]), "the removed group is stopped");
+    let cmd_logs = dir
+        .listing()
+        .iter()
+        .filter(|f| f.starts_with("cmd-stdout"))
+        .count();
+    assert_eq!(cmd_logs, 1, "a restarted process keeps its AUTO log");
     let (status, _) = d.ctl(&["status", "gone"]);
     assert!(status.contains("no such process"), "{status}");
 
@@ -157,7 +167,11 @@ fn update_restarts_only_what_changed() {
     assert_eq!(d.ctl(&["update"]), (String::new(), 0));
 
     // Shrinking numprocs stops and removes only the last member.
-    std::fs::write(&d.conf, conf(&dir, true).replace("numprocs=3", "numprocs=1")).unwrap();
+    std::fs::write(
+        &d.conf,
+        conf(&dir, true).replace("numprocs=3", "numprocs=1"),
+    )
+    .unwrap();
     let m0 = pid(&d, "multi:multi_00");
     let m1 = pid(&d, "multi:multi_01");
     let (out, code) = d.ctl(&["update", "multi"]);
@@ -170,4 +184,50 @@ fn update_restarts_only_what_changed() {
     let (status, _) = d.ctl(&["status"]);
     assert!(!status.contains("multi_01"), "{status}");
     assert!(!status.contains("multi_02"), "{status}");
+}
+
+/// A setting changed in place rules the running process's next stop: a child that ignores
+/// SIGTERM and exits 0 on SIGINT stops at once once `stopsignal=INT` was applied, with the
+/// pid it had (the old settings would have waited 30 s and killed it).
+#[test]
+fn a_stop_signal_changed_in_place_is_the_one_the_next_stop_sends() {
+    let dir = TestDir::new();
+    let d = dir.s();
+    let text = |extra: &str| {
+        format!(
+            "[unix_http_server]\nfile={d}/s.sock\n\
+             [supervisord]\nlogfile={d}/supervisord.log\npidfile={d}/sd.pid\nchildlogdir={d}\n\
+             [supervisorctl]\nserverurl=unix://{d}/s.sock\n\n\
+             [program:trap]\n\
+             command=/bin/sh -c 'trap \"exit 0\" INT; trap \"\" TERM; while :; do sleep 0.1; done'\n\
+             startsecs=0\nstopwaitsecs=30\n{extra}\n"
+        )
+    };
+    let dm = Daemon::start(&dir, &text(""));
+    assert!(
+        wait_until(T, || dir.join("s.sock").exists()
+            && all_running(&dm, &["trap"])),
+        "not started; log:\n{}",
+        dm.log()
+    );
+    let before = pid(&dm, "trap");
+    std::fs::write(&dm.conf, text("stopsignal=INT")).unwrap();
+    assert_eq!(
+        dm.ctl(&["update", "--dry-run"]),
+        ("trap: in place (stopsignal changed)\n".to_string(), 0)
+    );
+    assert_eq!(
+        dm.ctl(&["update"]),
+        ("trap: updated process group\n".to_string(), 0)
+    );
+    assert_eq!(pid(&dm, "trap"), before);
+    assert_eq!(
+        dm.ctl(&["stop", "trap"]),
+        ("trap: stopped\n".to_string(), 0)
+    );
+    assert!(
+        dm.wait_log("stopped: trap (exit status 0)", T),
+        "log:\n{}",
+        dm.log()
+    );
 }

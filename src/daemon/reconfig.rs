@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use crate::config::diff::{self, Action as Plan, Change, GroupChange};
 use crate::config::model::{Config, GroupConfig, LogTarget, ProcessConfig};
-use crate::daemon::output;
-use crate::daemon::procs::ProcId;
 use crate::daemon::event_loop::Daemon;
 use crate::daemon::io::Key;
+use crate::daemon::output;
+use crate::daemon::procs::ProcId;
 use crate::daemon::waits::{UpdateTask, Wait};
 use crate::events::capture::Capture;
 use crate::process::machine::Input;
@@ -122,7 +122,9 @@ impl Daemon {
                 .steps
                 .iter()
                 .map(|s| match s {
-                    UpdateStep::Remove(g) | UpdateStep::Replace(g) | UpdateStep::Add(g) => g.clone(),
+                    UpdateStep::Remove(g) | UpdateStep::Replace(g) | UpdateStep::Add(g) => {
+                        g.clone()
+                    }
                 })
                 .collect();
             let mut lines = plan.errors;
@@ -205,7 +207,8 @@ impl Daemon {
         let mut warnings = Vec::new();
         let mut started: Vec<(ProcId, bool)> = Vec::new();
         for c in changes {
-            self.log.info(&format!("update: {}", diff::change_line(group, c)));
+            self.log
+                .info(&format!("update: {}", diff::change_line(group, c)));
             let old = self.sup.procs().find(group, &c.name);
             let new = g.processes.iter().find(|p| p.name == c.name);
             match (&c.action, old, new) {

@@ -188,9 +188,7 @@ impl Daemon {
             Request::Rotate { names } => self.rotate_request(key, &names),
             Request::Avail => self.avail_request(key),
             Request::Reread { verbose } => self.reread_request(key, verbose),
-            Request::Update { names, dry_run } => {
-                self.update_request(key, &names, dry_run, now)
-            }
+            Request::Update { names, dry_run } => self.update_request(key, &names, dry_run, now),
             Request::Add { names } => self.add_request(key, &names, now),
             Request::Remove { names } => self.remove_request(key, &names),
             Request::Reload => {

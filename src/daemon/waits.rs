@@ -478,11 +478,7 @@ fn stop_item(id: ProcId) -> Item {
 /// The end of a `Members` task: apply, then `g: updated process group`.
 fn apply_members(group: String, changes: Vec<Change>, up: Vec<String>, out: &mut Vec<Effect>) {
     let line = results::update_line(&group, "updated process group");
-    out.push(Effect::ApplyMembers {
-        group,
-        changes,
-        up,
-    });
+    out.push(Effect::ApplyMembers { group, changes, up });
     out.push(Effect::Line(line));
 }
 
