@@ -580,7 +580,13 @@ fn dry_run_against_a_python_daemon_names_whole_groups() {
     let got = run(&ours(), &d.conf, &[], &["reread", "-v"], None);
     let reread = "added: available\nechoer: disappeared\nmanual: changed\n";
     assert_eq!(got, (format!("{reread}{plan}"), 0));
-    let got = run(&ours(), &d.conf, &[], &["update", "--dry-run", "manual"], None);
+    let got = run(
+        &ours(),
+        &d.conf,
+        &[],
+        &["update", "--dry-run", "manual"],
+        None,
+    );
     assert_eq!(got, ("manual: restart (changed)\n".to_string(), 0));
     assert_eq!(run(&ours(), &d.conf, &[], &["pid", "echoer"], None), before);
 }

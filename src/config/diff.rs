@@ -479,6 +479,13 @@ mod tests {
         }
     }
 
+    type Edit = Box<dyn FnOnce(&mut ProcessConfig)>;
+
+    /// The plan's lines for one group before and after.
+    fn lines(old: &GroupConfig, new: &GroupConfig) -> Vec<String> {
+        plan_lines(std::slice::from_ref(old), std::slice::from_ref(new), None)
+    }
+
     fn fields(f: impl FnOnce(&mut ProcessConfig)) -> Vec<(&'static str, Class)> {
         let old = proc("web", "web");
         let mut new = old.clone();
@@ -489,7 +496,7 @@ mod tests {
     #[test]
     fn spawn_settings_need_a_respawn() {
         use Class::Respawn;
-        let cases: Vec<(Box<dyn FnOnce(&mut ProcessConfig)>, &str)> = vec![
+        let cases: Vec<(Edit, &str)> = vec![
             (Box::new(|p| p.command = "/bin/true".into()), "command"),
             (
                 Box::new(|p| p.environment = vec![("A".into(), "1".into())]),
@@ -527,7 +534,7 @@ mod tests {
     #[test]
     fn supervisor_settings_change_in_place() {
         use Class::InPlace;
-        let cases: Vec<(Box<dyn FnOnce(&mut ProcessConfig)>, &str)> = vec![
+        let cases: Vec<(Edit, &str)> = vec![
             (Box::new(|p| p.section = "program:other".into()), "section"),
             (Box::new(|p| p.numprocs = 2), "numprocs"),
             (Box::new(|p| p.priority = 1), "priority"),
@@ -570,7 +577,7 @@ mod tests {
     fn identical_configs_have_no_change() {
         let g = group("web", vec![proc("web", "web")]);
         assert_eq!(group_change(&g, &g.clone()), None);
-        assert!(plan_lines(&[g.clone()], &[g], None).is_empty());
+        assert!(lines(&g, &g).is_empty());
     }
 
     #[test]
@@ -580,10 +587,7 @@ mod tests {
         p.command = "/bin/true".into();
         p.stopwaitsecs = 3;
         let new = group("web", vec![p]);
-        assert_eq!(
-            plan_lines(&[old], &[new], None),
-            vec!["web: restart (command changed)"]
-        );
+        assert_eq!(lines(&old, &new), vec!["web: restart (command changed)"]);
     }
 
     #[test]
@@ -595,7 +599,7 @@ mod tests {
         let mut new = group("worker", vec![p]);
         new.priority = 5;
         assert_eq!(
-            plan_lines(&[old.clone()], &[new.clone()], None),
+            lines(&old, &new),
             vec!["worker: in place (priority, stopwaitsecs changed)"]
         );
         // A `[group:x]` priority is the group's own.
@@ -604,7 +608,7 @@ mod tests {
         new.kind = GroupKind::Group;
         new.priority = 1;
         assert_eq!(
-            plan_lines(&[old], &[new], None),
+            lines(&old, &new),
             vec!["worker: in place (priority, stopwaitsecs, group priority changed)"]
         );
     }
@@ -622,7 +626,7 @@ mod tests {
             group("web", ps)
         };
         let (two, three) = (members(2), members(3));
-        let grown = plan_lines(&[two.clone()], &[three.clone()], None);
+        let grown = lines(&two, &three);
         assert_eq!(
             grown,
             vec![
@@ -631,7 +635,7 @@ mod tests {
                 "web:web_02: start (added)",
             ]
         );
-        let shrunk = plan_lines(&[three], &[two], None);
+        let shrunk = lines(&three, &two);
         assert_eq!(shrunk[2], "web:web_02: stop (removed)");
         match group_change(&members(1), &members(2)) {
             Some(GroupChange::Members(c)) => assert_eq!(c.len(), 2),
@@ -675,7 +679,7 @@ mod tests {
         let mut new = old.clone();
         new.listener.as_mut().unwrap().buffer_size = 20;
         assert_eq!(
-            plan_lines(&[old.clone()], &[new], None),
+            lines(&old, &new),
             vec!["pool: restart (buffer_size changed, whole group)"]
         );
         // Even an in-place field restarts a pool.
@@ -698,7 +702,7 @@ mod tests {
         let mut new = old.clone();
         new.fcgi.as_mut().unwrap().socket_mode = 0o770;
         assert_eq!(
-            plan_lines(&[old], &[new], None),
+            lines(&old, &new),
             vec!["php: restart (socket_mode changed, whole group)"]
         );
     }
