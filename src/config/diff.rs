@@ -9,7 +9,8 @@
 //! whole-group replacement on any change (their pool and socket are shared by the group).
 
 use crate::config::model::{
-    ChannelConfig, FcgiConfig, GroupConfig, GroupKind, ListenerConfig, ProcessConfig,
+    ChannelConfig, FcgiConfig, GroupConfig, GroupKind, ListenerConfig, ProcessConfig, Ready,
+    Supervision,
 };
 
 /// What a change to one field asks for.
@@ -186,6 +187,7 @@ pub fn changed_fields(old: &ProcessConfig, new: &ProcessConfig) -> Vec<(&'static
         stderr,
         environment,
         serverurl,
+        supervision,
     } = old;
     let mut out = Vec::new();
     let mut note = |field: &'static str, class: Class, same: bool| {
@@ -223,7 +225,48 @@ pub fn changed_fields(old: &ProcessConfig, new: &ProcessConfig) -> Vec<(&'static
     note("stopwaitsecs", InPlace, *stopwaitsecs == new.stopwaitsecs);
     note("stopasgroup", InPlace, *stopasgroup == new.stopasgroup);
     note("killasgroup", InPlace, *killasgroup == new.killasgroup);
+    supervision_fields(supervision, &new.supervision, &mut note);
     out
+}
+
+/// Readiness, dependencies, health checks and backoff are the supervisor's business and
+/// change in place, except readiness by `notify`, whose socket the child gets at spawn.
+fn supervision_fields(
+    old: &Supervision,
+    new: &Supervision,
+    note: &mut impl FnMut(&'static str, Class, bool),
+) {
+    let Supervision {
+        ready,
+        ready_timeout,
+        ready_interval,
+        depends_on,
+        health,
+        backoff,
+        fatal_retry,
+    } = old;
+    let notify = *ready == Ready::Notify || new.ready == Ready::Notify;
+    let ready_class = if notify {
+        Class::Respawn
+    } else {
+        Class::InPlace
+    };
+    note("ready", ready_class, *ready == new.ready);
+    let in_place = Class::InPlace;
+    note(
+        "ready_timeout",
+        in_place,
+        *ready_timeout == new.ready_timeout,
+    );
+    note(
+        "ready_interval",
+        in_place,
+        *ready_interval == new.ready_interval,
+    );
+    note("depends_on", in_place, *depends_on == new.depends_on);
+    note("healthcheck", in_place, *health == new.health);
+    note("backoff", in_place, *backoff == new.backoff);
+    note("fatal_retry", in_place, *fatal_retry == new.fatal_retry);
 }
 
 /// The fields of one output channel: the file is the child's descriptor (respawn), the rest is
@@ -465,6 +508,7 @@ mod tests {
             stderr: channel(),
             environment: vec![],
             serverurl: None,
+            supervision: Supervision::default(),
         }
     }
 
@@ -525,6 +569,7 @@ mod tests {
                 Box::new(|p| p.stderr.logfile = LogTarget::None),
                 "stderr_logfile",
             ),
+            (Box::new(|p| p.supervision.ready = Ready::Notify), "ready"),
         ];
         for (f, name) in cases {
             assert_eq!(fields(f), vec![(name, Respawn)], "{name}");
@@ -567,6 +612,34 @@ mod tests {
                 "stderr_events_enabled",
             ),
             (Box::new(|p| p.stdout.syslog = true), "stdout_syslog"),
+            (Box::new(|p| p.supervision.ready = Ready::Exit), "ready"),
+            (
+                Box::new(|p| p.supervision.ready_timeout = 5),
+                "ready_timeout",
+            ),
+            (
+                Box::new(|p| p.supervision.ready_interval = 5),
+                "ready_interval",
+            ),
+            (
+                Box::new(|p| p.supervision.depends_on = vec!["db".into()]),
+                "depends_on",
+            ),
+            (
+                Box::new(|p| p.supervision.fatal_retry = Some(9)),
+                "fatal_retry",
+            ),
+            (
+                Box::new(|p| {
+                    p.supervision.backoff = Some(crate::config::model::Backoff {
+                        curve: crate::config::model::Curve::Linear,
+                        max: 60,
+                        jitter_permille: 100,
+                        reset: 60,
+                    })
+                }),
+                "backoff",
+            ),
         ];
         for (f, name) in cases {
             assert_eq!(fields(f), vec![(name, InPlace)], "{name}");
