@@ -560,6 +560,7 @@ fn dependents_stop_before_their_dependencies() {
         .map(|l| l.iter().map(name).collect())
         .collect();
     assert_eq!(levels, [vec!["web"], vec!["api"], vec!["solo", "db"]]);
+}
 
 /// `update` of a group whose members change one by one: only the restarted member is
 /// stopped (and said to have been running), then the group is applied; a group whose
