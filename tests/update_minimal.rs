@@ -231,3 +231,57 @@ fn a_stop_signal_changed_in_place_is_the_one_the_next_stop_sends() {
         dm.log()
     );
 }
+
+/// A `[group:x]` whose member list and priority change: the member kept takes the new group
+/// priority in place (same pid), the one dropped stops, the one added starts. (A program in
+/// no group is a group of its own: `c` moves into `grp`, `b` out of it.)
+#[test]
+fn a_heterogeneous_group_changes_member_by_member() {
+    let dir = TestDir::new();
+    let d = dir.s();
+    let text = |members: &str, priority: u32| {
+        format!(
+            "[unix_http_server]\nfile={d}/s.sock\n\
+             [supervisord]\nlogfile={d}/supervisord.log\npidfile={d}/sd.pid\nchildlogdir={d}\n\
+             [supervisorctl]\nserverurl=unix://{d}/s.sock\n\n\
+             [group:grp]\nprograms={members}\npriority={priority}\n\
+             [program:a]\ncommand=/bin/sleep 1000\nstartsecs=0\n\
+             [program:b]\ncommand=/bin/sleep 1000\nstartsecs=0\n\
+             [program:c]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+        )
+    };
+    let dm = Daemon::start(&dir, &text("a,b", 10));
+    assert!(
+        wait_until(T, || dir.join("s.sock").exists()
+            && all_running(&dm, &["grp:a", "grp:b"])),
+        "not started; log:\n{}",
+        dm.log()
+    );
+    let (a, b) = (pid(&dm, "grp:a"), pid(&dm, "grp:b"));
+    std::fs::write(&dm.conf, text("a,c", 20)).unwrap();
+    assert_eq!(
+        dm.ctl(&["update", "--dry-run"]),
+        (
+            "c: stop (removed)\n\
+             grp:a: in place (group priority changed)\n\
+             grp:b: stop (removed)\n\
+             grp:c: start (added)\n\
+             b: start (added)\n"
+                .to_string(),
+            0
+        )
+    );
+    assert_eq!(
+        dm.ctl(&["update"]),
+        (
+            "c: stopped\nc: removed process group\ngrp: stopped\ngrp: updated process group\n\
+             b: added process group\n"
+                .to_string(),
+            0
+        )
+    );
+    assert!(wait_until(T, || all_running(&dm, &["grp:c", "b"])));
+    assert_eq!(pid(&dm, "grp:a"), a);
+    assert!(!alive(b));
+    assert_eq!(dm.ctl(&["reread"]).0, "No config updates to processes\n");
+}
