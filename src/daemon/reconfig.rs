@@ -9,13 +9,14 @@
 use std::sync::Arc;
 
 use crate::config::diff::{self, Action as Plan, Change, GroupChange};
-use crate::config::model::{Config, GroupConfig, LogTarget, ProcessConfig};
+use crate::config::model::{ChannelConfig, Config, GroupConfig, LogTarget, ProcessConfig};
 use crate::daemon::event_loop::Daemon;
 use crate::daemon::io::Key;
 use crate::daemon::output;
 use crate::daemon::procs::ProcId;
 use crate::daemon::waits::{UpdateTask, Wait};
 use crate::events::capture::Capture;
+use crate::logfile::stamp::LineStamper;
 use crate::process::machine::Input;
 use crate::protocol::fault::{Fault, Outcome};
 use crate::protocol::results::{self, ResultLine, UpdateStep};
@@ -231,7 +232,7 @@ impl Daemon {
                     let id = procs.add_process(config, g, p, None, &mut warnings);
                     started.push((id, false));
                 }
-                (Plan::InPlace(_), Some(id), Some(p)) => self.update_in_place(id, p, now),
+                (Plan::InPlace(_), Some(id), Some(p)) => self.update_in_place(config, id, p, now),
                 _ => {}
             }
         }
@@ -252,9 +253,16 @@ impl Daemon {
     }
 
     /// Gives a process settings that need no respawn: the machine keeps its state, pid and
-    /// counters; an open log with new rotation limits is opened again with them, a changed
-    /// capture buffer starts empty, and a process that now autostarts and never ran starts.
-    fn update_in_place(&mut self, id: ProcId, new: &Arc<ProcessConfig>, now: Mono) {
+    /// counters; an open log with new rotation limits, mode or owner is opened again with
+    /// them, a changed capture buffer starts empty, new time stamping applies from the next
+    /// line, and a process that now autostarts and never ran starts.
+    fn update_in_place(
+        &mut self,
+        config: &Config,
+        id: ProcId,
+        new: &Arc<ProcessConfig>,
+        now: Mono,
+    ) {
         let Some(p) = self.sup.procs_mut().get_mut(id) else {
             return;
         };
@@ -267,10 +275,21 @@ impl Daemon {
             .enumerate()
         {
             let log = &mut p.logs[i];
-            if (o.logfile_maxbytes, o.logfile_backups) != (n.logfile_maxbytes, n.logfile_backups)
-                && log.file.take().is_some()
-            {
+            let opened_with = |c: &ChannelConfig| {
+                (
+                    c.logfile_maxbytes,
+                    c.logfile_backups,
+                    c.log.mode,
+                    c.log.owner,
+                )
+            };
+            if opened_with(o) != opened_with(n) && log.file.take().is_some() {
                 reopen = true;
+            }
+            if o.log.timestamps != n.log.timestamps {
+                let stamp = n.log.timestamps;
+                log.lines =
+                    LineStamper::new(stamp.unwrap_or(config.supervisord.logfile_timestamps));
             }
             if o.capture_maxbytes != n.capture_maxbytes && !(listener && i == 0) {
                 log.capture = (n.capture_maxbytes > 0).then(|| Capture::new(n.capture_maxbytes));
