@@ -227,7 +227,7 @@ impl Daemon {
                     let id = procs.add_process(config, g, p, keep, &mut warnings);
                     started.push((id, up.contains(&c.name)));
                 }
-                (Plan::Start, None, Some(p)) => {
+                (Plan::Start | Plan::Restart(_), None, Some(p)) => {
                     let procs = self.sup.procs_mut();
                     let id = procs.add_process(config, g, p, None, &mut warnings);
                     started.push((id, false));
