@@ -363,15 +363,11 @@ fn listener_fields(
         buffer_size,
         result_handler,
     } = old;
-    for (field, same) in [
+    why.extend(differing([
         ("events", *events == new.events),
         ("buffer_size", *buffer_size == new.buffer_size),
         ("result_handler", *result_handler == new.result_handler),
-    ] {
-        if !same {
-            why.push(field);
-        }
-    }
+    ]));
 }
 
 /// Socket settings: any change replaces the whole group (its socket is shared).
@@ -385,16 +381,19 @@ fn fcgi_fields(old: Option<&FcgiConfig>, new: Option<&FcgiConfig>, why: &mut Vec
         socket_owner,
         socket_mode,
     } = old;
-    for (field, same) in [
+    why.extend(differing([
         ("socket", *socket == new.socket),
         ("socket_backlog", *socket_backlog == new.socket_backlog),
         ("socket_owner", *socket_owner == new.socket_owner),
         ("socket_mode", *socket_mode == new.socket_mode),
-    ] {
-        if !same {
-            why.push(field);
-        }
-    }
+    ]));
+}
+
+/// The names of the `(name, same)` pairs that differ.
+fn differing<const N: usize>(
+    pairs: [(&'static str, bool); N],
+) -> impl Iterator<Item = &'static str> {
+    pairs.into_iter().filter(|(_, same)| !same).map(|(f, _)| f)
 }
 
 /// `group:name`, or `name` for a process named as its group.
