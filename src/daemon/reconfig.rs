@@ -219,12 +219,18 @@ impl Daemon {
                 }
                 (Plan::Restart(_), Some(id), Some(p)) => {
                     self.close_pipes(id);
-                    let keep = self.sup.procs_mut().remove_process(id).map(|old| {
+                    let old = self.sup.procs_mut().remove_process(id);
+                    // Counters survive a restart, and this is one.
+                    let counters = old.as_ref().map(|o| o.counters.clone());
+                    let keep = old.map(|old| {
                         let cfg = old.cfg().clone();
                         kept_logs(&cfg, p, old.logs.map(|l| l.path))
                     });
                     let procs = self.sup.procs_mut();
                     let id = procs.add_process(config, g, p, keep, &mut warnings);
+                    if let (Some(kept), Some(new)) = (counters, procs.get_mut(id)) {
+                        new.counters = kept;
+                    }
                     started.push((id, up.contains(&c.name)));
                 }
                 (Plan::Start | Plan::Restart(_), None, Some(p)) => {
