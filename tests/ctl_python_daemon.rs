@@ -566,3 +566,27 @@ fn a_silent_server_makes_us_give_up_after_the_timeout() {
     assert_eq!(code, 4);
     assert!(took < Duration::from_secs(10), "{took:?}");
 }
+
+/// Against a Python supervisord (XML-RPC only), `update --dry-run` and `reread -v` can name
+/// only whole groups (what Supervisor's `update` would do to them), and change no process.
+#[test]
+fn dry_run_against_a_python_daemon_names_whole_groups() {
+    let d = PyDaemon::start(|d| conf(d, None, false));
+    let before = run(&ours(), &d.conf, &[], &["pid", "echoer"], None);
+    d.rewrite(|d| conf(d, None, true));
+    let plan = "echoer: stop (removed)\nmanual: restart (changed)\nadded: start (added)\n";
+    let got = run(&ours(), &d.conf, &[], &["update", "--dry-run"], None);
+    assert_eq!(got, (plan.to_string(), 0));
+    let got = run(&ours(), &d.conf, &[], &["reread", "-v"], None);
+    let reread = "added: available\nechoer: disappeared\nmanual: changed\n";
+    assert_eq!(got, (format!("{reread}{plan}"), 0));
+    let got = run(
+        &ours(),
+        &d.conf,
+        &[],
+        &["update", "--dry-run", "manual"],
+        None,
+    );
+    assert_eq!(got, ("manual: restart (changed)\n".to_string(), 0));
+    assert_eq!(run(&ours(), &d.conf, &[], &["pid", "echoer"], None), before);
+}

@@ -13,6 +13,7 @@
 //! - [`glob`]: `[include] files=` globbing.
 //! - [`users`]: users and groups from `/etc/passwd` and `/etc/group`.
 //! - [`model`]: the validated config, the contract with the daemon.
+//! - [`diff`]: what `update` changes, process by process, between two configs.
 //! - [`values`]: the value types, text to typed value or the reference's error.
 //! - `loader`: the state section evaluation shares, and its typed getters.
 //! - `supervision`: the readiness, health and backoff keys of a program (issue #15).
@@ -29,6 +30,7 @@
 pub mod access;
 pub mod ctl;
 pub mod depends;
+pub mod diff;
 pub mod envfile;
 pub mod error;
 pub mod expand;

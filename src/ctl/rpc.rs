@@ -390,8 +390,8 @@ impl Session<'_> {
                 self.set(Outcome::failed(Fault::UnknownMethod, exit::GENERIC));
                 Ok(())
             }
-            Request::Reread => self.reread(),
-            Request::Update { names } => self.update(names),
+            Request::Reread { verbose } => self.reread(*verbose),
+            Request::Update { names, dry_run } => self.update(names, *dry_run),
             Request::Add { names } => {
                 for n in names {
                     let r = self.call("supervisor.addProcessGroup", vec![s(n)])?;
@@ -722,18 +722,31 @@ impl Session<'_> {
         }
     }
 
-    fn reread(&mut self) -> Res<()> {
+    /// `reread`; with `-v`, the whole groups `update` would change (this server gives no
+    /// more detail).
+    fn reread(&mut self, verbose: bool) -> Res<()> {
         let [added, changed, removed] = self.reload_config(false)?;
         for l in results::reread_lines(&added, &changed, &removed) {
             self.line(&l);
+        }
+        if verbose {
+            for l in results::group_plan_lines(&added, &changed, &removed, &[]) {
+                self.line(&l);
+            }
         }
         Ok(())
     }
 
     /// `update`, as the reference does it from the client: `reloadConfig`, then stop,
     /// remove and add groups with one call each.
-    fn update(&mut self, names: &[String]) -> Res<()> {
+    fn update(&mut self, names: &[String], dry_run: bool) -> Res<()> {
         let [added, changed, removed] = self.reload_config(true)?;
+        if dry_run {
+            for l in results::group_plan_lines(&added, &changed, &removed, names) {
+                self.line(&l);
+            }
+            return Ok(());
+        }
         let named = !names.is_empty() && !names.iter().any(|n| n == "all");
         let mut active = Vec::new();
         if named {

@@ -310,7 +310,7 @@ mod tests {
             Request::Clear {
                 names: n(vec!["web".into()]),
             },
-            Request::Reread,
+            Request::Reread { verbose: false },
             Request::Reload,
             Request::Shutdown,
             Request::SendStdin {

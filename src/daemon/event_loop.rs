@@ -425,6 +425,11 @@ impl Daemon {
                         }
                     }
                     WaitEffect::RemoveGroup(name) => self.remove_group(&name),
+                    WaitEffect::ApplyMembers { group, changes, up } => {
+                        if let Some(cfg) = w.config().cloned() {
+                            self.apply_members(&cfg, &group, &changes, &up, now);
+                        }
+                    }
                     WaitEffect::Start(names) => self.begin_start(key, &names, now),
                     WaitEffect::Finish => self.finish(key, now),
                     #[cfg(feature = "xmlrpc")]

@@ -156,65 +156,101 @@ impl Procs {
     pub fn add_group(&mut self, config: &Config, g: &GroupConfig, warnings: &mut Vec<String>) {
         self.groups.push(g.clone());
         for p in &g.processes {
-            let mut logs: [ChannelLog; 2] = Default::default();
-            for (i, target) in [&p.stdout.logfile, &p.stderr.logfile].iter().enumerate() {
-                let stream = if i == 0 {
-                    Stream::Stdout
-                } else {
-                    Stream::Stderr
-                };
-                logs[i].path = match target {
-                    LogTarget::None => None,
-                    LogTarget::Path(path) => Some(path.clone()),
-                    LogTarget::Auto => match create_auto_log(
-                        &config.supervisord.childlogdir,
-                        &p.name,
-                        stream.name(),
-                        &config.supervisord.identifier,
-                    ) {
-                        Ok(path) => Some(path),
-                        Err(e) => {
-                            warnings.push(format!(
-                                "could not create AUTO {} log for {}: {e}",
-                                stream.name(),
-                                p.name
-                            ));
-                            None
-                        }
-                    },
-                };
-                let ch = if i == 0 { &p.stdout } else { &p.stderr };
-                let stamp = ch.log.timestamps;
-                logs[i].lines =
-                    LineStamper::new(stamp.unwrap_or(config.supervisord.logfile_timestamps));
-                if config.supervisord.strip_ansi {
-                    logs[i].stripper = Some(AnsiStripper::new());
+            self.add_process(config, g, p, None, warnings);
+        }
+    }
+
+    /// Adds one process of group `g` (whose config the table holds already) and returns its
+    /// id. `keep_logs` carries the log paths of the process it replaces: an AUTO log whose
+    /// target did not change keeps its file.
+    pub fn add_process(
+        &mut self,
+        config: &Config,
+        g: &GroupConfig,
+        p: &std::sync::Arc<ProcessConfig>,
+        keep_logs: Option<[Option<PathBuf>; 2]>,
+        warnings: &mut Vec<String>,
+    ) -> ProcId {
+        let mut logs: [ChannelLog; 2] = Default::default();
+        for (i, target) in [&p.stdout.logfile, &p.stderr.logfile].iter().enumerate() {
+            let stream = if i == 0 {
+                Stream::Stdout
+            } else {
+                Stream::Stderr
+            };
+            logs[i].path = match target {
+                LogTarget::None => None,
+                LogTarget::Path(path) => Some(path.clone()),
+                LogTarget::Auto if keep_logs.as_ref().is_some_and(|k| k[i].is_some()) => {
+                    keep_logs.as_ref().and_then(|k| k[i].clone())
                 }
+                LogTarget::Auto => match create_auto_log(
+                    &config.supervisord.childlogdir,
+                    &p.name,
+                    stream.name(),
+                    &config.supervisord.identifier,
+                ) {
+                    Ok(path) => Some(path),
+                    Err(e) => {
+                        warnings.push(format!(
+                            "could not create AUTO {} log for {}: {e}",
+                            stream.name(),
+                            p.name
+                        ));
+                        None
+                    }
+                },
+            };
+            let ch = if i == 0 { &p.stdout } else { &p.stderr };
+            let stamp = ch.log.timestamps;
+            logs[i].lines =
+                LineStamper::new(stamp.unwrap_or(config.supervisord.logfile_timestamps));
+            if config.supervisord.strip_ansi {
+                logs[i].stripper = Some(AnsiStripper::new());
             }
-            // A listener's stdout is protocol traffic, never scanned for capture tokens.
-            let listener = g.listener.is_some();
-            for (i, ch) in [&p.stdout, &p.stderr].iter().enumerate() {
-                if ch.capture_maxbytes > 0 && !(listener && i == 0) {
-                    logs[i].capture = Some(Capture::new(ch.capture_maxbytes));
-                }
+        }
+        // A listener's stdout is protocol traffic, never scanned for capture tokens.
+        let listener = g.listener.is_some();
+        for (i, ch) in [&p.stdout, &p.stderr].iter().enumerate() {
+            if ch.capture_maxbytes > 0 && !(listener && i == 0) {
+                logs[i].capture = Some(Capture::new(ch.capture_maxbytes));
             }
-            self.entries.push(Some(Proc {
-                machine: Process::new(p.clone()),
-                group: g.name.clone(),
-                group_priority: g.priority,
-                logs,
-                stdin: None,
-                stdin_out: Vec::new(),
-                start_wall_ms: None,
-                stop_wall_ms: None,
-                listener: listener.then(ListenerIo::default),
-                waiting: None,
-                notify_status: None,
-                notify: None,
-                spawns: 0,
-                ready_lines: Default::default(),
-                counters: ProcCounters::default(),
-            }));
+        }
+        self.entries.push(Some(Proc {
+            machine: Process::new(p.clone()),
+            group: g.name.clone(),
+            group_priority: g.priority,
+            logs,
+            stdin: None,
+            stdin_out: Vec::new(),
+            start_wall_ms: None,
+            stop_wall_ms: None,
+            listener: listener.then(ListenerIo::default),
+            waiting: None,
+            notify_status: None,
+            notify: None,
+            spawns: 0,
+            ready_lines: Default::default(),
+            counters: ProcCounters::default(),
+        }));
+        (self.entries.len() - 1) as ProcId
+    }
+
+    /// Removes one (stopped) process.
+    pub fn remove_process(&mut self, id: ProcId) -> Option<Proc> {
+        self.entries.get_mut(id as usize).and_then(Option::take)
+    }
+
+    /// Replaces the config of group `g.name` by `g` (after its members were updated one by
+    /// one) and gives its processes the group's priority.
+    pub fn set_group(&mut self, g: &GroupConfig) {
+        if let Some(old) = self.groups.iter_mut().find(|x| x.name == g.name) {
+            *old = g.clone();
+        }
+        for p in self.entries.iter_mut().flatten() {
+            if p.group == g.name {
+                p.group_priority = g.priority;
+            }
         }
     }
 

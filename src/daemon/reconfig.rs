@@ -1,14 +1,25 @@
 //! The config requests of the control protocol: `avail`, `reread`, `update`, `add` and
 //! `remove`, with the reference's semantics. `update` is a [`Wait`] whose steps run one after
 //! another; a step that removes or replaces a group first stops it, level by level.
+//!
+//! Unlike the reference, a changed `[program:x]` or `[group:x]` is not replaced whole: only
+//! its members whose spawn settings changed restart, removed members stop, new ones start,
+//! and the rest take their new settings in place (`config::diff` says which).
 
-use crate::config::model::{Config, GroupConfig};
+use std::sync::Arc;
+
+use crate::config::diff::{self, Action as Plan, Change, GroupChange};
+use crate::config::model::{ChannelConfig, Config, GroupConfig, LogTarget, ProcessConfig};
 use crate::daemon::event_loop::Daemon;
 use crate::daemon::io::Key;
-use crate::daemon::waits::Wait;
+use crate::daemon::output;
+use crate::daemon::procs::ProcId;
+use crate::daemon::waits::{UpdateTask, Wait};
+use crate::events::capture::Capture;
+use crate::logfile::stamp::LineStamper;
 use crate::process::machine::Input;
 use crate::protocol::fault::{Fault, Outcome};
-use crate::protocol::results;
+use crate::protocol::results::{self, ResultLine, UpdateStep};
 use crate::protocol::status::{self, AvailInfo};
 use crate::time::Mono;
 
@@ -69,12 +80,19 @@ impl Daemon {
         (sort(added), sort(changed), sort(removed))
     }
 
-    pub(super) fn reread_request(&mut self, key: Key) {
+    pub(super) fn reread_request(&mut self, key: Key, verbose: bool) {
         match self.reload.read() {
             Ok(new) => {
                 let (a, c, r) = self.diff_groups(&new);
+                let mut lines = results::reread_lines(&a, &c, &r);
+                if verbose {
+                    lines.extend(diff::plan_lines(
+                        &self.sup.procs().groups,
+                        &new.groups,
+                        None,
+                    ));
+                }
                 self.reload.set_loaded(new);
-                let lines = results::reread_lines(&a, &c, &r);
                 self.control
                     .reply_lines(key, &lines, Outcome::ok(), &mut self.io);
             }
@@ -85,7 +103,7 @@ impl Daemon {
         }
     }
 
-    pub(super) fn update_request(&mut self, key: Key, names: &[String], now: Mono) {
+    pub(super) fn update_request(&mut self, key: Key, names: &[String], dry_run: bool, now: Mono) {
         let new = match self.reload.read() {
             Ok(c) => c,
             Err(e) => {
@@ -99,11 +117,48 @@ impl Daemon {
         let procs = self.sup.procs();
         let active: Vec<String> = procs.groups.iter().map(|g| g.name.clone()).collect();
         let plan = results::update_plan(&a, &c, &r, &active, names);
+        if dry_run {
+            // Only the groups the plan kept (unknown names are its error lines).
+            let kept: Vec<String> = plan
+                .steps
+                .iter()
+                .map(|s| match s {
+                    UpdateStep::Remove(g) | UpdateStep::Replace(g) | UpdateStep::Add(g) => {
+                        g.clone()
+                    }
+                })
+                .collect();
+            let mut lines = plan.errors;
+            lines.extend(
+                diff::plan_lines(&procs.groups, &new.groups, Some(&kept))
+                    .into_iter()
+                    .map(ResultLine::plain),
+            );
+            return self.reply(key, lines);
+        }
+        let tasks = plan
+            .steps
+            .into_iter()
+            .map(|step| match &step {
+                UpdateStep::Replace(g) => {
+                    let old = procs.group(g);
+                    let newg = new.groups.iter().find(|x| &x.name == g);
+                    match old.zip(newg).and_then(|(o, n)| diff::group_change(o, n)) {
+                        Some(GroupChange::Members(changes)) => UpdateTask::Members {
+                            group: g.clone(),
+                            changes,
+                        },
+                        _ => UpdateTask::Group(step),
+                    }
+                }
+                _ => UpdateTask::Group(step),
+            })
+            .collect();
         self.reload.set_loaded(new.clone());
         for l in &plan.errors {
             self.control.push_result(key, l);
         }
-        let mut wait = Wait::update(key, new, plan.steps);
+        let mut wait = Wait::update(key, new, tasks);
         self.run_wait(&mut wait, now);
         if !wait.is_done() {
             self.control.add_wait(wait);
@@ -133,6 +188,127 @@ impl Daemon {
             if ids.contains(&id) {
                 self.feed(id, Input::AutoStart, now);
             }
+        }
+    }
+
+    /// Brings group `group`'s members to `config` one by one: removes those stopped for
+    /// removal, replaces those stopped for a restart (starting them again if they were in
+    /// `up` or autostart), adds new ones, and gives the rest their new settings in place.
+    pub(super) fn apply_members(
+        &mut self,
+        config: &Config,
+        group: &str,
+        changes: &[Change],
+        up: &[String],
+        now: Mono,
+    ) {
+        let Some(g) = config.groups.iter().find(|g| g.name == group) else {
+            return;
+        };
+        let mut warnings = Vec::new();
+        let mut started: Vec<(ProcId, bool)> = Vec::new();
+        for c in changes {
+            self.log
+                .info(&format!("update: {}", diff::change_line(group, c)));
+            let old = self.sup.procs().find(group, &c.name);
+            let new = g.processes.iter().find(|p| p.name == c.name);
+            match (&c.action, old, new) {
+                (Plan::Stop, Some(id), _) => {
+                    self.close_pipes(id);
+                    self.sup.procs_mut().remove_process(id);
+                }
+                (Plan::Restart(_), Some(id), Some(p)) => {
+                    self.close_pipes(id);
+                    let old = self.sup.procs_mut().remove_process(id);
+                    // Counters survive a restart, and this is one.
+                    let counters = old.as_ref().map(|o| o.counters.clone());
+                    let keep = old.map(|old| {
+                        let cfg = old.cfg().clone();
+                        kept_logs(&cfg, p, old.logs.map(|l| l.path))
+                    });
+                    let procs = self.sup.procs_mut();
+                    let id = procs.add_process(config, g, p, keep, &mut warnings);
+                    if let (Some(kept), Some(new)) = (counters, procs.get_mut(id)) {
+                        new.counters = kept;
+                    }
+                    started.push((id, up.contains(&c.name)));
+                }
+                (Plan::Start | Plan::Restart(_), None, Some(p)) => {
+                    let procs = self.sup.procs_mut();
+                    let id = procs.add_process(config, g, p, None, &mut warnings);
+                    started.push((id, false));
+                }
+                (Plan::InPlace(_), Some(id), Some(p)) => self.update_in_place(config, id, p, now),
+                _ => {}
+            }
+        }
+        self.sup.procs_mut().set_group(g);
+        self.sup.procs_changed();
+        for w in warnings {
+            self.log.warn(&w);
+        }
+        for id in self.sup.procs().start_order() {
+            let Some((_, was_up)) = started.iter().find(|(i, _)| *i == id) else {
+                continue;
+            };
+            self.feed(id, Input::AutoStart, now);
+            if *was_up && self.sup.procs().state_of(id).is_stopped() {
+                self.feed(id, Input::Start, now);
+            }
+        }
+    }
+
+    /// Gives a process settings that need no respawn: the machine keeps its state, pid and
+    /// counters; an open log with new rotation limits, mode or owner is opened again with
+    /// them, a changed capture buffer starts empty, new time stamping applies from the next
+    /// line, and a process that now autostarts and never ran starts.
+    fn update_in_place(
+        &mut self,
+        config: &Config,
+        id: ProcId,
+        new: &Arc<ProcessConfig>,
+        now: Mono,
+    ) {
+        let Some(p) = self.sup.procs_mut().get_mut(id) else {
+            return;
+        };
+        let old = p.cfg().clone();
+        p.machine.set_config(new.clone());
+        let listener = p.listener.is_some();
+        let mut reopen = false;
+        for (i, (o, n)) in [(&old.stdout, &new.stdout), (&old.stderr, &new.stderr)]
+            .into_iter()
+            .enumerate()
+        {
+            let log = &mut p.logs[i];
+            let opened_with = |c: &ChannelConfig| {
+                (
+                    c.logfile_maxbytes,
+                    c.logfile_backups,
+                    c.log.mode,
+                    c.log.owner,
+                )
+            };
+            if opened_with(o) != opened_with(n) && log.file.take().is_some() {
+                reopen = true;
+            }
+            if o.log.timestamps != n.log.timestamps {
+                let stamp = n.log.timestamps;
+                log.lines =
+                    LineStamper::new(stamp.unwrap_or(config.supervisord.logfile_timestamps));
+            }
+            if o.capture_maxbytes != n.capture_maxbytes && !(listener && i == 0) {
+                log.capture = (n.capture_maxbytes > 0).then(|| Capture::new(n.capture_maxbytes));
+            }
+        }
+        // A stopped process's logs open again at its next spawn.
+        if reopen && p.machine.pid().is_some() {
+            for (level, line) in output::open_logs(p) {
+                self.log.log(level, &line);
+            }
+        }
+        if new.autostart && !old.autostart {
+            self.feed(id, Input::AutoStart, now);
         }
     }
 
@@ -192,4 +368,23 @@ impl Daemon {
         }
         self.reply(key, lines);
     }
+}
+
+/// The log paths a restarted process keeps: an AUTO log whose target stayed AUTO keeps its
+/// file, as it would across a plain restart.
+fn kept_logs(
+    old: &ProcessConfig,
+    new: &ProcessConfig,
+    paths: [Option<std::path::PathBuf>; 2],
+) -> [Option<std::path::PathBuf>; 2] {
+    let [out, err] = paths;
+    let keep = |o: &LogTarget, n: &LogTarget, path| {
+        (matches!(o, LogTarget::Auto) && matches!(n, LogTarget::Auto))
+            .then_some(path)
+            .flatten()
+    };
+    [
+        keep(&old.stdout.logfile, &new.stdout.logfile, out),
+        keep(&old.stderr.logfile, &new.stderr.logfile, err),
+    ]
 }

@@ -33,7 +33,7 @@ pub(super) fn refusal_while_stopping(req: &Request) -> Vec<ResultLine> {
     match req {
         Request::Shutdown => vec![results::shutdown_result(Some(f))],
         Request::Reload => vec![results::reload_result(Some(f))],
-        Request::Reread => vec![results::reread_error(f, "", false)],
+        Request::Reread { .. } => vec![results::reread_error(f, "", false)],
         Request::Update { .. } => vec![results::reread_error(f, "", true)],
         Request::Avail => vec![results::avail_shutting_down()],
         Request::Add { names } => names
@@ -187,8 +187,8 @@ impl Daemon {
             Request::Clear { names } => self.clear_request(key, &names),
             Request::Rotate { names } => self.rotate_request(key, &names),
             Request::Avail => self.avail_request(key),
-            Request::Reread => self.reread_request(key),
-            Request::Update { names } => self.update_request(key, &names, now),
+            Request::Reread { verbose } => self.reread_request(key, verbose),
+            Request::Update { names, dry_run } => self.update_request(key, &names, dry_run, now),
             Request::Add { names } => self.add_request(key, &names, now),
             Request::Remove { names } => self.remove_request(key, &names),
             Request::Reload => {

@@ -561,3 +561,123 @@ fn dependents_stop_before_their_dependencies() {
         .collect();
     assert_eq!(levels, [vec!["web"], vec!["api"], vec!["solo", "db"]]);
 }
+
+/// `update` of a group whose members change one by one: only the restarted member is
+/// stopped (and said to have been running), then the group is applied; a group whose
+/// changes are all in place stops nothing.
+#[test]
+fn an_update_of_members_stops_only_the_restarted_ones() {
+    use crate::config::diff::{group_change, GroupChange};
+    use crate::daemon::waits::UpdateTask;
+    let multi = |n: u32, cmd: &str| {
+        format!(
+            "[program:m]\ncommand={cmd}\nnumprocs={n}\nprocess_name=m_%(process_num)d\n\
+             startsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n"
+        )
+    };
+    // m_0's command stays `sleep 100`, m_1's goes from `sleep 101` to `sleep 111`.
+    let old_text = multi(2, "/bin/sleep 10%(process_num)d");
+    let old = config("members-old", &old_text);
+    let new = config(
+        "members-new",
+        &multi(3, "/bin/sleep 1%(process_num)d%(process_num)d"),
+    );
+    let mut p = Procs::from_config(&old).0;
+    for (i, name) in ["m_0", "m_1"].iter().enumerate() {
+        let id = p.find("m", name).unwrap();
+        feed(&mut p, id, Input::Start, at(0));
+        feed(&mut p, id, Input::Spawned { pid: 10 + i as i32 }, at(0));
+        feed(&mut p, id, Input::Deadline, at(0));
+    }
+    let Some(GroupChange::Members(changes)) = group_change(&old.groups[0], &new.groups[0]) else {
+        panic!("not member by member");
+    };
+    let task = UpdateTask::Members {
+        group: "m".into(),
+        changes: changes.clone(),
+    };
+    let mut w = Wait::update(key(), new.clone(), vec![task]);
+    let restarted: Vec<ProcId> = changes
+        .iter()
+        .filter(|c| matches!(c.action, crate::config::diff::Action::Restart(_)))
+        .map(|c| p.find("m", &c.name).unwrap())
+        .collect();
+    assert_eq!(restarted, vec![p.find("m", "m_1").unwrap()]);
+    let first = w.step(&p, at(0));
+    assert!(first
+        .iter()
+        .all(|e| matches!(e, Effect::Stop(id) if restarted.contains(id))));
+    for id in &restarted {
+        feed(&mut p, *id, Input::Stop, at(0));
+        let status = WaitStatus::Signaled {
+            sig: 15,
+            core: false,
+        };
+        feed(&mut p, *id, Input::Exited { status }, at(5));
+    }
+    let done = w.step(&p, at(5));
+    let up: Vec<String> = restarted
+        .iter()
+        .map(|id| p.get(*id).unwrap().machine.name().to_string())
+        .collect();
+    assert_eq!(
+        done,
+        vec![
+            Effect::Line(crate::protocol::results::update_line("m", "stopped")),
+            Effect::ApplyMembers {
+                group: "m".into(),
+                changes,
+                up,
+            },
+            Effect::Line(crate::protocol::results::update_line(
+                "m",
+                "updated process group"
+            )),
+        ]
+    );
+    assert_eq!(w.step(&p, at(5)), vec![Effect::Finish]);
+
+    // All in place: nothing stopped, the group applied at once.
+    let calm_text = old_text.replace("startsecs=0", "startsecs=0\nstopwaitsecs=3");
+    let calm = config("members-calm", &calm_text);
+    let Some(GroupChange::Members(changes)) = group_change(&old.groups[0], &calm.groups[0]) else {
+        panic!("not member by member");
+    };
+    let mut w = Wait::update(
+        key(),
+        calm,
+        vec![UpdateTask::Members {
+            group: "m".into(),
+            changes,
+        }],
+    );
+    let steps = w.step(&p, at(0));
+    assert!(matches!(steps[0], Effect::ApplyMembers { ref up, .. } if up.is_empty()));
+    assert_eq!(lines(&steps), vec!["m: updated process group"]);
+}
+
+/// A new config given in place keeps the machine's state, pid and counters; the new values
+/// rule the next transition (here: the stop signal and wait of the next stop).
+#[test]
+fn a_config_given_in_place_keeps_the_process_and_rules_the_next_stop() {
+    let mut p = procs("inplace", &prog("a", 1));
+    run(&mut p, "a", 42, at(0));
+    let a = id(&p, "a");
+    let mut cfg = p.get(a).unwrap().cfg().clone();
+    cfg.stopsignal = 2;
+    cfg.stopwaitsecs = 3;
+    p.get_mut(a).unwrap().machine.set_config(cfg.into());
+    let m = &p.get(a).unwrap().machine;
+    assert_eq!((m.state(), m.pid()), (State::Running, Some(42)));
+    let mut actions = Vec::new();
+    p.get_mut(a)
+        .unwrap()
+        .machine
+        .on(Input::Stop, at(10), &mut actions);
+    assert!(actions.contains(&crate::process::machine::Action::Kill {
+        pid: 42,
+        signal: 2,
+        group: false
+    }));
+    assert_eq!(p.get(a).unwrap().machine.deadline(), Some(at(3010)));
+}

@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use crate::config::diff::{Action as Plan, Change};
 use crate::config::model::Config;
 use crate::daemon::io::Key;
 use crate::daemon::names::Item;
@@ -35,6 +36,16 @@ pub enum Effect {
     AddGroup(String),
     /// `update`: remove this (stopped) group.
     RemoveGroup(String),
+    /// `update`: bring this group's members to the wait's config one by one (the processes to
+    /// stop or restart are stopped); restart those of `up` that were running.
+    ApplyMembers {
+        /// The group.
+        group: String,
+        /// What happens to each changed member.
+        changes: Vec<Change>,
+        /// Members restarted that were running before their stop.
+        up: Vec<String>,
+    },
     /// The stop half of a `restart` is done: start these names for the same client.
     Start(Vec<String>),
     /// The reply is complete.
@@ -103,16 +114,33 @@ enum Kind {
     /// `update`: steps run one after another; a step may be stopping a group.
     Update {
         config: Box<Config>,
-        steps: VecDeque<UpdateStep>,
+        steps: VecDeque<UpdateTask>,
         stopping: Option<Stopping>,
+    },
+}
+
+/// One step of an `update` wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateTask {
+    /// The reference's step for a whole group (added, removed, or replaced).
+    Group(UpdateStep),
+    /// A changed group whose members change one by one (`config::diff`): stop those removed
+    /// or restarted, then apply.
+    Members {
+        /// The group.
+        group: String,
+        /// Its changed members.
+        changes: Vec<Change>,
     },
 }
 
 #[derive(Debug)]
 struct Stopping {
-    step: UpdateStep,
+    task: UpdateTask,
     seq: StopSequencer<ProcId>,
     items: Vec<Item>,
+    /// `Members`: the restarted members that were running.
+    up: Vec<String>,
 }
 
 /// How a start request ended for one process, per the reference's `startProcess` wait
@@ -171,7 +199,7 @@ impl Wait {
     }
 
     /// An `update` running `steps` against `config`.
-    pub fn update(client: Key, config: Config, steps: Vec<UpdateStep>) -> Wait {
+    pub fn update(client: Key, config: Config, steps: Vec<UpdateTask>) -> Wait {
         Wait {
             client,
             kind: Kind::Update {
@@ -321,7 +349,7 @@ fn step_stop(
 
 fn step_update(
     config: &Config,
-    steps: &mut VecDeque<UpdateStep>,
+    steps: &mut VecDeque<UpdateTask>,
     stopping: &mut Option<Stopping>,
     procs: &Procs,
     now: Mono,
@@ -332,8 +360,17 @@ fn step_update(
             return false;
         }
         let failed = s.items.iter().any(|it| it.result.is_some());
-        let step = s.step.clone();
+        let task = s.task.clone();
+        let up = std::mem::take(&mut s.up);
         *stopping = None;
+        let step = match task {
+            UpdateTask::Group(step) => step,
+            UpdateTask::Members { group, changes } => {
+                out.push(Effect::Line(results::update_line(&group, "stopped")));
+                apply_members(group, changes, up, out);
+                return false;
+            }
+        };
         match step {
             UpdateStep::Remove(g) => {
                 out.push(Effect::Line(results::update_line(&g, "stopped")));
@@ -363,9 +400,45 @@ fn step_update(
         // The loop carries these out, then steps again for the next update step.
         return false;
     }
-    let Some(step) = steps.pop_front() else {
+    let Some(task) = steps.pop_front() else {
         out.push(Effect::Finish);
         return true;
+    };
+    let step = match task {
+        UpdateTask::Group(step) => step,
+        UpdateTask::Members { group, changes } => {
+            let mut ids = Vec::new();
+            let mut up = Vec::new();
+            for c in &changes {
+                let Some(id) = procs.find(&group, &c.name) else {
+                    continue;
+                };
+                match c.action {
+                    Plan::Stop => ids.push(id),
+                    Plan::Restart(_) => {
+                        ids.push(id);
+                        if procs.state_of(id).is_running() {
+                            up.push(c.name.clone());
+                        }
+                    }
+                    Plan::Start | Plan::InPlace(_) => {}
+                }
+            }
+            if ids.is_empty() {
+                apply_members(group, changes, up, out);
+                return false;
+            }
+            let seq = StopSequencer::new(procs.stop_levels(Some(&ids)));
+            let items = ids.into_iter().map(stop_item).collect();
+            let task = UpdateTask::Members { group, changes };
+            *stopping = Some(Stopping {
+                task,
+                seq,
+                items,
+                up,
+            });
+            return step_update(config, steps, stopping, procs, now, out);
+        }
     };
     match &step {
         UpdateStep::Add(g) => {
@@ -378,21 +451,35 @@ fn step_update(
         UpdateStep::Remove(g) | UpdateStep::Replace(g) => {
             let ids = procs.group_ids(g);
             let seq = StopSequencer::new(procs.stop_levels(Some(&ids)));
-            let items = ids
-                .into_iter()
-                .map(|id| Item {
-                    proc: Some(id),
-                    spec: String::new(),
-                    result: None,
-                    fault: None,
-                    why: String::new(),
-                    reported: None,
-                })
-                .collect();
-            *stopping = Some(Stopping { step, seq, items });
+            let items = ids.into_iter().map(stop_item).collect();
+            *stopping = Some(Stopping {
+                task: UpdateTask::Group(step),
+                seq,
+                items,
+                up: Vec::new(),
+            });
             step_update(config, steps, stopping, procs, now, out)
         }
     }
+}
+
+/// The item of a process an `update` stops.
+fn stop_item(id: ProcId) -> Item {
+    Item {
+        proc: Some(id),
+        spec: String::new(),
+        result: None,
+        fault: None,
+        why: String::new(),
+        reported: None,
+    }
+}
+
+/// The end of a `Members` task: apply, then `g: updated process group`.
+fn apply_members(group: String, changes: Vec<Change>, up: Vec<String>, out: &mut Vec<Effect>) {
+    let line = results::update_line(&group, "updated process group");
+    out.push(Effect::ApplyMembers { group, changes, up });
+    out.push(Effect::Line(line));
 }
 
 /// Drives a stop sequencer over `items`: asks to stop the current level's running

@@ -238,6 +238,12 @@ impl Process {
     pub fn config(&self) -> &ProcessConfig {
         &self.cfg
     }
+    /// Gives the process a new configuration (`update` of settings that need no respawn),
+    /// keeping its state, pid, counters and deadline: the new values apply from the next
+    /// transition.
+    pub fn set_config(&mut self, cfg: std::sync::Arc<ProcessConfig>) {
+        self.cfg = cfg;
+    }
     /// Process name.
     pub fn name(&self) -> &str {
         &self.cfg.name

@@ -61,10 +61,11 @@ pub enum Request {
     Rotate { names: Vec<String> },
     /// `avail`.
     Avail,
-    /// `reread`.
-    Reread,
-    /// `update [all|GROUP...]`: empty or containing `all` means every group.
-    Update { names: Vec<String> },
+    /// `reread [-v]`: `-v` adds what `update` would do, process by process.
+    Reread { verbose: bool },
+    /// `update [--dry-run] [all|GROUP...]`: empty or containing `all` means every group;
+    /// `--dry-run` says what would change, process by process, and changes nothing.
+    Update { names: Vec<String>, dry_run: bool },
     /// `add GROUP...` (may be empty: nothing to do).
     Add { names: Vec<String> },
     /// `remove GROUP...` (may be empty: nothing to do).
@@ -109,7 +110,7 @@ impl Request {
             Request::Clear { .. } => "clear",
             Request::Rotate { .. } => "rotate",
             Request::Avail => "avail",
-            Request::Reread => "reread",
+            Request::Reread { .. } => "reread",
             Request::Update { .. } => "update",
             Request::Add { .. } => "add",
             Request::Remove { .. } => "remove",
@@ -277,11 +278,17 @@ pub fn from_words(cmd: &str, args: &[String]) -> Result<Request, ProtoError> {
         "maintail" => parse_maintail(args),
         "pid" => Ok(Request::Pid { names: names() }),
         "avail" => no_args(Request::Avail),
-        "reread" => no_args(Request::Reread),
+        "reread" => match args {
+            [v] if v == "-v" || v == "--verbose" => Ok(Request::Reread { verbose: true }),
+            _ => no_args(Request::Reread { verbose: false }),
+        },
         "reload" => no_args(Request::Reload),
         "shutdown" => no_args(Request::Shutdown),
         "version" => no_args(Request::Version),
-        "update" => Ok(Request::Update { names: names() }),
+        "update" => Ok(Request::Update {
+            names: args.iter().filter(|a| *a != "--dry-run").cloned().collect(),
+            dry_run: args.iter().any(|a| a == "--dry-run"),
+        }),
         "add" => Ok(Request::Add { names: names() }),
         "remove" => Ok(Request::Remove { names: names() }),
         "sendstdin" => match args {
@@ -435,9 +442,19 @@ pub fn render_request(req: &Request) -> Vec<u8> {
         | Request::Pid { names }
         | Request::Clear { names }
         | Request::Rotate { names }
-        | Request::Update { names }
         | Request::Add { names }
         | Request::Remove { names } => w.extend(names.iter().cloned()),
+        Request::Update { names, dry_run } => {
+            if *dry_run {
+                w.push("--dry-run".into());
+            }
+            w.extend(names.iter().cloned());
+        }
+        Request::Reread { verbose } => {
+            if *verbose {
+                w.push("-v".into());
+            }
+        }
         Request::Signal { signal, names } => {
             w.push(signal.clone());
             w.extend(names.iter().cloned());
@@ -452,7 +469,6 @@ pub fn render_request(req: &Request) -> Vec<u8> {
         Request::SendRemoteCommEvent { kind, data } => w.extend([kind.clone(), data.clone()]),
         Request::Help { topic } => w.extend(topic.split_whitespace().map(str::to_string)),
         Request::Avail
-        | Request::Reread
         | Request::Reload
         | Request::Shutdown
         | Request::Metrics
@@ -603,8 +619,22 @@ mod tests {
                     names: v(&["web", "g:*"]),
                 },
             ),
-            ("reread", Request::Reread),
-            ("update", Request::Update { names: vec![] }),
+            ("reread", Request::Reread { verbose: false }),
+            ("reread -v", Request::Reread { verbose: true }),
+            (
+                "update",
+                Request::Update {
+                    names: vec![],
+                    dry_run: false,
+                },
+            ),
+            (
+                "update --dry-run web",
+                Request::Update {
+                    names: v(&["web"]),
+                    dry_run: true,
+                },
+            ),
             ("add g", Request::Add { names: v(&["g"]) }),
             ("remove g", Request::Remove { names: v(&["g"]) }),
             ("avail", Request::Avail),

@@ -14,7 +14,8 @@ pub struct ResultLine {
 }
 
 impl ResultLine {
-    fn plain(text: String) -> ResultLine {
+    /// A line that leaves the exit code alone.
+    pub fn plain(text: String) -> ResultLine {
         ResultLine { text, effect: None }
     }
 
@@ -321,6 +322,33 @@ pub fn update_plan(
 /// `g: updated process group`, `g: added process group`.
 pub fn update_line(group: &str, what: &str) -> ResultLine {
     ResultLine::plain(format!("{group}: {what}"))
+}
+
+/// What `update` would do to whole groups, when only group names are known (a server that
+/// speaks XML-RPC only, whose `update` the client drives the reference's way):
+/// `g: stop (removed)`, `g: restart (changed)`, `g: start (added)`, for the groups `names`
+/// selects (empty or `all`: every one).
+pub fn group_plan_lines(
+    added: &[String],
+    changed: &[String],
+    removed: &[String],
+    names: &[String],
+) -> Vec<String> {
+    let every = names.is_empty() || names.iter().any(|n| n == "all");
+    let mut lines = Vec::new();
+    for (groups, what) in [
+        (removed, "stop (removed)"),
+        (changed, "restart (changed)"),
+        (added, "start (added)"),
+    ] {
+        let mut groups: Vec<&String> = groups
+            .iter()
+            .filter(|g| every || names.contains(g))
+            .collect();
+        groups.sort();
+        lines.extend(groups.into_iter().map(|g| format!("{g}: {what}")));
+    }
+    lines
 }
 
 /// `g: has problems; not removing` (exit 1).
