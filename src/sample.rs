@@ -67,6 +67,7 @@ pidfile=/tmp/supervisord.pid ; default: supervisord.pid in the working directory
 ;environment_file=-/etc/default/app ; KEY=VALUE files read at each spawn; - = may be missing
 ;strip_ansi=false            ; true removes ANSI escape sequences from child logs
 ;logfile_timestamps=false    ; true starts every child log line with its local time (ISO 8601)
+;state_file=/tmp/supervisord.state ; keeps manual starts/stops across restarts; default: none
 
 ; Supervisor's XML-RPC interface (the supervisor.* methods). Keep this section: Python
 ; clients such as Supervisor's own supervisorctl, superlance and monitoring agents need it.
@@ -305,6 +306,7 @@ mod tests {
                     "environment_file",
                     "strip_ansi",
                     "logfile_timestamps",
+                    "state_file",
                 ],
             ),
             (

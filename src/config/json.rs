@@ -142,6 +142,15 @@ fn supervisord(c: &SupervisordConfig) -> Json {
         ("nocleanup", Json::Bool(c.nocleanup)),
         ("strip_ansi", Json::Bool(c.strip_ansi)),
         ("logfile_timestamps", Json::Bool(c.logfile_timestamps)),
+        (
+            "state_file",
+            opt_s(
+                c.state_file
+                    .as_ref()
+                    .map(|d| d.to_string_lossy())
+                    .as_deref(),
+            ),
+        ),
         ("environment", env(&c.environment)),
         ("environment_file", env_files(&c.environment_file)),
     ])

@@ -403,6 +403,12 @@ fn supervisord(
     let nocleanup = l.flag(s, "nocleanup", &names)?;
     let strip_ansi = l.flag(s, "strip_ansi", &names)?;
     let logfile_timestamps = l.flag(s, "logfile_timestamps", &names)?;
+    let state_file = match l.get(s, "state_file", &names)? {
+        Some(g) => Some(PathBuf::from(
+            g.parse(|v| values::existing_dirpath(v, &paths))?,
+        )),
+        None => None,
+    };
     // Expanded once, with the same names as every [supervisord] option. (The reference
     // expands it a second time, adding `host_node_name`, so that `%%` cannot be written.)
     let environment = match l.get(s, "environment", &names)? {
@@ -438,6 +444,7 @@ fn supervisord(
         nocleanup,
         strip_ansi,
         logfile_timestamps,
+        state_file,
         environment,
         environment_file,
     })
@@ -518,6 +525,9 @@ fn apply_options(
         sup.logfile = paths.normalize(&sup.logfile.to_string_lossy());
     }
     sup.pidfile = paths.normalize(&sup.pidfile.to_string_lossy());
+    if let Some(f) = &sup.state_file {
+        sup.state_file = Some(paths.normalize(&f.to_string_lossy()));
+    }
     Ok(())
 }
 

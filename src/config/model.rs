@@ -468,6 +468,9 @@ pub struct SupervisordConfig {
     pub strip_ansi: bool,
     /// `logfile_timestamps`: the default of every program's `*_logfile_timestamps`.
     pub logfile_timestamps: bool,
+    /// `state_file`: where manual starts and stops are kept across restarts (a
+    /// supervisor-rs option; absolute; default none).
+    pub state_file: Option<PathBuf>,
     /// `environment`, in order.
     pub environment: Vec<(String, String)>,
     /// `environment_file`: read by each spawn, never by the daemon.

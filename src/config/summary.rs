@@ -21,6 +21,9 @@ pub fn render(c: &Config) -> String {
         s.childlogdir.display(),
         s.nodaemon
     ));
+    if let Some(f) = &s.state_file {
+        out.push_str(&format!("state file {}\n", f.display()));
+    }
     for srv in &c.servers {
         let mut auth = if srv.username.is_some() {
             "with auth"

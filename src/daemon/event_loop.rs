@@ -17,6 +17,7 @@ use crate::daemon::procs::{Proc, ProcId, Stream};
 use crate::daemon::reload::{Reload, Reloader};
 use crate::daemon::sd_notify::Notifier;
 use crate::daemon::sockets::{self, Server};
+use crate::daemon::state_file::Boot;
 use crate::daemon::supervisor::{Cx, Supervisor};
 use crate::daemon::waits::{Effect as WaitEffect, Wait};
 use crate::events::types::{Event, Kind};
@@ -135,8 +136,9 @@ impl Daemon {
     pub fn run(&mut self) -> Exit {
         self.bus.start(&self.config.groups, &mut self.log);
         let now = Mono::now();
+        self.sup.load_wishes(&mut self.log);
         for id in self.sup.procs().start_order() {
-            self.feed(id, Input::AutoStart, now);
+            self.boot(id, now);
         }
         // Config loaded, control sockets bound, autostart programs spawned.
         self.notify.ready(&mut self.log);
@@ -161,6 +163,7 @@ impl Daemon {
             if let Some(exit) = self.step_lifecycle(now) {
                 self.notify_status();
                 self.pump_live();
+                self.sup.save_wishes(&mut self.log);
                 return exit;
             }
             self.after_wake(now);
@@ -172,6 +175,8 @@ impl Daemon {
             );
             self.notify_status();
             self.pump_live();
+            // Once per wake-up, so `stop all` writes the state file once.
+            self.sup.save_wishes(&mut self.log);
             let timeout = self.next_deadline().map(|d| d.since(Mono::now()));
             match self.io.wait(timeout) {
                 Ok(ready) => {
@@ -263,6 +268,7 @@ impl Daemon {
                 Incoming::Http(req, authed) => self.http_request(key, req, authed, now),
             }
         }
+        self.sup.save_wishes(&mut self.log);
         self.control.flush(key, &mut self.io);
     }
 
@@ -343,6 +349,20 @@ impl Daemon {
     }
 
     // ----- processes -------------------------------------------------------------------
+
+    /// Starts `id` the way the state file and its `autostart` say (daemon start, group
+    /// added).
+    pub(super) fn boot(&mut self, id: ProcId, now: Mono) {
+        match self.sup.boot(id) {
+            Boot::Auto => {
+                self.feed(id, Input::AutoStart, now);
+            }
+            Boot::Start => {
+                self.feed(id, Input::Start, now);
+            }
+            Boot::Skip => {}
+        }
+    }
 
     /// Feeds one input to a process and carries out what it asks.
     pub(super) fn feed(&mut self, id: ProcId, input: Input, now: Mono) -> Outcome {
@@ -443,6 +463,8 @@ impl Daemon {
 
     /// A wait's reply is complete; a multicall goes on with its next call.
     fn finish(&mut self, key: Key, now: Mono) {
+        // A start or stop by hand is on disk before its reply leaves.
+        self.sup.save_wishes(&mut self.log);
         #[cfg(feature = "xmlrpc")]
         if let Some(state) = self.control.take_multicall(key) {
             let _ = self.multicall_step(key, state, now);

@@ -19,7 +19,8 @@
 //!   (`status --json`, `avail --json`) are requests too.
 //! - Leaves: [`procs`] (the table's data), [`counters`] (what `metrics` counts per process),
 //!   [`sockets`], [`signals`], [`fcgi`], [`startup`], [`sd_notify`] (the datagrams to
-//!   `$NOTIFY_SOCKET`), [`rotate`] (the `rotate` command on one process's logs).
+//!   `$NOTIFY_SOCKET`), [`rotate`] (the `rotate` command on one process's logs),
+//!   [`state_file`] (manual starts and stops kept across restarts).
 
 pub mod access;
 pub mod bus;
@@ -56,6 +57,7 @@ pub mod signals;
 pub mod sockets;
 pub mod spawner;
 pub mod startup;
+pub mod state_file;
 pub mod supervisor;
 #[cfg(test)]
 mod tests;

@@ -186,7 +186,7 @@ impl Daemon {
         let ids = self.sup.procs().group_ids(&g.name);
         for id in self.sup.procs().start_order() {
             if ids.contains(&id) {
-                self.feed(id, Input::AutoStart, now);
+                self.boot(id, now);
             }
         }
     }
@@ -251,7 +251,8 @@ impl Daemon {
             let Some((_, was_up)) = started.iter().find(|(i, _)| *i == id) else {
                 continue;
             };
-            self.feed(id, Input::AutoStart, now);
+            // As at startup: the state file's wishes apply to a respawned process.
+            self.boot(id, now);
             if *was_up && self.sup.procs().state_of(id).is_stopped() {
                 self.feed(id, Input::Start, now);
             }
@@ -308,7 +309,7 @@ impl Daemon {
             }
         }
         if new.autostart && !old.autostart {
-            self.feed(id, Input::AutoStart, now);
+            self.boot(id, now);
         }
     }
 

@@ -265,6 +265,7 @@ impl Daemon {
     /// Starts one process; the fault (and, when it says more than the name, why) when it
     /// cannot be started.
     pub(super) fn try_start(&mut self, id: ProcId, now: Mono) -> Option<(Fault, String)> {
+        self.sup.wish(id, crate::daemon::state_file::Wanted::Up);
         let p = self.sup.procs().get(id)?;
         let state = p.machine.state();
         if state.is_running() {
@@ -299,6 +300,7 @@ impl Daemon {
         now: Mono,
     ) {
         let items = names::resolve(self.sup.procs(), names, Action::Stop);
+        self.sup.wish_stopped(&items);
         let mut wait = Wait::stop(key, items, self.sup.procs(), then_start);
         self.run_wait(&mut wait, now);
         if !wait.is_done() {

@@ -486,6 +486,7 @@ impl Daemon {
             }
         }
         if !wait {
+            self.sup.save_wishes(&mut self.log);
             let verdicts: Vec<Verdict> = items.iter().map(Verdict::of).collect();
             return Answer::Now(verdicts_answer(self.sup.procs(), single, &verdicts));
         }
@@ -499,6 +500,7 @@ impl Daemon {
             Err(f) => return Answer::Now(Err(f)),
         };
         let (wait, single) = (t.wait, t.single);
+        self.sup.wish_stopped(&items);
         if !wait {
             let mut verdicts = Vec::new();
             for it in items {
@@ -518,6 +520,7 @@ impl Daemon {
                     why: String::new(),
                 });
             }
+            self.sup.save_wishes(&mut self.log);
             return Answer::Now(verdicts_answer(self.sup.procs(), single, &verdicts));
         }
         Answer::Wait(Wait::stop(key, items, self.sup.procs(), None), single)

@@ -16,6 +16,7 @@ use crate::daemon::output;
 use crate::daemon::probes::{self, Finished, Probes, Purpose, Want};
 use crate::daemon::procs::{ProcId, Procs};
 use crate::daemon::spawner::Spawner;
+use crate::daemon::state_file::{Boot, Manual, Wanted};
 use crate::events::types::{Event, Kind};
 use crate::logfile::activity::Logger;
 use crate::process::machine::{Action, Input, Outcome};
@@ -74,6 +75,8 @@ pub struct Supervisor {
     probes: Probes,
     /// A state changed since the probes were last told what to probe.
     probes_stale: bool,
+    /// What was started or stopped by hand (`state_file`).
+    manual: Manual,
 }
 
 impl Supervisor {
@@ -96,6 +99,49 @@ impl Supervisor {
             releasing: false,
             probes: Probes::default(),
             probes_stale: true,
+            manual: Manual::new(config.supervisord.state_file.clone()),
+        }
+    }
+
+    /// Reads the state file (a broken one is logged and ignored) and forgets the processes
+    /// the config no longer has.
+    pub fn load_wishes(&mut self, log: &mut Logger) {
+        let procs = &self.procs;
+        let known = |name: &str| procs.iter().any(|(_, p)| p.namespec() == name);
+        if let Err(e) = self.manual.load(known) {
+            log.error(&e);
+        }
+    }
+
+    /// A start (`Up`) or stop (`Down`) of `id` by hand, kept when there is a state file.
+    pub fn wish(&mut self, id: ProcId, wanted: Wanted) {
+        if let Some(p) = self.procs.get(id) {
+            self.manual.record(&p.namespec(), wanted);
+        }
+    }
+
+    /// The processes of a `stop` (or the stop half of a `restart`) by hand.
+    pub fn wish_stopped(&mut self, items: &[crate::daemon::names::Item]) {
+        for id in items.iter().filter_map(|it| it.proc) {
+            self.wish(id, Wanted::Down);
+        }
+    }
+
+    /// How `id` begins at startup or when its group is added. A process that was started
+    /// before (one an upgrade handed over) keeps its state.
+    pub fn boot(&self, id: ProcId) -> Boot {
+        match self.procs.get(id) {
+            Some(p) if p.machine.laststart().is_none() => {
+                self.manual.boot(&p.namespec(), p.cfg().autostart)
+            }
+            _ => Boot::Skip,
+        }
+    }
+
+    /// Writes the state file if the wishes changed since it was last written.
+    pub fn save_wishes(&mut self, log: &mut Logger) {
+        if let Err(e) = self.manual.save() {
+            log.error(&e);
         }
     }
 

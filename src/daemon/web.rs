@@ -126,12 +126,14 @@ impl Daemon {
             Action::Stop(ns) | Action::Restart(ns) => {
                 let items = names::resolve(procs, std::slice::from_ref(ns), ResultAction::Stop);
                 let then = matches!(action, Action::Restart(_)).then(|| vec![ns.clone()]);
-                Wait::stop(key, items, procs, then)
+                self.sup.wish_stopped(&items);
+                Wait::stop(key, items, self.sup.procs(), then)
             }
             Action::StopAll | Action::RestartAll => {
                 let items = names::resolve(procs, &all, ResultAction::Stop);
                 let then = matches!(action, Action::RestartAll).then(|| all.clone());
-                Wait::stop(key, items, procs, then)
+                self.sup.wish_stopped(&items);
+                Wait::stop(key, items, self.sup.procs(), then)
             }
         };
         let deferred = Deferred::Web {
