@@ -63,6 +63,9 @@ pub enum Command {
     Version,
     /// Run the daemon.
     Run(Options),
+    /// `--upgrade`: ask the running daemon (the one this config's control socket reaches)
+    /// to exec its binary anew in place, and wait until it answers again.
+    Upgrade(Options),
     /// `--check-config [--json]`: load the config, report, exit.
     CheckConfig {
         /// `--json` was given.
@@ -195,6 +198,11 @@ const SPECS: &[Spec] = &[
         long: "json",
         value: false,
     },
+    Spec {
+        short: "",
+        long: "upgrade",
+        value: false,
+    },
 ];
 
 /// The usage text for `-h`.
@@ -229,6 +237,8 @@ Options:
 --check-config -- load the configuration, print what would run, and exit
                   (exit status 0 if the configuration is valid, 2 if not)
 --json -- with --check-config: print the verdict as JSON
+--upgrade -- make the running supervisord exec its (replaced) binary in place,
+             keeping its pid, children and sockets, and wait for it to answer
 "
     )
 }
@@ -269,6 +279,7 @@ pub fn parse(args: &[String], users: &dyn UserDb) -> Result<Command, String> {
     };
     let mut check = false;
     let mut json = false;
+    let mut upgrade = false;
     let mut values: Vec<(&'static Spec, Vec<String>)> =
         SPECS.iter().map(|s| (s, m.opt_strs(key(s)))).collect();
     for (spec, spelled) in occurrences(&rest) {
@@ -287,6 +298,7 @@ pub fn parse(args: &[String], users: &dyn UserDb) -> Result<Command, String> {
             "version" => return Ok(Command::Version),
             "check-config" => check = true,
             "json" => json = true,
+            "upgrade" => upgrade = true,
             _ => apply(
                 &mut opts,
                 spec,
@@ -299,7 +311,12 @@ pub fn parse(args: &[String], users: &dyn UserDb) -> Result<Command, String> {
     if json && !check {
         return Err("option --json requires --check-config".into());
     }
-    Ok(if check {
+    if upgrade && check {
+        return Err("options --upgrade and --check-config conflict".into());
+    }
+    Ok(if upgrade {
+        Command::Upgrade(opts)
+    } else if check {
         Command::CheckConfig {
             json,
             options: opts,

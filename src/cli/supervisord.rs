@@ -84,10 +84,19 @@ pub fn main(argv0: &str, args: &[String]) -> i32 {
         Ok(Command::CheckConfig { json, options }) => {
             check(json, &options, &LoadContext::from_process(users))
         }
+        Ok(Command::Upgrade(options)) => {
+            let ctx = LoadContext::from_process(users);
+            match config::load_for_daemon(&options, &ctx) {
+                Ok(cfg) => super::upgrade::run(&cfg, &ctx),
+                Err(e) => config_error(argv0, &e),
+            }
+        }
         Ok(Command::Run(options)) => {
+            // Before the config is loaded: the handover's variable must not reach children.
+            let handover = crate::daemon::upgrade::take_handover();
             warn_root_search(&options);
             match config::load_for_daemon(&options, &LoadContext::from_process(users)) {
-                Ok(cfg) => crate::daemon::run(options, cfg),
+                Ok(cfg) => crate::daemon::run_with(options, cfg, handover),
                 Err(e) => config_error(argv0, &e),
             }
         }

@@ -449,6 +449,17 @@ impl Session<'_> {
                 Ok(())
             }
             Request::Auth { .. } => Ok(()),
+            // Only supervisor-rs's daemon can exec itself in place.
+            Request::Upgrade => {
+                self.result(results::ResultLine {
+                    text: "ERROR: upgrade needs a supervisor-rs supervisord".into(),
+                    effect: Some(crate::protocol::fault::Outcome::failed(
+                        Fault::UnknownMethod,
+                        1,
+                    )),
+                });
+                Ok(())
+            }
         }
     }
 

@@ -19,6 +19,7 @@ use crate::daemon::sd_notify::Notifier;
 use crate::daemon::sockets::{self, Server};
 use crate::daemon::state_file::Boot;
 use crate::daemon::supervisor::{Cx, Supervisor};
+use crate::daemon::upgrade::Launch;
 use crate::daemon::waits::{Effect as WaitEffect, Wait};
 use crate::events::types::{Event, Kind};
 use crate::logfile::activity::Logger;
@@ -60,6 +61,8 @@ pub struct Daemon {
     notify: Notifier,
     /// Restarts in place so far (`metrics`).
     reloads: u64,
+    /// What `upgrade` execs.
+    pub(super) launch: Option<Launch>,
 }
 
 impl std::fmt::Debug for Daemon {
@@ -85,6 +88,8 @@ pub struct Kept {
     pub notify: Notifier,
     /// Restarts in place so far (SIGHUP, `reload`).
     pub reloads: u64,
+    /// How the daemon was started, for `upgrade`.
+    pub launch: Option<Launch>,
 }
 
 impl Daemon {
@@ -101,6 +106,7 @@ impl Daemon {
             syslog: Syslog::new(),
             notify: kept.notify,
             reloads: kept.reloads,
+            launch: kept.launch,
         }
     }
 
@@ -129,6 +135,7 @@ impl Daemon {
             bus: self.bus,
             notify: self.notify,
             reloads: self.reloads,
+            launch: self.launch,
         }
     }
 
@@ -136,6 +143,8 @@ impl Daemon {
     pub fn run(&mut self) -> Exit {
         self.bus.start(&self.config.groups, &mut self.log);
         let now = Mono::now();
+        // Children that exited while an upgrade exec'd are zombies no signal announced.
+        self.reap(now);
         self.sup.load_wishes(&mut self.log);
         for id in self.sup.procs().start_order() {
             self.boot(id, now);

@@ -392,6 +392,17 @@ impl Io {
         problems
     }
 
+    /// Lets the descriptors of `keys` be inherited across an `exec` (`on`), or makes them
+    /// close-on-exec again; stops at the first failure.
+    pub fn set_inherited(&self, keys: &[Key], on: bool) -> io::Result<()> {
+        for k in keys {
+            if let Some(src) = self.get(*k) {
+                crate::sys::fd::set_cloexec(src, !on)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Number of sources held.
     pub fn len(&self) -> usize {
         self.sources.len()

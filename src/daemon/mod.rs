@@ -32,6 +32,7 @@ pub mod deferred;
 pub mod depends;
 pub mod event_loop;
 pub mod fcgi;
+pub mod handover;
 #[cfg(feature = "xmlrpc")]
 pub mod http;
 pub mod info;
@@ -61,6 +62,7 @@ pub mod state_file;
 pub mod supervisor;
 #[cfg(test)]
 mod tests;
+pub mod upgrade;
 pub mod waits;
 #[cfg(feature = "xmlrpc")]
 pub mod web;
@@ -81,6 +83,18 @@ use supervisor::Supervisor;
 
 /// Runs supervisord on a loaded config until shutdown; returns the process exit code.
 pub fn run(options: Options, config: Config) -> i32 {
+    run_with(options, config, None)
+}
+
+/// [`run`], for the image an upgrade exec'd when `handover` (from
+/// [`upgrade::take_handover`], taken before the config was loaded) is `Some`: it does not
+/// detach again, and takes over the sockets and processes (or, if the handover is broken,
+/// logs why and starts fresh).
+pub fn run_with(
+    options: Options,
+    config: Config,
+    handover: Option<Result<upgrade::Adopted, String>>,
+) -> i32 {
     let argv0 = std::env::args()
         .next()
         .unwrap_or_else(|| "supervisord".into());
@@ -92,14 +106,25 @@ pub fn run(options: Options, config: Config) -> i32 {
         return usage_error(&argv0, &msg);
     }
     let mut readiness = Readiness::none();
-    if !config.supervisord.nodaemon {
+    if handover.is_some() {
+        notes.upgraded = true;
+    }
+    let adopted = match handover {
+        Some(Ok(a)) => Some(a),
+        Some(Err(e)) => {
+            notes.errors.push(format!("upgrade: {e}; starting afresh"));
+            None
+        }
+        None => None,
+    };
+    if !config.supervisord.nodaemon && !notes.upgraded {
         match startup::detach() {
             Ok(Detached::Launcher(l)) => return l.wait(&argv0),
             Ok(Detached::Daemon(r)) => readiness = r,
             Err(e) => return usage_error(&argv0, &format!("could not daemonize: {e}")),
         }
     }
-    let code = serve(options, config, notes, &mut readiness);
+    let code = serve(options, config, notes, adopted, &mut readiness);
     if readiness.pending() {
         readiness.failed("supervisord stopped during startup");
     }
@@ -167,10 +192,19 @@ fn loose_log_dirs(config: &Config) -> Vec<String> {
 }
 
 /// Everything after detaching: logs, the loop, restarts.
-fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut Readiness) -> i32 {
+fn serve(
+    options: Options,
+    mut config: Config,
+    notes: StartupNotes,
+    mut adopted: Option<upgrade::Adopted>,
+    ready: &mut Readiness,
+) -> i32 {
     let mut logger = Logger::new(config.supervisord.loglevel);
     for i in &notes.infos {
         logger.info(i);
+    }
+    for e in &notes.errors {
+        logger.error(e);
     }
     if options.profile_options.is_some() {
         logger.warn("--profile_options has no effect in this implementation");
@@ -200,6 +234,7 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         bus: bus::Bus::default(),
         notify,
         reloads: 0,
+        launch: upgrade::Launch::capture(),
     };
     let pid = sys::proc::getpid();
     let mut pidfile = config.supervisord.pidfile.clone();
@@ -227,7 +262,8 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         for w in loose_log_dirs(&config) {
             logger.warn(&w);
         }
-        if !config.supervisord.nocleanup {
+        // An upgraded daemon's children still write their AUTO logs.
+        if !config.supervisord.nocleanup && adopted.is_none() {
             for w in clear_auto_logs(
                 &config.supervisord.childlogdir,
                 &config.supervisord.identifier,
@@ -235,7 +271,8 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
                 logger.warn(&w);
             }
         }
-        let (procs, warnings) = procs::Procs::from_config(&config);
+        let kept_logs = adopted.as_ref().map(|a| a.kept_logs()).unwrap_or_default();
+        let (mut procs, warnings) = procs::Procs::from_config_keeping(&config, &kept_logs);
         for w in warnings {
             logger.warn(&w);
         }
@@ -258,7 +295,15 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
         }
         // A restart brings its servers: the old ones handed over, new addresses bound
         // before the reload was accepted.
-        let servers = match handed_over.take() {
+        let from_before = handed_over.take().or_else(|| {
+            let (mut servers, missing) = adopted.as_mut()?.take_servers(&config.servers);
+            match sockets::open_servers(&missing) {
+                Ok(s) => servers.extend(s),
+                Err(e) => logger.error(&format!("could not open the control sockets: {e}")),
+            }
+            Some(servers)
+        });
+        let servers = match from_before {
             Some(s) => s,
             None => match sockets::open_servers(&config.servers) {
                 Ok(s) => s,
@@ -302,7 +347,15 @@ fn serve(options: Options, mut config: Config, notes: StartupNotes, ready: &mut 
                 &pidfile.display().to_string(),
             ));
         }
-        logger.info(&messages::supervisord_started(pid as u32));
+        match adopted.take() {
+            Some(a) => {
+                let n = a.restore(&mut procs, &mut kept.io, &mut kept.log);
+                kept.log.info(&format!(
+                    "supervisord upgraded in place (pid {pid}, {n} processes taken over)"
+                ));
+            }
+            None => kept.log.info(&messages::supervisord_started(pid as u32)),
+        }
         let reload_opts = options.clone();
         let reloader: reload::Reloader = Box::new(move || reload_config(&reload_opts));
         let sup = Supervisor::new(&config, procs, fcgi, kept.low_fds.take());

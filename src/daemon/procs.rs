@@ -144,19 +144,39 @@ impl Procs {
     /// this when it builds its groups), so their names are fixed for the daemon's lifetime.
     /// Returns the table and warnings to log.
     pub fn from_config(config: &Config) -> (Procs, Vec<String>) {
+        Procs::from_config_keeping(config, &HashMap::new())
+    }
+
+    /// [`Procs::from_config`], with the AUTO log names of `kept` (by namespec: stdout,
+    /// stderr) instead of new ones: an upgraded daemon goes on writing the same files.
+    pub fn from_config_keeping(
+        config: &Config,
+        kept: &HashMap<String, [Option<PathBuf>; 2]>,
+    ) -> (Procs, Vec<String>) {
         let mut procs = Procs::default();
         let mut warnings = Vec::new();
         for g in &config.groups {
-            procs.add_group(config, g, &mut warnings);
+            procs.add_group_keeping(config, g, &mut warnings, kept);
         }
         (procs, warnings)
     }
 
     /// Adds one group's processes.
     pub fn add_group(&mut self, config: &Config, g: &GroupConfig, warnings: &mut Vec<String>) {
+        self.add_group_keeping(config, g, warnings, &HashMap::new());
+    }
+
+    fn add_group_keeping(
+        &mut self,
+        config: &Config,
+        g: &GroupConfig,
+        warnings: &mut Vec<String>,
+        kept: &HashMap<String, [Option<PathBuf>; 2]>,
+    ) {
         self.groups.push(g.clone());
         for p in &g.processes {
-            self.add_process(config, g, p, None, warnings);
+            let keep = kept.get(&namespec(&g.name, &p.name)).cloned();
+            self.add_process(config, g, p, keep, warnings);
         }
     }
 

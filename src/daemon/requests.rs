@@ -208,6 +208,7 @@ impl Daemon {
                     .reply_lines(key, &lines, Outcome::ok(), &mut self.io)
             }
             Request::SendStdin { name, text } => self.sendstdin_request(key, &name, &text),
+            Request::Upgrade => self.upgrade_request(key),
             Request::SendRemoteCommEvent { kind, data } => {
                 let event = crate::events::types::Event::remote(&kind, &data);
                 self.bus.emit(event, &mut self.log);

@@ -20,6 +20,10 @@ pub struct StartupNotes {
     pub criticals: Vec<String>,
     /// Logged at INFO.
     pub infos: Vec<String>,
+    /// Logged at ERROR (a handover that could not be used).
+    pub errors: Vec<String>,
+    /// This image was exec'd by `upgrade`: it does not detach again.
+    pub upgraded: bool,
 }
 
 /// `user=`: switch to that user (setgroups, setgid, setuid), or note that we run as root.

@@ -42,6 +42,7 @@ pub mod backoff;
 pub mod machine;
 pub mod order;
 pub mod plan;
+pub mod snapshot;
 pub mod spawn;
 pub mod state;
 pub mod wait_status;

@@ -76,6 +76,9 @@ pub enum Request {
     Shutdown,
     /// `version`.
     Version,
+    /// `upgrade`: the daemon execs its binary anew, keeping its pid, children and sockets
+    /// (a supervisor-rs command; see supervisord(8)).
+    Upgrade,
     /// `sendstdin NAME TEXT...`: the text (words joined by one space) is written to the
     /// process's stdin as is; no newline is added.
     SendStdin { name: String, text: String },
@@ -117,6 +120,7 @@ impl Request {
             Request::Reload => "reload",
             Request::Shutdown => "shutdown",
             Request::Version => "version",
+            Request::Upgrade => "upgrade",
             Request::SendStdin { .. } => "sendstdin",
             Request::SendRemoteCommEvent { .. } => "sendremotecommevent",
             Request::Help { .. } => "help",
@@ -285,6 +289,7 @@ pub fn from_words(cmd: &str, args: &[String]) -> Result<Request, ProtoError> {
         "reload" => no_args(Request::Reload),
         "shutdown" => no_args(Request::Shutdown),
         "version" => no_args(Request::Version),
+        "upgrade" => no_args(Request::Upgrade),
         "update" => Ok(Request::Update {
             names: args.iter().filter(|a| *a != "--dry-run").cloned().collect(),
             dry_run: args.iter().any(|a| a == "--dry-run"),
@@ -472,7 +477,8 @@ pub fn render_request(req: &Request) -> Vec<u8> {
         | Request::Reload
         | Request::Shutdown
         | Request::Metrics
-        | Request::Version => {}
+        | Request::Version
+        | Request::Upgrade => {}
     }
     let refs: Vec<&str> = w.iter().map(String::as_str).collect();
     let mut line = words::join(&refs).into_bytes();
@@ -653,6 +659,7 @@ mod tests {
             ("reload", Request::Reload),
             ("shutdown", Request::Shutdown),
             ("version", Request::Version),
+            ("upgrade", Request::Upgrade),
             (
                 "sendstdin web hello world",
                 Request::SendStdin {

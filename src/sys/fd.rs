@@ -176,6 +176,34 @@ pub fn unlinkat(dir: BorrowedFd<'_>, name: &OsStr) -> io::Result<()> {
     Ok(())
 }
 
+/// A new anonymous memory file (`memfd_create`, close-on-exec): data handed to the next
+/// image of this process across an `exec` (see `daemon::upgrade`).
+pub fn memfd(name: &str) -> io::Result<File> {
+    let c = CString::new(name).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    // SAFETY: `c` is a NUL-terminated string that outlives the call; the flags are constants.
+    let fd = cvt(unsafe { libc::memfd_create(c.as_ptr(), libc::MFD_CLOEXEC) })?;
+    // SAFETY: memfd_create succeeded, so `fd` is a fresh descriptor nobody else owns.
+    Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+/// Takes ownership of descriptor `fd`, inherited across `exec` from this process's previous
+/// image, and marks it close-on-exec again. Fails (EBADF) when it is not open. Call it only
+/// at startup, once per number, for the numbers the previous image listed in its handover:
+/// nothing in this image has taken ownership of them (std, signal-hook and the poller open
+/// new descriptors, which get other numbers because these are open).
+pub fn adopt_inherited(fd: RawFd) -> io::Result<OwnedFd> {
+    if fd < 3 {
+        return Err(io::Error::from_raw_os_error(libc::EBADF));
+    }
+    // SAFETY: F_GETFD only inspects the number; an unopened one fails with EBADF.
+    cvt(unsafe { libc::fcntl(fd, libc::F_GETFD) })?;
+    // SAFETY: `fd` is open (checked above) and, per this function's contract, owned by
+    // nothing else in this image: the previous image gave it to us by number.
+    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+    set_cloexec(&owned, true)?;
+    Ok(owned)
+}
+
 /// `isatty(fd)`: true when `fd` is an open terminal. Any number is safe to ask about.
 pub fn isatty(fd: RawFd) -> bool {
     // SAFETY: isatty only inspects the descriptor number; an invalid one yields 0/EBADF.
