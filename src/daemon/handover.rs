@@ -208,6 +208,11 @@ impl Handover {
                 "server" => {
                     let fd = descriptor(words.next(), &mut fds).map_err(at)?;
                     let address = words.next().ok_or_else(|| at("no address".into()))?;
+                    let valid = unescape(address).is_ok()
+                        && (address.starts_with("unix:/") || address.starts_with("inet:"));
+                    if !valid {
+                        return Err(at(format!("bad address {:?}", truncate(address))));
+                    }
                     h.servers.push(HandedServer {
                         fd,
                         address: address.to_string(),
