@@ -234,6 +234,21 @@ fn a_failed_exec_leaves_the_daemon_running() {
         d.log()
     );
     let (idle, _) = pid_uptime(&d, "idle").unwrap();
+    // A config changed on disk and not applied is refused: the new image would build
+    // another table.
+    let text = fs::read_to_string(&conf).unwrap();
+    fs::write(
+        &conf,
+        format!("{text}\n[program:new]\ncommand=/bin/sleep 1000\n"),
+    )
+    .unwrap();
+    let (stdout, stderr, code) = upgrade(&bin, &conf);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("ERROR: cannot upgrade: the configuration changed"),
+        "{stdout}"
+    );
+    fs::write(&conf, text).unwrap();
     // Not executable: the exec fails with EACCES. The client runs from the build.
     replace(&bin, Path::new(supervisord_bin()), 0o644);
     let (stdout, stderr, code) = upgrade(Path::new(supervisord_bin()), &conf);

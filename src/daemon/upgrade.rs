@@ -24,6 +24,7 @@ use std::os::unix::fs::FileTypeExt;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 
+use crate::config::model::GroupConfig;
 use crate::daemon::event_loop::Daemon;
 use crate::daemon::handover::{self, address_key, HandedProc, Handover};
 use crate::daemon::io::{Io, Key, Source};
@@ -228,6 +229,11 @@ impl Adopted {
     }
 }
 
+/// Whether two configs have the same groups, in any order.
+fn same_groups(a: &[GroupConfig], b: &[GroupConfig]) -> bool {
+    a.len() == b.len() && a.iter().all(|g| b.iter().any(|h| h == g))
+}
+
 impl Daemon {
     /// `upgrade`: hands over and execs; on success this never returns (the connection
     /// closes after `upgrading`). A refusal or a failed exec is the reply.
@@ -250,11 +256,23 @@ impl Daemon {
             .launch
             .clone()
             .ok_or("cannot upgrade: the daemon's binary path is unknown")?;
-        // The new image loads the config again: one that does not load would leave it
-        // unable to start, with the children orphaned.
-        self.reload
+        if !self.control.waits().is_empty() {
+            return Err("cannot upgrade while a start, stop, restart or update is waiting".into());
+        }
+        // The new image loads the config again and must build the same table: a config
+        // that does not load would leave it unable to start, and one with other programs
+        // would leave children unsupervised.
+        let cfg = self
+            .reload
             .read()
             .map_err(|e| format!("cannot upgrade: the configuration does not load: {e}"))?;
+        if !same_groups(&cfg.groups, &self.sup.procs().groups) {
+            return Err(
+                "cannot upgrade: the configuration changed since it was applied \
+                 (apply it with update or reload first)"
+                    .into(),
+            );
+        }
         let (h, keep) = self.handover()?;
         let text = h.render();
         // Refuse to exec a handover the new image would refuse.
