@@ -162,7 +162,10 @@ fn upgrade_in_place_keeps_pids_children_and_every_byte() {
     assert!(stdout.contains("supervisord upgraded in place"), "{stdout}");
     assert!(
         d.wait_log(
-            &format!("supervisord upgraded in place (pid {})", d.pid()),
+            &format!(
+                "supervisord upgraded in place (pid {}, 4 processes taken over)",
+                d.pid()
+            ),
             T
         ),
         "{}",

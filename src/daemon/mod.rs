@@ -234,7 +234,7 @@ fn serve(
         bus: bus::Bus::default(),
         notify,
         reloads: 0,
-        launch: upgrade::Launch::capture(),
+        launch: startup::Launch::capture(),
     };
     let pid = sys::proc::getpid();
     let mut pidfile = config.supervisord.pidfile.clone();

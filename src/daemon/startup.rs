@@ -210,3 +210,48 @@ pub fn write_pidfile(path: &Path, pid: i32) -> io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     })
 }
+
+/// How this daemon was started, taken at startup: what `upgrade` execs.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// The binary (`/proc/self/exe` resolved at startup): a file replaced at that path is
+    /// what runs.
+    exe: std::path::PathBuf,
+    /// `argv[0]` as given (the multicall binary dispatches on it).
+    argv0: std::ffi::OsString,
+    /// The arguments after it.
+    args: Vec<std::ffi::OsString>,
+    /// The directory it was started in (a relative `-c` is relative to it).
+    cwd: std::path::PathBuf,
+}
+
+impl Launch {
+    /// This process's binary, arguments and working directory.
+    pub fn capture() -> Option<Launch> {
+        let mut argv = std::env::args_os();
+        Some(Launch {
+            exe: std::env::current_exe().ok()?,
+            argv0: argv.next()?,
+            args: argv.collect(),
+            cwd: std::env::current_dir().ok()?,
+        })
+    }
+
+    /// The binary.
+    pub fn exe(&self) -> &Path {
+        &self.exe
+    }
+
+    /// Replaces this process's image with the binary again, same arguments, from the
+    /// directory it was started in, with `var=value` added to the environment. Returns only
+    /// on failure (the working directory may then have changed: the caller restores it).
+    pub fn exec_again(&self, var: &str, value: &str) -> io::Error {
+        use std::os::unix::process::CommandExt;
+        std::process::Command::new(&self.exe)
+            .arg0(&self.argv0)
+            .args(&self.args)
+            .env(var, value)
+            .current_dir(&self.cwd)
+            .exec()
+    }
+}

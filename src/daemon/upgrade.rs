@@ -16,12 +16,10 @@
 //! itself fails, the descriptors are made close-on-exec again and the daemon goes on.
 
 use std::collections::HashMap;
-use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::FileTypeExt;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 
 use crate::config::model::GroupConfig;
@@ -39,33 +37,6 @@ use crate::protocol::results::ResultLine;
 use crate::stream::Stream;
 use crate::sys;
 use crate::sys::poller::Interest;
-
-/// How this daemon was started, taken at startup: what an upgrade execs.
-#[derive(Debug, Clone)]
-pub struct Launch {
-    /// The binary (`/proc/self/exe` resolved at startup): a file replaced at that path is
-    /// what runs.
-    exe: PathBuf,
-    /// `argv[0]` as given (the multicall binary dispatches on it).
-    argv0: OsString,
-    /// The arguments after it.
-    args: Vec<OsString>,
-    /// The directory it was started in (a relative `-c` is relative to it).
-    cwd: PathBuf,
-}
-
-impl Launch {
-    /// This process's binary, arguments and working directory.
-    pub fn capture() -> Option<Launch> {
-        let mut argv = std::env::args_os();
-        Some(Launch {
-            exe: std::env::current_exe().ok()?,
-            argv0: argv.next()?,
-            args: argv.collect(),
-            cwd: std::env::current_dir().ok()?,
-        })
-    }
-}
 
 /// What a new image took over from its predecessor: the servers' and processes'
 /// descriptors, owned again.
@@ -290,7 +261,7 @@ impl Daemon {
         self.control.flush(key, &mut self.io);
         self.log.info(&format!(
             "upgrading in place: exec {} ({} processes handed over)",
-            launch.exe.display(),
+            launch.exe().display(),
             h.procs.len()
         ));
         let here = std::env::current_dir().ok();
@@ -299,12 +270,7 @@ impl Daemon {
             .set_inherited(&keep, true)
             .and_then(|()| sys::fd::set_cloexec(&memfd, false))
         {
-            Ok(()) => std::process::Command::new(&launch.exe)
-                .arg0(&launch.argv0)
-                .args(&launch.args)
-                .env(handover::ENV, memfd.as_raw_fd().to_string())
-                .current_dir(&launch.cwd)
-                .exec(),
+            Ok(()) => launch.exec_again(handover::ENV, &memfd.as_raw_fd().to_string()),
             Err(e) => e,
         };
         // Still here: the exec failed. Back to how things were.
@@ -315,7 +281,7 @@ impl Daemon {
         }
         let msg = format!(
             "upgrade failed: cannot exec {}: {err}",
-            launch.exe.display()
+            launch.exe().display()
         );
         self.log.error(&msg);
         Err(msg)
