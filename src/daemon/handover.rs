@@ -67,6 +67,12 @@ pub struct HandedProc {
     pub logs: [Option<PathBuf>; 2],
     /// The last `STATUS=` it sent on its notify socket.
     pub notify_status: Option<String>,
+    /// Its `$NOTIFY_SOCKET` (`ready=notify`) while it runs.
+    pub notify: Option<RawFd>,
+    /// Spawns so far (they name the notify sockets).
+    pub spawns: u64,
+    /// `ready=log:`: the unfinished line of stdout and of stderr.
+    pub ready_lines: [Vec<u8>; 2],
 }
 
 /// Everything the new image needs.
@@ -158,6 +164,13 @@ impl Handover {
             num("stdout", p.stdout.map(i64::from));
             num("stderr", p.stderr.map(i64::from));
             num("stdin", p.stdin.map(i64::from));
+            num("notify", p.notify.map(i64::from));
+            num("spawns", Some(p.spawns as i64));
+            for (i, l) in p.ready_lines.iter().enumerate() {
+                if !l.is_empty() {
+                    out.push_str(&format!(" ready{}={}", i + 1, escape(l)));
+                }
+            }
             for (k, v) in [
                 ("spawnerr", &s.spawnerr),
                 ("fail", &s.fail),
@@ -311,6 +324,9 @@ fn proc_line<'a>(
         stdin: None,
         logs: [None, None],
         notify_status: None,
+        notify: None,
+        spawns: 0,
+        ready_lines: Default::default(),
     };
     let mut keys = HashSet::new();
     let (mut state, mut want) = (false, false);
@@ -366,6 +382,15 @@ fn proc_line<'a>(
             "stdout" => p.stdout = Some(descriptor(Some(v), fds)?),
             "stderr" => p.stderr = Some(descriptor(Some(v), fds)?),
             "stdin" => p.stdin = Some(descriptor(Some(v), fds)?),
+            "notify" => p.notify = Some(descriptor(Some(v), fds)?),
+            "spawns" => p.spawns = number(Some(v), k)?,
+            "ready1" | "ready2" => {
+                let line = unescape(v)?;
+                if line.len() > 1 << 16 {
+                    return Err(format!("{k} too long"));
+                }
+                p.ready_lines[usize::from(k == "ready2")] = line;
+            }
             "log1" | "log2" => {
                 let path = PathBuf::from(OsString::from_vec(unescape(v)?));
                 if !path.is_absolute() {
@@ -380,7 +405,8 @@ fn proc_line<'a>(
         return Err("state and want are required".into());
     }
     // Pipes belong to a running child (one may have closed its own).
-    let has_pipes = p.stdout.is_some() || p.stderr.is_some() || p.stdin.is_some();
+    let has_pipes =
+        p.stdout.is_some() || p.stderr.is_some() || p.stdin.is_some() || p.notify.is_some();
     if has_pipes && p.snapshot.pid.is_none() {
         return Err("pipes without a pid".into());
     }
@@ -428,6 +454,9 @@ mod tests {
                     stdin: Some(9),
                     logs: [Some("/tmp/x=1 %.log".into()), None],
                     notify_status: Some("serving 3 clients".into()),
+                    notify: Some(10),
+                    spawns: 4,
+                    ready_lines: [b"listening on 80".to_vec(), Vec::new()],
                 },
                 HandedProc {
                     namespec: "idle".into(),
@@ -454,6 +483,9 @@ mod tests {
                     stdin: None,
                     logs: [None, None],
                     notify_status: None,
+                    notify: None,
+                    spawns: 0,
+                    ready_lines: Default::default(),
                 },
             ],
         }
@@ -489,6 +521,8 @@ mod tests {
             good.replace("backoff=2", "backoff=2 backoff=3"),
             good.replace("backoff=2", "colour=red"),
             good.replace("unhealthy=1", "unhealthy=2"),
+            good.replace("notify=10", "notify=7"),
+            good.replace("spawns=4", "spawns=x"),
             good.replace("%20b", "%2"),
             format!("{good}proc late state=0 want=down backoff=0\n"),
             good.replace("server 5", "server 5 6"),

@@ -45,7 +45,7 @@ pub struct Adopted {
     /// Listening sockets by [`address_key`].
     servers: Vec<(String, OwnedFd)>,
     /// Processes with their pipe ends (stdout, stderr, stdin).
-    procs: Vec<(HandedProc, [Option<OwnedFd>; 3])>,
+    procs: Vec<(HandedProc, [Option<OwnedFd>; 4])>,
 }
 
 /// Takes the handover named by [`handover::ENV`], if any, and removes the variable (so no
@@ -86,15 +86,23 @@ fn adopt(value: &str) -> Result<Adopted, String> {
         out.servers.push((s.address, fd));
     }
     for p in h.procs {
-        let mut fds: [Option<OwnedFd>; 3] = [None, None, None];
-        for (i, n) in [p.stdout, p.stderr, p.stdin].into_iter().enumerate() {
+        let mut fds: [Option<OwnedFd>; 4] = [None, None, None, None];
+        for (i, n) in [p.stdout, p.stderr, p.stdin, p.notify]
+            .into_iter()
+            .enumerate()
+        {
             let Some(n) = n else { continue };
             let fd = sys::fd::adopt_inherited(n).map_err(|e| format!("{}: {e}", p.namespec))?;
-            let fifo = File::from(fd.try_clone().map_err(|e| e.to_string())?)
+            let kind = File::from(fd.try_clone().map_err(|e| e.to_string())?)
                 .metadata()
-                .map(|m| m.file_type().is_fifo());
-            if fifo.ok() != Some(true) {
-                return Err(format!("{}: descriptor {n} is not a pipe", p.namespec));
+                .map(|m| m.file_type());
+            // Three pipes, then the notify socket.
+            let right = kind.is_ok_and(|t| if i < 3 { t.is_fifo() } else { t.is_socket() });
+            if !right {
+                return Err(format!(
+                    "{}: descriptor {n} is not the right kind",
+                    p.namespec
+                ));
             }
             fds[i] = Some(fd);
         }
@@ -153,7 +161,7 @@ impl Adopted {
     /// close, and its exit is reaped as unknown.
     pub fn restore(self, procs: &mut Procs, io: &mut Io, log: &mut Logger) -> usize {
         let mut restored = 0;
-        for (h, [stdout, stderr, stdin]) in self.procs {
+        for (h, [stdout, stderr, stdin, notify]) in self.procs {
             let Some(id) = procs
                 .ids()
                 .into_iter()
@@ -173,6 +181,15 @@ impl Adopted {
             p.machine = Process::restore(p.cfg().clone(), h.snapshot);
             p.start_wall_ms = h.start_wall_ms;
             p.notify_status = h.notify_status;
+            p.spawns = h.spawns;
+            p.ready_lines = h.ready_lines;
+            p.notify = notify.and_then(|fd| {
+                let src = Source::Notify {
+                    proc: id,
+                    sock: std::os::unix::net::UnixDatagram::from(fd),
+                };
+                io.add(src, Interest::READ).ok()
+            });
             p.stop_wall_ms = h.stop_wall_ms;
             for (fd, stream) in [(stdout, Stream::Stdout), (stderr, Stream::Stderr)] {
                 let Some(fd) = fd else { continue };
@@ -335,6 +352,9 @@ impl Daemon {
                 stdin: None,
                 logs: [p.logs[0].path.clone(), p.logs[1].path.clone()],
                 notify_status: p.notify_status.clone(),
+                notify: None,
+                spawns: p.spawns,
+                ready_lines: p.ready_lines.clone(),
             };
             for k in self.io.pipes_of(id) {
                 if let Some(Source::Output(o)) = self.io.get(k) {
@@ -343,6 +363,12 @@ impl Daemon {
                         Stream::Stdout => hp.stdout = fd,
                         Stream::Stderr => hp.stderr = fd,
                     }
+                    keep.push(k);
+                }
+            }
+            if let Some(k) = p.notify {
+                if let Some(Source::Notify { sock, .. }) = self.io.get(k) {
+                    hp.notify = Some(sock.as_raw_fd());
                     keep.push(k);
                 }
             }
