@@ -69,7 +69,7 @@ fn pid_uptime(d: &Daemon, name: &str) -> Option<(i32, u64)> {
     }
     let pid = w.get(3)?.trim_end_matches(',').parse().ok()?;
     let mut secs = 0;
-    for part in w.get(5)?.split(':') {
+    for part in w.get(5)?.trim_end_matches(',').split(':') {
         secs = secs * 60 + part.parse::<u64>().ok()?;
     }
     Some((pid, secs))
@@ -275,4 +275,59 @@ fn a_failed_exec_leaves_the_daemon_running() {
     let (stdout, stderr, code) = upgrade(Path::new(supervisord_bin()), &conf);
     assert_eq!(code, 0, "{stdout}{stderr}\n{}", d.log());
     assert_eq!(pid_uptime(&d, "idle").map(|p| p.0), Some(idle));
+}
+
+/// A `ready=notify` program: READY, then, once `go` exists, a new STATUS.
+const NOTIFY_PY: &str = r#"
+import os, socket, sys, time
+a = os.environ["NOTIFY_SOCKET"]
+if a.startswith("@"):
+    a = "\0" + a[1:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(b"READY=1\nSTATUS=before the upgrade", a)
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.02)
+s.sendto(b"STATUS=after the upgrade", a)
+time.sleep(1000)
+"#;
+
+#[test]
+fn a_notify_socket_and_status_survive_the_upgrade() {
+    let _serial = serial();
+    let dir = TestDir::new();
+    let bin = install(&dir);
+    dir.write("notify.py", NOTIFY_PY);
+    let d_ = dir.s();
+    let conf = dir.write(
+        "supervisord.conf",
+        &format!(
+            "[unix_http_server]\nfile={d_}/s.sock\n\n\
+             [supervisord]\nlogfile={d_}/supervisord.log\npidfile={d_}/sd.pid\n\
+             childlogdir={d_}\n\n\
+             [supervisorctl]\nserverurl=unix://{d_}/s.sock\n\n\
+             [program:worker]\ncommand=python3 {d_}/notify.py {d_}/go\nready=notify\n"
+        ),
+    );
+    let d = Daemon::start_bin(bin.to_str().unwrap(), &dir, &conf, &["-n"], &[]);
+    let status = || d.ctl(&["status", "worker"]).0;
+    assert!(
+        wait_until(T, || status().contains("before the upgrade")),
+        "{}\n{}",
+        status(),
+        d.log()
+    );
+    let (pid, _) = pid_uptime(&d, "worker").unwrap_or_else(|| panic!("{}", status()));
+    replace(&bin, Path::new(supervisord_bin()), 0o755);
+    let (stdout, stderr, code) = upgrade(&bin, &conf);
+    assert_eq!(code, 0, "{stdout}{stderr}\n{}", d.log());
+    // The status note came across; the socket still hears the child.
+    assert!(status().contains("before the upgrade"), "{}", status());
+    fs::write(dir.join("go"), "").unwrap();
+    assert!(
+        wait_until(T, || status().contains("after the upgrade")),
+        "{}\n{}",
+        status(),
+        d.log()
+    );
+    assert_eq!(pid_uptime(&d, "worker").map(|p| p.0), Some(pid));
 }
