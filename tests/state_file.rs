@@ -65,12 +65,15 @@ fn manual_stops_and_starts_survive_a_daemon_restart() {
     let (out, code) = d.ctl(&["reload"]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        wait_until(T, || d.log().matches("supervisord started").count() == 2),
+        // Once for each earlier daemon, once for the reload.
+        wait_until(T, || d.log().matches("supervisord started").count() == 3),
         "{}",
         d.log()
     );
     assert!(wait_state(&d, "manual", "RUNNING"), "{}", d.log());
     assert_eq!(state_of(&d, "web"), "STOPPED");
+    let log = d.log();
+    assert!(!log[log.rfind("supervisord started").unwrap()..].contains("spawned: 'web'"));
     let (out, code) = d.ctl(&["start", "web"]);
     assert_eq!(code, 0, "{out}");
     terminate(d);
