@@ -229,7 +229,8 @@ fn a_failed_exec_leaves_the_daemon_running() {
     let _serial = serial();
     let dir = TestDir::new();
     let bin = install(&dir);
-    let conf = dir.write("supervisord.conf", &conf(&dir));
+    let deaf = "[program:deaf]\ncommand=/bin/sh -c 'exec 0<&-; exec sleep 1000'\nstartsecs=0\n";
+    let conf = dir.write("supervisord.conf", &format!("{}\n{deaf}", conf(&dir)));
     let d = Daemon::start_bin(bin.to_str().unwrap(), &dir, &conf, &["-n"], &[]);
     assert!(
         wait_until(T, || pid_uptime(&d, "idle").is_some()),
@@ -262,6 +263,18 @@ fn a_failed_exec_leaves_the_daemon_running() {
     );
     assert!(
         d.log().contains("upgrade failed: cannot exec"),
+        "{}",
+        d.log()
+    );
+    // Text for a child that closed its stdin: the daemon's write fails with EPIPE (std's
+    // exec had reset SIGPIPE, which would kill it).
+    let mut s = std::os::unix::net::UnixStream::connect(dir.join("s.sock")).unwrap();
+    std::io::Write::write_all(&mut s, b"sendstdin deaf hello\n").unwrap();
+    let mut reply = String::new();
+    let _ = std::io::Read::read_to_string(&mut s, &mut reply);
+    assert_eq!(
+        reply,
+        "deaf: ERROR (stdin is closed)\n.NO_FILE 1\n",
         "{}",
         d.log()
     );

@@ -290,7 +290,9 @@ impl Daemon {
             Ok(()) => launch.exec_again(handover::ENV, &memfd.as_raw_fd().to_string()),
             Err(e) => e,
         };
-        // Still here: the exec failed. Back to how things were.
+        // Still here: the exec failed. Back to how things were (std reset SIGPIPE to its
+        // default just before the exec).
+        sys::proc::ignore_sigpipe();
         let _ = self.io.set_inherited(&keep, false);
         let _ = memfd.flush();
         if let Some(dir) = here {

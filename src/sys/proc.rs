@@ -178,6 +178,17 @@ pub fn chdir(path: &Path) -> io::Result<()> {
     std::env::set_current_dir(path)
 }
 
+/// Ignores SIGPIPE again, as the Rust runtime set it at startup: a write to a closed pipe or
+/// socket then fails with EPIPE instead of killing the process. Needed after a failed
+/// `Command::exec`, which resets SIGPIPE to its default just before the exec.
+pub fn ignore_sigpipe() {
+    // SAFETY: installing SIG_IGN for SIGPIPE passes no handler code and no memory; it only
+    // changes the disposition the runtime had set, back to that value.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
 /// Which side of [`fork`] we are on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fork {
