@@ -38,3 +38,25 @@ pub struct Snapshot {
     /// Declared unhealthy and not yet seen healthy since.
     pub unhealthy: bool,
 }
+
+impl Snapshot {
+    /// A process never started: STOPPED, wanted down, no times, no counters.
+    pub fn never_started() -> Snapshot {
+        Snapshot {
+            state: State::Stopped,
+            want: Want::Down,
+            pid: None,
+            laststart: None,
+            laststop: None,
+            spawnerr: None,
+            exitstatus: None,
+            backoff: 0,
+            delay: None,
+            fail: None,
+            running_since: None,
+            probe_error: None,
+            health_failures: 0,
+            unhealthy: false,
+        }
+    }
+}
