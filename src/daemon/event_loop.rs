@@ -61,8 +61,6 @@ pub struct Daemon {
     notify: Notifier,
     /// Restarts in place so far (`metrics`).
     reloads: u64,
-    /// What `upgrade` execs.
-    pub(super) launch: Option<Launch>,
 }
 
 impl std::fmt::Debug for Daemon {
@@ -102,11 +100,10 @@ impl Daemon {
             sup,
             control: Control::default(),
             bus: kept.bus,
-            reload: Reload::new(reloader),
+            reload: Reload::new(reloader, kept.launch),
             syslog: Syslog::new(),
             notify: kept.notify,
             reloads: kept.reloads,
-            launch: kept.launch,
         }
     }
 
@@ -135,7 +132,7 @@ impl Daemon {
             bus: self.bus,
             notify: self.notify,
             reloads: self.reloads,
-            launch: self.launch,
+            launch: self.reload.take_launch(),
         }
     }
 

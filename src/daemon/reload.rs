@@ -1,9 +1,11 @@
 //! Where new configurations come from: the loader that reads the file again (SIGHUP,
 //! `reload`, `reread`, `update`), the config of the last `reread` (what `avail` and `add`
-//! see), and the config a restart starts with.
+//! see), the config a restart starts with, and how the daemon was launched (what
+//! `upgrade` execs).
 
 use crate::config::model::Config;
 use crate::daemon::sockets::Server;
+use crate::daemon::startup::Launch;
 
 /// Reloads the configuration. Supplied by `daemon::run`.
 pub type Reloader = Box<dyn FnMut() -> Result<Config, String>>;
@@ -13,6 +15,7 @@ pub struct Reload {
     reloader: Reloader,
     loaded: Option<Config>,
     pending: Option<(Config, Vec<Server>)>,
+    launch: Option<Launch>,
 }
 
 impl std::fmt::Debug for Reload {
@@ -25,13 +28,24 @@ impl std::fmt::Debug for Reload {
 }
 
 impl Reload {
-    /// Nothing read yet.
-    pub fn new(reloader: Reloader) -> Reload {
+    /// Nothing read yet; `launch` is how the daemon was started (None when unknown).
+    pub fn new(reloader: Reloader, launch: Option<Launch>) -> Reload {
         Reload {
             reloader,
             loaded: None,
             pending: None,
+            launch,
         }
+    }
+
+    /// How the daemon was started.
+    pub fn launch(&self) -> Option<&Launch> {
+        self.launch.as_ref()
+    }
+
+    /// Gives the launch back (it outlives a restart).
+    pub fn take_launch(&mut self) -> Option<Launch> {
+        self.launch.take()
     }
 
     /// Reads the configuration file again.

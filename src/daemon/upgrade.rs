@@ -241,8 +241,9 @@ impl Daemon {
             return Err("supervisor shutting down".into());
         }
         let launch = self
-            .launch
-            .clone()
+            .reload
+            .launch()
+            .cloned()
             .ok_or("cannot upgrade: the daemon's binary path is unknown")?;
         if !self.control.waits().is_empty() {
             return Err("cannot upgrade while a start, stop, restart or update is waiting".into());
