@@ -133,3 +133,21 @@ fn entries_of_removed_programs_are_dropped_and_a_broken_file_is_ignored() {
         .file_type()
         .is_symlink());
 }
+
+#[test]
+fn update_respawning_a_program_stopped_by_hand_leaves_it_stopped() {
+    let dir = TestDir::new();
+    let d = Daemon::start(&dir, &conf(&dir));
+    assert!(wait_state(&d, "web", "RUNNING"), "{}", d.log());
+    let (out, code) = d.ctl(&["stop", "web"]);
+    assert_eq!(code, 0, "{out}");
+    // A changed command makes update replace web; the stop by hand still holds.
+    let conf_path = dir.join("supervisord.conf");
+    let text = fs::read_to_string(&conf_path).unwrap();
+    fs::write(&conf_path, text.replacen("sleep 1000", "sleep 1001", 1)).unwrap();
+    let (out, code) = d.ctl(&["update"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("web"), "{out}");
+    assert!(wait_state(&d, "other", "RUNNING"), "{}", d.log());
+    assert_eq!(state_of(&d, "web"), "STOPPED", "{}", d.log());
+}
