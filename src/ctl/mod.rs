@@ -17,6 +17,7 @@
 
 pub mod client;
 pub mod commands;
+pub mod edit;
 pub mod fg;
 #[cfg(feature = "xmlrpc")]
 pub mod http;

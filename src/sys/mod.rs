@@ -12,7 +12,7 @@
 //! - [`random`]: random bytes.
 //! - [`socket`]: non-blocking TCP connects and datagrams with their sender's credentials.
 //! - [`errno`]: errno names and messages.
-//! - [`term`]: terminal echo.
+//! - [`term`]: the terminal: echo, raw mode, width, unbuffered input.
 //! - [`usage`]: the daemon's resident memory and open descriptors (`metrics`).
 //! - [`poller`]: a safe face for `polling::Poller`.
 //! - [`peer`]: the credentials of a unix socket's peer.
