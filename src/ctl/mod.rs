@@ -12,13 +12,17 @@
 //! - [`fg`]: foreground mode, below `commands` through [`fg::Session`].
 //! - [`commands`]: the interpreter.
 //! - [`shell`]: the prompt.
-//! - [`input`]: stdin lines.
+//! - [`tty`]: the terminal side of the line editor; [`edit`]: the editor itself, pure.
+//! - [`history`]: the shell's history file; [`complete`]: what Tab completes.
+//! - [`input`]: stdin lines (and bytes, for the editor).
 //! - [`interrupt`]: Ctrl-C, shared by everything that waits.
 
 pub mod client;
 pub mod commands;
+pub mod complete;
 pub mod edit;
 pub mod fg;
+pub mod history;
 #[cfg(feature = "xmlrpc")]
 pub mod http;
 pub mod input;
@@ -29,6 +33,7 @@ pub mod out;
 pub mod rpc;
 pub mod shell;
 pub mod sock;
+pub mod tty;
 pub mod url;
 
 use crate::config as cfg;

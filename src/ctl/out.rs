@@ -2,9 +2,19 @@
 //! closed stdout (`| head`) ends the program quietly.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::protocol::fault::exit;
 use crate::protocol::ReplyEvent;
+
+/// Whether the last byte written ended a line (the shell's editor starts a fresh one
+/// otherwise, instead of drawing over the end of, say, a log without a final newline).
+static AT_LINE_START: AtomicBool = AtomicBool::new(true);
+
+/// True when nothing was written yet or the last byte written was a newline.
+pub fn at_line_start() -> bool {
+    AT_LINE_START.load(Ordering::SeqCst)
+}
 
 /// Prints one line on stdout.
 pub fn output(line: &str) {
@@ -31,6 +41,11 @@ fn write_out(bytes: &[u8], newline: bool) {
         .and_then(|_| out.flush());
     if r.is_err() {
         std::process::exit(exit::GENERIC);
+    }
+    if let Some(&last) = bytes.last().filter(|_| !newline) {
+        AT_LINE_START.store(last == b'\n', Ordering::SeqCst);
+    } else if newline {
+        AT_LINE_START.store(true, Ordering::SeqCst);
     }
 }
 
