@@ -82,7 +82,7 @@ serverurl=unix:///tmp/supervisor.sock ; the daemon to talk to; default: http://l
 ;username=user              ; login name, if the server wants one
 ;password=123               ; password, plain (never the {SHA} form)
 ;prompt=supervisor          ; prompt of the interactive shell
-;history_file=~/.sc_history ; keep the shell's history in this file; default: none
+;history_file=~/.sc_history ; the shell's history file; default: ~/.supervisorctl_history
 
 ; A program to run and watch. Copy the section once per program; the name after the
 ; colon is how supervisorctl and the logs refer to it.
