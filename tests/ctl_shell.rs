@@ -217,7 +217,7 @@ fn editing_completion_history_and_the_keys_that_end_things() {
     tmux.keys(&["Tab"]);
     tmux.keys(&["Tab"]);
     tmux.wait("the commands starting with re", |s| {
-        s.contains("reload   remove   reread   restart")
+        s.contains("reload    remove    reread    restart")
     });
     tmux.wait_row("supervisor> re", 14);
     tmux.keys(&["C-u"]);
@@ -229,7 +229,7 @@ fn editing_completion_history_and_the_keys_that_end_things() {
     tmux.wait_row("supervisor> stop web:", 21);
     tmux.keys(&["Tab"]);
     tmux.wait("the processes of web", |s| {
-        s.contains("\nweb:*       web:web_00  web:web_01\n")
+        s.contains("\nweb:*        web:web_00   web:web_01\n")
     });
     tmux.keys(&["C-u"]);
     tmux.type_text("pid c");

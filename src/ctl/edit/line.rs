@@ -404,10 +404,11 @@ fn common_prefix(items: &[String]) -> Vec<char> {
 }
 
 /// The completions in columns, sorted down the columns as readline shows them, each row
-/// ending with `\r\n`. Trailing spaces of the candidates are not shown.
+/// ending with `\r\n`. Columns are two wider than the longest candidate with its trailing
+/// space (readline's spacing), which is not shown.
 fn listing(items: &[String], cols: usize) -> Vec<u8> {
+    let colw = items.iter().map(|s| str_width(s)).max().unwrap_or(0) + 2;
     let shown: Vec<&str> = items.iter().map(|s| s.trim_end_matches(' ')).collect();
-    let colw = shown.iter().map(|s| str_width(s)).max().unwrap_or(0) + 2;
     let per_row = (cols.saturating_sub(1) / colw).max(1);
     let rows = shown.len().div_ceil(per_row);
     let mut out = Vec::new();

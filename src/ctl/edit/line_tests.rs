@@ -363,7 +363,7 @@ fn completion() {
     assert_eq!(r.screen.bells, 2);
     r.typed("\t");
     assert_eq!(r.screen.text(0), "p> st");
-    assert_eq!(r.screen.text(1), "start   status  stop");
+    assert_eq!(r.screen.text(1), "start    status   stop");
     assert_eq!(r.screen.text(2), "p> st");
     assert_eq!(r.screen.col, 5);
     r.typed("a\t");
@@ -378,7 +378,7 @@ fn completion() {
         r.words.1.last().unwrap(),
         &("stop x web:".to_string(), "web:".to_string())
     );
-    assert_eq!(r.screen.text(1), "web:*  web:a  web:b");
+    assert_eq!(r.screen.text(1), "web:*   web:a   web:b");
     // Mid-line: the text before the cursor is completed, the rest stays.
     let mut r = Rig::new(40, &[]);
     r.typed("tai x").bytes(LEFT).bytes(LEFT).typed("\t");
@@ -404,9 +404,9 @@ fn many_completions_ask_first() {
     assert_eq!(r.screen.text(2), "p> p");
     assert_eq!(r.ed.line(), "p");
     r.typed("\t\ty");
-    // 80 columns, 6 wide: 13 per row, 12 rows, down the columns.
-    assert!(r.screen.text(4).starts_with("p000  p012  p024"));
-    assert_eq!(r.screen.text(16), "p> p");
+    // 80 columns, 7 wide: 11 per row, 14 rows, down the columns.
+    assert!(r.screen.text(4).starts_with("p000   p014   p028"));
+    assert_eq!(r.screen.text(18), "p> p");
 }
 
 #[test]
