@@ -275,6 +275,15 @@ fn editing_completion_history_and_the_keys_that_end_things() {
         s.matches("\n4.3.0\n").count() == 2 && last_row(s) == PROMPT
     });
 
+    // Ctrl-R: the newest line with the text typed.
+    tmux.keys(&["C-r"]);
+    tmux.type_text("pid");
+    tmux.wait_row("(reverse-i-search)`pid': pid cat", 25);
+    tmux.keys(&["Enter"]);
+    tmux.wait("the pid of cat again", |s| {
+        s.matches("supervisor> pid cat\n").count() == 2 && last_row(s) == PROMPT
+    });
+
     // A line longer than the terminal scrolls sideways on its row: nothing wraps.
     let long = format!("status {}", "x".repeat(100));
     tmux.type_text(&long);
@@ -307,7 +316,7 @@ fn editing_completion_history_and_the_keys_that_end_things() {
     let hist = dir.join(".supervisorctl_history");
     assert_eq!(
         std::fs::read_to_string(&hist).unwrap(),
-        "version \npid cat \nstatus cat\nversion \n"
+        "version \npid cat \nstatus cat\nversion \npid cat \n"
     );
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&hist).unwrap().permissions().mode() & 0o777;
@@ -318,7 +327,7 @@ fn editing_completion_history_and_the_keys_that_end_things() {
     drop(tmux);
     let tmux = Tmux::start(&dir, &ctl_command(&dir, &dmn));
     tmux.wait("a prompt", |s| last_row(s) == PROMPT);
-    tmux.keys(&["Up", "Up"]);
+    tmux.keys(&["Up", "Up", "Up"]);
     tmux.wait_row("supervisor> status cat", 22);
     tmux.keys(&["C-c"]);
     tmux.type_text("quit");
@@ -328,7 +337,7 @@ fn editing_completion_history_and_the_keys_that_end_things() {
     assert_cooked(&stty);
     assert_eq!(
         std::fs::read_to_string(&hist).unwrap(),
-        "version \npid cat \nstatus cat\nversion \nquit\n"
+        "version \npid cat \nstatus cat\nversion \npid cat \nquit\n"
     );
 }
 

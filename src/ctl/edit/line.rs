@@ -66,6 +66,21 @@ pub struct Editor {
     killed: Vec<char>,
     /// Completions waiting for the answer to "Display all N possibilities?".
     query: Option<Vec<String>>,
+    /// Ctrl-R's search through the history, while it lasts.
+    search: Option<Search>,
+}
+
+/// A reverse incremental search (readline's `reverse-search-history`).
+#[derive(Debug, Clone)]
+struct Search {
+    /// What is searched for.
+    text: Vec<char>,
+    /// The history entry found last.
+    at: Option<usize>,
+    /// The last step found nothing.
+    failed: bool,
+    /// The line and cursor before the search, for Ctrl-G.
+    saved: (Vec<char>, usize),
 }
 
 impl Editor {
@@ -83,6 +98,7 @@ impl Editor {
             last_tab: false,
             killed: Vec::new(),
             query: None,
+            search: None,
         }
     }
 
@@ -101,7 +117,16 @@ impl Editor {
     pub fn draw(&self, cols: usize) -> Vec<u8> {
         // The last column is never written (no pending wrap, no scroll).
         let room = cols.max(2) - 1;
-        let prompt: Vec<char> = self.prompt.chars().collect();
+        let prompt: Vec<char> = match &self.search {
+            Some(s) => format!(
+                "({}reverse-i-search)`{}': ",
+                if s.failed { "failed " } else { "" },
+                s.text.iter().collect::<String>()
+            )
+            .chars()
+            .collect(),
+            None => self.prompt.chars().collect(),
+        };
         let mut p0 = 0;
         if width(&prompt) >= room {
             // A prompt too wide for the row keeps its end, half the row at most.
@@ -154,6 +179,12 @@ impl Editor {
             }
             out.extend(self.draw(cols));
             return (Outcome::Editing, out);
+        }
+        if self.search.is_some() {
+            if let Some(done) = self.search_key(key, cols) {
+                self.last_tab = false;
+                return done;
+            }
         }
         let tab = key == Key::Tab;
         let r = self.apply(key, cols, completer);
@@ -267,10 +298,75 @@ impl Editor {
                 (Outcome::Editing, out)
             }
             Key::Ctrl('z') => (Outcome::Suspend, b"\r\n".to_vec()),
+            Key::Ctrl('r') => {
+                self.search = Some(Search {
+                    text: Vec::new(),
+                    at: None,
+                    failed: false,
+                    saved: (self.buf.clone(), self.pos),
+                });
+                redraw(self)
+            }
             Key::Tab => self.complete(cols, completer),
             Key::Char(c) => self.insert(&[c], cols),
             _ => (Outcome::Editing, Vec::new()),
         }
+    }
+
+    /// A key during Ctrl-R: characters and Backspace change what is searched for, Ctrl-R
+    /// finds an older match, Ctrl-G (or Ctrl-C, Esc) puts the line back as it was. Any
+    /// other key ends the search with the match as the line, and then does what it does
+    /// (`None`: Enter runs the match, Left starts editing it).
+    fn search_key(&mut self, key: Key, cols: usize) -> Option<(Outcome, Vec<u8>)> {
+        let mut s = self.search.take()?;
+        let newest = self.base.len();
+        let before = match key {
+            Key::Char(c) => {
+                s.text.push(c);
+                // The match so far may still match.
+                s.at.map_or(newest, |a| a + 1)
+            }
+            Key::Backspace => {
+                s.text.pop();
+                s.at = None;
+                newest
+            }
+            Key::Ctrl('r') => s.at.unwrap_or(newest),
+            Key::Ctrl('g' | 'c') | Key::Esc => {
+                (self.buf, self.pos) = s.saved;
+                return Some((Outcome::Editing, self.draw(cols)));
+            }
+            _ => return None,
+        };
+        let needle: String = s.text.iter().collect();
+        let found = (!needle.is_empty())
+            .then(|| {
+                self.base[..before.min(newest)]
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .find_map(|(i, e)| e.find(&needle).map(|b| (i, e[..b].chars().count())))
+            })
+            .flatten();
+        let mut out = Vec::new();
+        match found {
+            Some((i, col)) => {
+                s.at = Some(i);
+                s.failed = false;
+                self.buf = self.base[i].chars().collect();
+                self.pos = col;
+            }
+            None if needle.is_empty() => {
+                s.failed = false;
+            }
+            None => {
+                s.failed = true;
+                out.extend(BELL);
+            }
+        }
+        self.search = Some(s);
+        out.extend(self.draw(cols));
+        Some((Outcome::Editing, out))
     }
 
     fn insert(&mut self, text: &[char], cols: usize) -> (Outcome, Vec<u8>) {

@@ -421,3 +421,34 @@ fn the_line_is_bounded() {
     assert_eq!(r.screen.bells, 1);
     assert_eq!(r.ed.line().len(), MAX_CHARS);
 }
+
+#[test]
+fn searching_the_history() {
+    let mut r = Rig::new(60, &["status", "stop web", "tail -f cat", "start web"]);
+    r.typed("ver").bytes(b"\x12");
+    assert_eq!(r.screen.current(), "(reverse-i-search)`': ver");
+    r.typed("st");
+    assert_eq!(r.screen.current(), "(reverse-i-search)`st': start web");
+    assert_eq!(r.screen.col, 24);
+    // Older matches; then none: the bell, the last match stays.
+    r.bytes(b"\x12");
+    assert_eq!(r.screen.current(), "(reverse-i-search)`st': stop web");
+    r.bytes(b"\x12\x12");
+    assert_eq!(r.screen.current(), "(failed reverse-i-search)`st': status");
+    assert_eq!(r.screen.bells, 1);
+    // A longer text may still match the same entry; Backspace searches from the newest.
+    r.typed("a");
+    assert_eq!(r.screen.current(), "(reverse-i-search)`sta': status");
+    r.bytes(b"\x7f\x7f\x7f").typed("web");
+    assert_eq!(r.screen.current(), "(reverse-i-search)`web': start web");
+    // Ctrl-G: the line as it was.
+    r.bytes(b"\x07");
+    assert_eq!(r.screen.current(), "p> ver");
+    assert_eq!(r.state(), ("ver".into(), 6));
+    // Another key takes the match for editing, then acts.
+    r.bytes(b"\x12").typed("-f").bytes(b"\x05").typed(" x");
+    assert_eq!(r.screen.current(), "p> tail -f cat x");
+    // Enter runs the match.
+    r.bytes(b"\x15\x12").typed("sto").bytes(b"\r");
+    assert_eq!(r.done, [Outcome::Line("stop web".into())]);
+}
