@@ -11,6 +11,7 @@ mod common;
 use common::{supervisorctl_bin, wait_until, Daemon, TestDir};
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 const T: Duration = Duration::from_secs(15);
@@ -32,8 +33,12 @@ impl Tmux {
             "this test needs tmux (apt-get install tmux)"
         );
         let conf = dir.write("tmux.conf", "set -g status off\n");
+        // A socket per server: a new server on the socket of one being killed can meet it
+        // going down ("server exited unexpectedly").
+        static SERVERS: AtomicUsize = AtomicUsize::new(0);
+        let n = SERVERS.fetch_add(1, Ordering::SeqCst);
         let t = Tmux {
-            socket: dir.join("tmux.sock"),
+            socket: dir.join(&format!("tmux{n}.sock")),
             dir: dir.path.clone(),
         };
         let d = dir.s();
