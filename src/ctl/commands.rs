@@ -33,13 +33,13 @@ pub struct Settings {
 }
 
 /// Commands that first check the server answers (the reference's "upcheck").
-const UPCHECK: &[&str] = &[
+pub const UPCHECK: &[&str] = &[
     "status", "start", "stop", "restart", "signal", "tail", "maintail", "pid", "clear", "rotate",
     "metrics", "events",
 ];
 
 /// Commands that check their arguments before connecting.
-const NO_UPCHECK: &[&str] = &[
+pub const NO_UPCHECK: &[&str] = &[
     "avail", "reread", "reload", "shutdown", "update", "add", "remove", "version",
 ];
 

@@ -2,8 +2,11 @@
 //! name first (and after `help`), group names after `add`, `remove` and `update`, process
 //! names after the commands that take them (`name` for a process alone in its group,
 //! `group:name` and `group:*` otherwise, or when the word has a `:`). Every candidate ends
-//! with a space. The command names are `help` and the commands `help` lists, so a new
-//! command is completed once it has help.
+//! with a space. The command names are those of the interpreter's tables
+//! (`commands::UPCHECK`, `NO_UPCHECK`) and the commands `help` lists, so a new command is
+//! completed once it is in a table; one that checks the server first acts on processes
+//! (as every such reference command but `maintail` does), so its arguments complete to
+//! process names.
 //!
 //! The names come from a `status` request, made only when a name is being completed and
 //! kept for a few seconds while one line is edited (the shell makes a completer per line:
@@ -11,14 +14,17 @@
 
 use std::time::{Duration, Instant};
 
+use super::commands::{NO_UPCHECK, UPCHECK};
 use super::edit::line::Completer;
 use crate::protocol::help;
 use crate::protocol::status::split_namespec;
 
-/// Commands whose arguments are process names.
-const TAKE_PROCESSES: &[&str] = &[
-    "clear", "fg", "pid", "restart", "signal", "start", "status", "stop", "tail",
-];
+/// Commands whose arguments are process names in the reference (`clear`, `fg`, `pid`,
+/// `restart`, `signal`, `start`, `status`, `stop`, `tail`): `fg` and the commands that
+/// check the server first but `maintail`; so also ours that do (`rotate`).
+fn takes_processes(cmd: &str) -> bool {
+    cmd == "fg" || (cmd != "maintail" && UPCHECK.contains(&cmd))
+}
 
 /// Commands whose arguments are group names.
 const TAKE_GROUPS: &[&str] = &["add", "remove", "update"];
@@ -36,10 +42,15 @@ pub struct Proc {
     pub name: String,
 }
 
-/// The command names completed.
+/// The command names completed: `help`, then those `help` lists, then the interpreter's
+/// others.
 pub fn commands() -> Vec<&'static str> {
     let mut v = vec!["help"];
-    v.extend(help::COMMANDS.iter().filter(|c| **c != "help"));
+    for c in help::COMMANDS.iter().chain(UPCHECK).chain(NO_UPCHECK) {
+        if !v.contains(c) {
+            v.push(c);
+        }
+    }
     v
 }
 
@@ -59,7 +70,7 @@ pub fn candidates(line: &str, word: &str, procs: &mut dyn FnMut() -> Vec<Proc>) 
             }
         }
         groups
-    } else if TAKE_PROCESSES.contains(&action) {
+    } else if takes_processes(action) {
         let mut names: Vec<String> = Vec::new();
         for p in procs() {
             if word.contains(':') || p.name != p.group {
@@ -174,8 +185,17 @@ mod tests {
     fn commands_come_from_help() {
         let c = commands();
         assert_eq!(c[0], "help");
-        for name in help::COMMANDS {
+        for name in help::COMMANDS.iter().chain(UPCHECK).chain(NO_UPCHECK) {
             assert!(c.contains(name));
+        }
+        let reference = [
+            "clear", "fg", "pid", "restart", "signal", "start", "status", "stop", "tail",
+        ];
+        for cmd in reference {
+            assert!(takes_processes(cmd), "{cmd}");
+        }
+        for cmd in ["maintail", "version", "avail", "open", "help", "add"] {
+            assert!(!takes_processes(cmd), "{cmd}");
         }
         assert_eq!(
             cands("", ""),
