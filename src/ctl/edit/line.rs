@@ -115,6 +115,11 @@ impl Editor {
     /// The bytes that draw the prompt and the line on the current row, for a terminal
     /// `cols` wide.
     pub fn draw(&self, cols: usize) -> Vec<u8> {
+        self.render(cols).0
+    }
+
+    /// [`Editor::draw`]'s bytes, and the column the cursor ends in.
+    fn render(&self, cols: usize) -> (Vec<u8>, usize) {
         // The last column is never written (no pending wrap, no scroll).
         let room = cols.max(2) - 1;
         let prompt: Vec<char> = match &self.search {
@@ -161,7 +166,7 @@ impl Editor {
         if col > 0 {
             out.extend(format!("\x1b[{col}C").as_bytes());
         }
-        out
+        (out, col)
     }
 
     /// Applies one key; returns what it did and the bytes to write.
@@ -208,7 +213,12 @@ impl Editor {
             }
             Key::Ctrl('c') => {
                 self.pos = self.buf.len();
-                let mut out = self.draw(cols);
+                let (mut out, col) = self.render(cols);
+                // `^C` after the line, or on a row of its own when it would reach the
+                // last column.
+                if col + 3 > cols {
+                    out.extend(b"\r\n");
+                }
                 out.extend(b"^C\r\n");
                 self.buf.clear();
                 self.pos = 0;

@@ -240,6 +240,16 @@ fn enter_ctrl_c_and_ctrl_d() {
     assert_eq!(r.screen.row, 2);
     assert_eq!(r.screen.col, 0);
 
+    // A line as wide as the row: ^C on a row of its own, not in the last column.
+    let mut r = Rig::new(20, &[]);
+    r.typed(&"x".repeat(30)).bytes(b"\x03");
+    assert_eq!(r.screen.text(0), format!("p> {}", "x".repeat(16)));
+    assert_eq!(r.screen.text(1), "^C");
+    assert_eq!(r.screen.text(2), "p>");
+    let mut r = Rig::new(20, &[]);
+    r.typed(&"x".repeat(14)).bytes(b"\x03");
+    assert_eq!(r.screen.text(0), format!("p> {}^C", "x".repeat(14)));
+
     let mut r = Rig::new(40, &[]);
     r.bytes(b"\x04");
     assert_eq!(r.done, [Outcome::Eof]);
