@@ -4,9 +4,8 @@
 //! `group:name` and `group:*` otherwise, or when the word has a `:`). Every candidate ends
 //! with a space. The command names are those of the interpreter's tables
 //! (`commands::UPCHECK`, `NO_UPCHECK`) and the commands `help` lists, so a new command is
-//! completed once it is in a table; one that checks the server first acts on processes
-//! (as every such reference command but `maintail` does), so its arguments complete to
-//! process names.
+//! completed once it is in a table; its arguments complete to process names when its help
+//! shows a `<name>` (as `rotate <name>`).
 //!
 //! The names come from a `status` request, made only when a name is being completed and
 //! kept for a few seconds while one line is edited (the shell makes a completer per line:
@@ -19,11 +18,16 @@ use super::edit::line::Completer;
 use crate::protocol::help;
 use crate::protocol::status::split_namespec;
 
-/// Commands whose arguments are process names in the reference (`clear`, `fg`, `pid`,
-/// `restart`, `signal`, `start`, `status`, `stop`, `tail`): `fg` and the commands that
-/// check the server first but `maintail`; so also ours that do (`rotate`).
+/// Commands whose arguments are process names in the reference.
+const TAKE_PROCESSES: &[&str] = &[
+    "clear", "fg", "pid", "restart", "signal", "start", "status", "stop", "tail",
+];
+
+/// True for the reference's commands that take process names, and for ours whose help
+/// shows a `<name>` (`rotate <name>`; not `metrics`, not `events [<type> ...]`).
 fn takes_processes(cmd: &str) -> bool {
-    cmd == "fg" || (cmd != "maintail" && UPCHECK.contains(&cmd))
+    TAKE_PROCESSES.contains(&cmd)
+        || (!TAKE_GROUPS.contains(&cmd) && help::topic(cmd).is_some_and(|t| t.contains("<name>")))
 }
 
 /// Commands whose arguments are group names.
@@ -188,13 +192,12 @@ mod tests {
         for name in help::COMMANDS.iter().chain(UPCHECK).chain(NO_UPCHECK) {
             assert!(c.contains(name));
         }
-        let reference = [
-            "clear", "fg", "pid", "restart", "signal", "start", "status", "stop", "tail",
-        ];
-        for cmd in reference {
+        for cmd in TAKE_PROCESSES.iter().chain(&["rotate"]) {
             assert!(takes_processes(cmd), "{cmd}");
         }
-        for cmd in ["maintail", "version", "avail", "open", "help", "add"] {
+        for cmd in [
+            "maintail", "version", "avail", "open", "help", "add", "metrics", "events",
+        ] {
             assert!(!takes_processes(cmd), "{cmd}");
         }
         assert_eq!(
