@@ -419,12 +419,29 @@ fn missing(name: &str) -> String {
     )
 }
 
-fn quiet() -> (Io, Logger, Bus) {
-    (
-        Io::for_tests(),
-        Logger::new(crate::config::model::LogLevel::Critical),
-        Bus::default(),
-    )
+/// What a supervisor's actions reach, quiet (the activity log takes only CRIT).
+struct Parts {
+    io: Io,
+    log: Logger,
+    bus: Bus,
+}
+
+impl Parts {
+    fn new() -> Parts {
+        Parts {
+            io: Io::for_tests(),
+            log: Logger::new(crate::config::model::LogLevel::Critical),
+            bus: Bus::default(),
+        }
+    }
+
+    fn cx(&mut self) -> Cx<'_> {
+        Cx {
+            io: &mut self.io,
+            log: &mut self.log,
+            bus: &mut self.bus,
+        }
+    }
 }
 
 #[test]
@@ -437,12 +454,8 @@ fn a_dependent_waits_for_its_dependency_then_spawns() {
     feed(&mut p, db, Input::Start, at(0));
     feed(&mut p, db, Input::Spawned { pid: 4000 }, at(0));
     let mut sup = Supervisor::new(&cfg, p, FcgiSockets::default(), None);
-    let (mut io, mut log, mut bus) = quiet();
-    let mut cx = Cx {
-        io: &mut io,
-        log: &mut log,
-        bus: &mut bus,
-    };
+    let mut parts = Parts::new();
+    let mut cx = parts.cx();
     assert_eq!(sup.feed(web, Input::Start, at(10), &mut cx), Outcome::Ok);
     let w = sup.procs().get(web).unwrap();
     assert_eq!(
@@ -471,12 +484,8 @@ fn a_fatal_dependency_fails_its_waiting_dependents() {
     let (db, web) = (id(&p, "db"), id(&p, "web"));
     feed(&mut p, db, Input::Start, at(0));
     let mut sup = Supervisor::new(&cfg, p, FcgiSockets::default(), None);
-    let (mut io, mut log, mut bus) = quiet();
-    let mut cx = Cx {
-        io: &mut io,
-        log: &mut log,
-        bus: &mut bus,
-    };
+    let mut parts = Parts::new();
+    let mut cx = parts.cx();
     sup.feed(web, Input::Start, at(10), &mut cx);
     assert_eq!(sup.procs().state_of(web), State::Starting);
     // db's spawn fails (missing command, startretries=0): FATAL, and web with it.
@@ -501,12 +510,8 @@ fn starting_a_dependent_starts_its_stopped_dependencies() {
     let p = Procs::from_config(&cfg).0;
     let (db, web) = (id(&p, "db"), id(&p, "web"));
     let mut sup = Supervisor::new(&cfg, p, FcgiSockets::default(), None);
-    let (mut io, mut log, mut bus) = quiet();
-    let mut cx = Cx {
-        io: &mut io,
-        log: &mut log,
-        bus: &mut bus,
-    };
+    let mut parts = Parts::new();
+    let mut cx = parts.cx();
     sup.feed(web, Input::Start, at(0), &mut cx);
     // db was started for web (and failed: missing command), so web failed with it.
     assert_eq!(sup.procs().state_of(db), State::Fatal);
@@ -522,12 +527,8 @@ fn a_held_process_stops_at_once() {
     feed(&mut p, db, Input::Start, at(0));
     feed(&mut p, db, Input::Spawned { pid: 4001 }, at(0));
     let mut sup = Supervisor::new(&cfg, p, FcgiSockets::default(), None);
-    let (mut io, mut log, mut bus) = quiet();
-    let mut cx = Cx {
-        io: &mut io,
-        log: &mut log,
-        bus: &mut bus,
-    };
+    let mut parts = Parts::new();
+    let mut cx = parts.cx();
     sup.feed(web, Input::Start, at(10), &mut cx);
     assert_eq!(sup.feed(web, Input::Stop, at(20), &mut cx), Outcome::Ok);
     assert_eq!(sup.procs().state_of(web), State::Stopped);

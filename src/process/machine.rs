@@ -735,6 +735,13 @@ impl Process {
             return Outcome::Failed(msg);
         };
         self.want = Want::Down;
+        self.signal_stop(pid, now, out)
+    }
+
+    /// -> STOPPING: the stopsignal (to the group with stopasgroup), SIGKILL after
+    /// stopwaitsecs.
+    fn signal_stop(&mut self, pid: Pid, now: Mono, out: &mut Vec<Action>) -> Outcome {
+        let sig = self.cfg.stopsignal;
         let group = self.cfg.stopasgroup;
         let msg = messages::killing_with_signal(self.name(), pid, group, sig);
         self.log(out, LogLevel::Debug, msg);
@@ -866,6 +873,13 @@ impl Process {
     }
 
     fn enter_running(&mut self, now: Mono, out: &mut Vec<Action>) {
+        self.become_running(now, out);
+        let msg = messages::success(self.name(), self.cfg.startsecs);
+        self.log(out, LogLevel::Info, msg);
+    }
+
+    /// -> RUNNING. With a backoff policy the count is kept until `backoff_reset` has passed.
+    fn become_running(&mut self, now: Mono, out: &mut Vec<Action>) {
         if self.cfg.supervision.backoff.is_none() {
             self.backoff = 0;
         }
@@ -873,8 +887,6 @@ impl Process {
         self.running_since = Some(now);
         self.health_failures = 0;
         self.transition(State::Running, true, out);
-        let msg = messages::success(self.name(), self.cfg.startsecs);
-        self.log(out, LogLevel::Info, msg);
     }
 
     /// STARTING -> RUNNING on readiness.
@@ -882,14 +894,8 @@ impl Process {
         if !self.awaits_readiness() || self.cfg.supervision.ready == Ready::Exit {
             return Outcome::Ignored;
         }
-        if self.cfg.supervision.backoff.is_none() {
-            self.backoff = 0;
-        }
-        self.delay = None;
-        self.running_since = Some(now);
-        self.health_failures = 0;
         self.probe_error = None;
-        self.transition(State::Running, true, out);
+        self.become_running(now, out);
         let msg = format!(
             "success: {} entered RUNNING state, ready ({how})",
             self.name()
@@ -981,20 +987,8 @@ impl Process {
         let Some(pid) = self.pid else {
             return Outcome::Ignored;
         };
-        let sig = self.cfg.stopsignal;
-        let group = self.cfg.stopasgroup;
-        let msg = messages::killing_with_signal(self.name(), pid, group, sig);
-        self.log(out, LogLevel::Debug, msg);
         self.fail = Some(reason);
-        self.delay = Some(now.plus_secs(self.cfg.stopwaitsecs));
-        self.transition(State::Stopping, true, out);
-        self.last_kill = KillKind::Stop;
-        out.push(Action::Kill {
-            pid,
-            signal: sig,
-            group,
-        });
-        Outcome::Ok
+        self.signal_stop(pid, now, out)
     }
 
     /// STOPPING (to restart) -> BACKOFF.
