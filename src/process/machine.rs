@@ -491,7 +491,7 @@ impl Process {
 
             // STARTING (not yet spawned) -> FATAL.
             (Starting, Input::DependencyFailed { dependency }) if self.pid.is_none() => {
-                self.dependency_failed(&dependency, out)
+                self.dependency_failed(&dependency, now, out)
             }
             (
                 Stopped | Starting | Running | Backoff | Stopping | Exited | Fatal | Unknown,
@@ -1012,7 +1012,7 @@ impl Process {
     }
 
     /// STARTING (held back, never spawned) -> FATAL.
-    fn dependency_failed(&mut self, dependency: &str, out: &mut Vec<Action>) -> Outcome {
+    fn dependency_failed(&mut self, dependency: &str, now: Mono, out: &mut Vec<Action>) -> Outcome {
         let why = format!("dependency {dependency} failed");
         self.log(
             out,
@@ -1020,9 +1020,8 @@ impl Process {
             format!("gave up: {}: {why}", self.name()),
         );
         self.spawnerr = Some(why);
-        self.backoff = 0;
-        self.delay = None;
-        self.transition(State::Fatal, true, out);
+        // FATAL as after its own failed starts (fatal_retry tries again).
+        self.give_up(now, out);
         Outcome::Ok
     }
 

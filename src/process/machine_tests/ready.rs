@@ -178,6 +178,18 @@ fn a_process_held_for_dependencies_stops_at_once_and_fails_with_them() {
     );
     assert_eq!(edges(&a), [(Starting, Fatal)]);
     assert_eq!(p.spawnerr(), Some("dependency db failed"));
+    assert_eq!(p.deadline(), None);
+    // With fatal_retry it tries again later (and waits for its dependency again).
+    let mut p = Process::new(with(|c| c.supervision.fatal_retry = Some(30)));
+    step(&mut p, Input::Start, 0);
+    step(
+        &mut p,
+        Input::DependencyFailed {
+            dependency: "db".into(),
+        },
+        10,
+    );
+    assert_eq!(p.deadline(), Some(Mono(30_010)));
     // Once spawned, a dependency's failure no longer applies.
     let mut p = starting_at(cfg(), 0);
     let (o, _) = step(
