@@ -48,128 +48,6 @@ pub enum Want {
     Down,
 }
 
-/// Something that happened to the process, fed in by the loop.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    /// Daemon start or group added: spawn if `autostart` and never started.
-    AutoStart,
-    /// Manual `start`.
-    Start,
-    /// Manual `stop` (and each process of `stop all`).
-    Stop,
-    /// Daemon shutdown/restart reached this process: like `Stop`, but BACKOFF gives up (FATAL),
-    /// and the mood becomes `ShuttingDown`.
-    Shutdown,
-    /// Manual `signal`.
-    Signal(i32),
-    /// The fork for our `Spawn` action succeeded.
-    Spawned {
-        /// The child's pid.
-        pid: Pid,
-    },
-    /// Our `Spawn` action failed before or at fork; the reference's spawnerr text.
-    SpawnFailed {
-        /// e.g. `can't find command 'x'`.
-        message: String,
-    },
-    /// `waitpid` reaped our pid.
-    Exited {
-        /// How it ended.
-        status: WaitStatus,
-    },
-    /// The time [`Process::deadline`] asked for has come.
-    Deadline,
-    /// A `Kill` action failed.
-    KillFailed {
-        /// The errno name (`EPERM`, `ESRCH`, ...).
-        errno_name: String,
-    },
-    /// The daemon's mood changed. Back to `Running` re-checks automatic starts.
-    Mood(Mood),
-    /// Its readiness check passed (`ready=notify|tcp:|http://|exec:|log:`): RUNNING.
-    Ready {
-        /// What passed, for the log line (`tcp:127.0.0.1:5432 accepted a connection`).
-        how: String,
-    },
-    /// A readiness probe failed; kept for the `ready_timeout` line.
-    NotReady {
-        /// How it failed (`connection refused`).
-        reason: String,
-    },
-    /// A health probe's outcome while RUNNING (`Err` says how it failed).
-    Health(Result<(), String>),
-    /// A dependency it waits for (before its spawn) went FATAL: FATAL too.
-    DependencyFailed {
-        /// The dependency's namespec.
-        dependency: String,
-    },
-}
-
-/// Something the loop must do, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// Build the spawn plan and fork; report `Spawned` or `SpawnFailed`.
-    Spawn,
-    /// `kill(pid, signal)`, or `kill(-pid, signal)` when `group`.
-    Kill {
-        /// The process's pid (positive).
-        pid: Pid,
-        /// Signal number.
-        signal: i32,
-        /// Signal the process group instead.
-        group: bool,
-    },
-    /// Write a line to the activity log.
-    Log {
-        /// Level.
-        level: LogLevel,
-        /// The line, without timestamp or level.
-        message: String,
-    },
-    /// The state changed: emit the PROCESS_STATE event and wake waiting clients. The values
-    /// are a snapshot taken at the transition, as the reference renders events eagerly.
-    StateChanged {
-        /// Old state.
-        from: State,
-        /// New state.
-        to: State,
-        /// For EXITED: whether the exit status was in `exitcodes` (event field `expected`).
-        expected: bool,
-        /// The pid at the transition (event field `pid`, 0 when None).
-        pid: Option<Pid>,
-        /// The backoff counter at the transition (event field `tries`).
-        tries: u32,
-    },
-    /// The health check changed its verdict: emit PROCESS_HEALTH_(UN)HEALTHY.
-    Health {
-        /// Healthy again (true) or unhealthy (false).
-        healthy: bool,
-        /// The last failure (unhealthy) or the check (healthy).
-        detail: String,
-    },
-}
-
-/// The answer to one input. Manual commands map it to faults.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Done (a spawn, a signal or a stop is under way).
-    Ok,
-    /// Nothing to do for an automatic input (not due, not eligible).
-    Ignored,
-    /// `start` while STARTING, RUNNING or BACKOFF: ALREADY_STARTED.
-    AlreadyStarted,
-    /// `stop` outside RUNNING/STARTING/BACKOFF, `signal` outside RUNNING/STARTING/STOPPING:
-    /// NOT_RUNNING.
-    NotRunning,
-    /// `start` while the old instance is still STOPPING: the reference logs WARN
-    /// `process 'x' already running` and its wait ends in ABNORMAL_TERMINATION.
-    StillStopping,
-    /// `start` in UNKNOWN: FAILED with `messages::unknown_process_state`.
-    InUnknownState,
-    /// FAILED with this text (a kill failed, or there was no pid to signal).
-    Failed(String),
-}
-
 /// Which kind of `Kill` was sent last, so a failure is reported with the right words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum KillKind {
@@ -661,40 +539,6 @@ impl Process {
         Outcome::Ok
     }
 
-    /// `ready=exit`: a task that exits with one of its `exitcodes` is done (EXITED, ready);
-    /// any other exit is a failed start.
-    fn task_exited(&mut self, status: WaitStatus, now: Mono, out: &mut Vec<Action>) -> Outcome {
-        let es = status.code();
-        let expected = self.cfg.exitcodes.contains(&es);
-        self.laststop = Some(now);
-        if !expected {
-            self.exitstatus = None;
-            self.spawnerr = Some(exit_reason(&status));
-            self.enter_backoff(now, out);
-            self.pid = None;
-            self.log(
-                out,
-                LogLevel::Warn,
-                messages::exited(self.name(), &status, false),
-            );
-            self.give_up_if_exhausted(now, out);
-            return Outcome::Ok;
-        }
-        self.exitstatus = Some(es);
-        self.backoff = 0;
-        self.delay = None;
-        self.spawnerr = None;
-        self.transition(State::Exited, true, out);
-        self.pid = None;
-        self.log(
-            out,
-            LogLevel::Info,
-            messages::exited(self.name(), &status, true),
-        );
-        self.restart_if_wanted(now, out);
-        Outcome::Ok
-    }
-
     fn exited_after_stop(
         &mut self,
         status: WaitStatus,
@@ -889,160 +733,6 @@ impl Process {
         self.transition(State::Running, true, out);
     }
 
-    /// STARTING -> RUNNING on readiness.
-    fn became_ready(&mut self, how: &str, now: Mono, out: &mut Vec<Action>) -> Outcome {
-        if !self.awaits_readiness() || self.cfg.supervision.ready == Ready::Exit {
-            return Outcome::Ignored;
-        }
-        self.probe_error = None;
-        self.become_running(now, out);
-        let msg = format!(
-            "success: {} entered RUNNING state, ready ({how})",
-            self.name()
-        );
-        self.log(out, LogLevel::Info, msg);
-        Outcome::Ok
-    }
-
-    /// STARTING past `ready_timeout`: a failed start (STOPPING, then BACKOFF).
-    fn check_ready_timeout(&mut self, now: Mono, out: &mut Vec<Action>) -> Outcome {
-        let Some(due) = self.laststart.and_then(|s| self.ready_deadline(s)) else {
-            return Outcome::Ignored;
-        };
-        if now < due || self.pid.is_none() {
-            return Outcome::Ignored;
-        }
-        let sup = &self.cfg.supervision;
-        let why = match (&self.probe_error, &sup.ready) {
-            (Some(e), _) => e.clone(),
-            (None, Ready::Notify) => "no READY=1".to_string(),
-            (None, Ready::Log(_)) => "no matching line".to_string(),
-            (None, Ready::Exit) => "still running".to_string(),
-            (None, _) => "no answer".to_string(),
-        };
-        let reason = format!(
-            "not ready after {} s ({}: {why})",
-            sup.ready_timeout,
-            describe_ready(&sup.ready)
-        );
-        self.log(out, LogLevel::Warn, format!("{}: {reason}", self.name()));
-        self.stop_to_restart(reason, now, out)
-    }
-
-    /// RUNNING: one health check's outcome.
-    fn health(&mut self, result: Result<(), String>, now: Mono, out: &mut Vec<Action>) -> Outcome {
-        let Some(h) = self.cfg.supervision.health.as_ref() else {
-            return Outcome::Ignored;
-        };
-        let reason = match result {
-            Ok(()) => {
-                self.health_failures = 0;
-                self.probe_error = None;
-                if self.unhealthy {
-                    self.unhealthy = false;
-                    let detail = h.check.to_string();
-                    self.log(
-                        out,
-                        LogLevel::Info,
-                        format!("{}: healthy ({detail})", self.name()),
-                    );
-                    out.push(Action::Health {
-                        healthy: true,
-                        detail,
-                    });
-                }
-                return Outcome::Ok;
-            }
-            Err(r) => r,
-        };
-        let detail = format!("{}: {reason}", h.check);
-        self.probe_error = Some(detail.clone());
-        let grace = self
-            .running_since
-            .is_some_and(|t| now.since(t).as_secs() < h.start_period);
-        if grace {
-            return Outcome::Ok;
-        }
-        self.health_failures = self.health_failures.saturating_add(1);
-        if self.health_failures < h.retries {
-            return Outcome::Ok;
-        }
-        let n = self.health_failures;
-        self.unhealthy = true;
-        let msg = format!(
-            "{}: unhealthy after {n} failed checks ({detail}), restarting",
-            self.name()
-        );
-        self.log(out, LogLevel::Warn, msg);
-        out.push(Action::Health {
-            healthy: false,
-            detail: detail.clone(),
-        });
-        self.stop_to_restart(format!("unhealthy ({detail})"), now, out)
-    }
-
-    /// -> STOPPING with its stopsignal, to be started again after its backoff delay: the exit
-    /// counts as a failed start.
-    fn stop_to_restart(&mut self, reason: String, now: Mono, out: &mut Vec<Action>) -> Outcome {
-        let Some(pid) = self.pid else {
-            return Outcome::Ignored;
-        };
-        self.fail = Some(reason);
-        self.signal_stop(pid, now, out)
-    }
-
-    /// STOPPING (to restart) -> BACKOFF.
-    fn failed_restart(
-        &mut self,
-        reason: String,
-        status: WaitStatus,
-        now: Mono,
-        out: &mut Vec<Action>,
-    ) -> Outcome {
-        self.laststop = Some(now);
-        self.exitstatus = Some(status.code());
-        self.running_since = None;
-        self.health_failures = 0;
-        self.spawnerr = Some(reason);
-        self.enter_backoff(now, out);
-        self.pid = None;
-        self.log(out, LogLevel::Info, messages::stopped(self.name(), &status));
-        self.give_up_if_exhausted(now, out);
-        Outcome::Ok
-    }
-
-    /// STARTING (held back, never spawned) -> FATAL.
-    fn dependency_failed(&mut self, dependency: &str, now: Mono, out: &mut Vec<Action>) -> Outcome {
-        let why = format!("dependency {dependency} failed");
-        self.log(
-            out,
-            LogLevel::Warn,
-            format!("gave up: {}: {why}", self.name()),
-        );
-        self.spawnerr = Some(why);
-        // FATAL as after its own failed starts (fatal_retry tries again).
-        self.give_up(now, out);
-        Outcome::Ok
-    }
-
-    /// FATAL past `fatal_retry`: start again with every retry.
-    fn fatal_retry(&mut self, now: Mono, out: &mut Vec<Action>) -> Outcome {
-        let (Some(due), Some(secs)) = (self.delay, self.cfg.supervision.fatal_retry) else {
-            return Outcome::Ignored;
-        };
-        if now < due || self.mood != Mood::Running || self.want != Want::Up {
-            return Outcome::Ignored;
-        }
-        let msg = format!(
-            "{}: leaving FATAL after {secs} s (fatal_retry)",
-            self.name()
-        );
-        self.log(out, LogLevel::Info, msg);
-        self.backoff = 0;
-        self.spawn(now, out);
-        Outcome::Ok
-    }
-
     /// -> BACKOFF: one more failure, next try after the backoff delay.
     fn enter_backoff(&mut self, now: Mono, out: &mut Vec<Action>) {
         self.backoff = self.backoff.saturating_add(1);
@@ -1077,17 +767,6 @@ impl Process {
             && (self.cfg.startretries == UNLIMITED_RETRIES || self.backoff <= self.cfg.startretries)
     }
 
-    /// When a started process must be ready by: `startsecs` past the start, or
-    /// `ready_timeout` (None when 0: wait forever).
-    fn ready_deadline(&self, start: Mono) -> Option<Mono> {
-        let sup = &self.cfg.supervision;
-        match sup.ready {
-            Ready::Startsecs => Some(self.running_at(start)),
-            _ if sup.ready_timeout == 0 => None,
-            _ => Some(start.plus_secs(sup.ready_timeout)),
-        }
-    }
-
     /// The first instant at which the process has been up strictly longer than startsecs.
     fn running_at(&self, start: Mono) -> Mono {
         Mono(start.plus_secs(self.cfg.startsecs).0.saturating_add(1))
@@ -1111,69 +790,16 @@ impl Process {
     fn log(&self, out: &mut Vec<Action>, level: LogLevel, message: String) {
         out.push(Action::Log { level, message });
     }
-
-    /// Its state for a handover to the upgraded daemon (`supervisord --upgrade`).
-    pub fn snapshot(&self) -> crate::process::snapshot::Snapshot {
-        crate::process::snapshot::Snapshot {
-            state: self.state,
-            want: self.want,
-            pid: self.pid,
-            laststart: self.laststart,
-            laststop: self.laststop,
-            spawnerr: self.spawnerr.clone(),
-            exitstatus: self.exitstatus,
-            backoff: self.backoff,
-            delay: self.delay,
-            fail: self.fail.clone(),
-            running_since: self.running_since,
-            probe_error: self.probe_error.clone(),
-            health_failures: self.health_failures,
-            unhealthy: self.unhealthy,
-        }
-    }
-
-    /// The process a [`Process::snapshot`] describes, under `cfg`, mood `Running`.
-    pub fn restore(
-        cfg: impl Into<std::sync::Arc<ProcessConfig>>,
-        s: crate::process::snapshot::Snapshot,
-    ) -> Process {
-        let mut p = Process::new(cfg);
-        p.state = s.state;
-        p.want = s.want;
-        p.pid = s.pid;
-        p.laststart = s.laststart;
-        p.laststop = s.laststop;
-        p.spawnerr = s.spawnerr;
-        p.exitstatus = s.exitstatus;
-        p.backoff = s.backoff;
-        p.delay = s.delay;
-        p.fail = s.fail;
-        p.running_since = s.running_since;
-        p.probe_error = s.probe_error;
-        p.health_failures = s.health_failures;
-        p.unhealthy = s.unhealthy;
-        p
-    }
 }
 
-/// How a process's readiness is checked, for messages (`tcp:127.0.0.1:5432`, `notify`).
-pub fn describe_ready(ready: &Ready) -> String {
-    match ready {
-        Ready::Startsecs => "startsecs".into(),
-        Ready::Notify => "notify".into(),
-        Ready::Check(c) => c.to_string(),
-        Ready::Log(p) => format!("log:{}", p.source()),
-        Ready::Exit => "exit".into(),
-    }
-}
+mod inputs;
+mod readiness;
+mod snapshot;
 
-/// `exited with 1` or `terminated by SIGKILL`: why a restart is due.
-fn exit_reason(status: &WaitStatus) -> String {
-    match status {
-        WaitStatus::Exited(code) => format!("exited with {code}"),
-        other => other.describe(),
-    }
-}
+pub use inputs::{Action, Input, Outcome};
+
+pub use readiness::describe_ready;
+use readiness::exit_reason;
 
 #[cfg(test)]
 #[path = "machine_tests/mod.rs"]

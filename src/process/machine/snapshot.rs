@@ -1,0 +1,48 @@
+//! A machine's state as data, for the upgrade handover (`process::snapshot`).
+
+use super::*;
+
+impl Process {
+    /// Its state for a handover to the upgraded daemon (`supervisord --upgrade`).
+    pub fn snapshot(&self) -> crate::process::snapshot::Snapshot {
+        crate::process::snapshot::Snapshot {
+            state: self.state,
+            want: self.want,
+            pid: self.pid,
+            laststart: self.laststart,
+            laststop: self.laststop,
+            spawnerr: self.spawnerr.clone(),
+            exitstatus: self.exitstatus,
+            backoff: self.backoff,
+            delay: self.delay,
+            fail: self.fail.clone(),
+            running_since: self.running_since,
+            probe_error: self.probe_error.clone(),
+            health_failures: self.health_failures,
+            unhealthy: self.unhealthy,
+        }
+    }
+
+    /// The process a [`Process::snapshot`] describes, under `cfg`, mood `Running`.
+    pub fn restore(
+        cfg: impl Into<std::sync::Arc<ProcessConfig>>,
+        s: crate::process::snapshot::Snapshot,
+    ) -> Process {
+        let mut p = Process::new(cfg);
+        p.state = s.state;
+        p.want = s.want;
+        p.pid = s.pid;
+        p.laststart = s.laststart;
+        p.laststop = s.laststop;
+        p.spawnerr = s.spawnerr;
+        p.exitstatus = s.exitstatus;
+        p.backoff = s.backoff;
+        p.delay = s.delay;
+        p.fail = s.fail;
+        p.running_since = s.running_since;
+        p.probe_error = s.probe_error;
+        p.health_failures = s.health_failures;
+        p.unhealthy = s.unhealthy;
+        p
+    }
+}
