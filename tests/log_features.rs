@@ -104,6 +104,34 @@ fn stamps_every_line_and_continues_partial_lines() {
         tail.lines().any(|l| after_stamp(l) == Some("partial")),
         "{tail}"
     );
+    // ... and so does `tail -f`, which follows the same bytes.
+    let mut follow = std::process::Command::new(common::supervisorctl_bin())
+        .arg("-c")
+        .arg(&d.conf)
+        .args(["tail", "-f", "ts"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = follow.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut seen = String::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+            if seen.lines().any(|l| after_stamp(l) == Some("done")) {
+                let _ = tx.send(seen.clone());
+            }
+        }
+    });
+    let got = rx.recv_timeout(T);
+    let _ = follow.kill();
+    let _ = follow.wait();
+    assert!(got.is_ok(), "tail -f showed no stamped line");
 }
 
 #[test]
