@@ -19,6 +19,7 @@
 //! - [`pyrepr`]: Python `repr()` of strings, as the reference's messages quote values.
 //! - [`sample`]: the annotated sample config `echo_supervisord_conf` prints.
 //! - [`signames`]: signal names and numbers.
+//! - [`sort`]: the crate's one stable sort (compiled once, not per call site).
 //! - [`stream`]: stdout or stderr, one type for every module.
 //! - [`sys`]: the only module allowed `unsafe`: thin syscall wrappers.
 //! - [`time`]: monotonic instants as values and wall-clock formatting.
@@ -38,6 +39,7 @@ pub mod protocol;
 pub mod pyrepr;
 pub mod sample;
 pub mod signames;
+pub mod sort;
 pub mod stream;
 #[allow(unsafe_code)]
 pub mod sys;

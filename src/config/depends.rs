@@ -80,7 +80,7 @@ impl Index {
         for section in [format!("program:{name}"), format!("fcgi-program:{name}")] {
             out.extend(self.by_section.get(&section).unwrap_or(&none));
         }
-        out.sort_unstable();
+        crate::sort::sort(&mut out);
         out
     }
 }
@@ -289,7 +289,7 @@ pub fn start_order(c: &Config) -> Vec<Vec<String>> {
                 }
             }
         }
-        level.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
+        crate::sort::sort_by(&mut level, &|a, b| keys[*a].cmp(&keys[*b]));
         levels.push(level.iter().map(|&i| g.specs[i].clone()).collect());
         level = next;
     }

@@ -471,9 +471,9 @@ pub fn plan_lines(
 ) -> Vec<String> {
     let wanted = |g: &str| only.is_none_or(|o| o.iter().any(|n| n == g));
     let mut sorted_old: Vec<&GroupConfig> = old.iter().filter(|g| wanted(&g.name)).collect();
-    sorted_old.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::sort::sort_by(&mut sorted_old, &|a, b| a.name.cmp(&b.name));
     let mut sorted_new: Vec<&GroupConfig> = new.iter().filter(|g| wanted(&g.name)).collect();
-    sorted_new.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::sort::sort_by(&mut sorted_new, &|a, b| a.name.cmp(&b.name));
     let mut lines = Vec::new();
     for g in &sorted_old {
         if !new.iter().any(|n| n.name == g.name) {

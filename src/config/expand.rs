@@ -94,7 +94,7 @@ impl Names {
     /// Sorted names, as the error message lists them.
     fn sorted_names(&self) -> Vec<&str> {
         let mut v: Vec<&str> = self.items.iter().map(|(k, _)| k.as_str()).collect();
-        v.sort_unstable();
+        crate::sort::sort(&mut v);
         v
     }
 

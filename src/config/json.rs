@@ -42,7 +42,7 @@ fn ids(v: &[u32]) -> Json {
 
 fn env(pairs: &[(String, String)]) -> Json {
     let mut sorted: Vec<&(String, String)> = pairs.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    crate::sort::sort_by(&mut sorted, &|a, b| a.0.cmp(&b.0));
     Json::Obj(sorted.iter().map(|(k, v)| (k.clone(), s(v))).collect())
 }
 

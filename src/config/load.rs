@@ -278,7 +278,7 @@ fn read_includes(l: &mut Loader) -> Result<(), ConfigError> {
                 .push(format!("No file matches via include \"{pattern}\""));
             continue;
         }
-        found.sort();
+        crate::sort::sort(&mut found);
         for name in found {
             l.infos
                 .push(format!("Included extra file \"{name}\" during parsing"));

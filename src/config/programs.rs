@@ -99,7 +99,9 @@ pub(crate) fn groups(l: &mut Loader, ini: &Ini) -> Result<Vec<GroupConfig>, Conf
         groups.extend(l.keep(g)?);
     }
     // Stable, like Python's list.sort().
-    groups.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
+    crate::sort::sort_by(&mut groups, &|a, b| {
+        (a.priority, &a.name).cmp(&(b.priority, &b.name))
+    });
     for e in depends::resolve(&mut groups, ini) {
         l.keep::<()>(Err(e))?;
     }
@@ -227,7 +229,7 @@ fn listener(l: &mut Loader, s: &Section, here: &Names) -> Result<GroupConfig, Co
         let g = events_got.as_ref().expect("events were given");
         return Err(g.err(format!("Unknown event type {bad} in [{}] events", s.name)));
     }
-    events.sort();
+    crate::sort::sort(&mut events);
     if l.flag(s, "redirect_stderr", here)? {
         return Err(at_section(
             format!(
@@ -601,7 +603,9 @@ fn section_processes(
     for p in &mut out {
         p.numprocs = count;
     }
-    out.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
+    crate::sort::sort_by(&mut out, &|a, b| {
+        (a.priority, &a.name).cmp(&(b.priority, &b.name))
+    });
     Ok(out)
 }
 

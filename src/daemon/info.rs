@@ -72,7 +72,9 @@ impl Daemon {
             .iter()
             .map(|(_, p)| process_info(p, now_ms))
             .collect();
-        rows.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
+        crate::sort::sort_by(&mut rows, &|a, b| {
+            (&a.group, &a.name).cmp(&(&b.group, &b.name))
+        });
         let (doc, outcome) = info::status_json(&rows, names);
         self.control.push_text(key, doc.as_bytes());
         self.control.finish_with(key, outcome, &mut self.io);

@@ -39,7 +39,9 @@ impl Daemon {
                 }
             })
             .collect();
-        procs.sort_by(|a, b| (a.group, a.name).cmp(&(b.group, b.name)));
+        crate::sort::sort_by(&mut procs, &|a, b| {
+            (a.group, a.name).cmp(&(b.group, b.name))
+        });
         let (events_buffered, events_dropped_pool) = self.bus.pool_counts();
         let (event_subscribers, events_dropped_live) = self.bus.tap_counts();
         let d = DaemonSample {

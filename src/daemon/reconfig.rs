@@ -74,7 +74,7 @@ impl Daemon {
             .map(|g| g.name.clone())
             .collect();
         let sort = |mut v: Vec<String>| {
-            v.sort();
+            crate::sort::sort(&mut v);
             v
         };
         (sort(added), sort(changed), sort(removed))

@@ -136,7 +136,9 @@ pub fn status_note(p: &Proc, now: Mono) -> String {
 fn live_rows(procs: &Procs) -> Vec<LiveRow<'_>> {
     let now_wall = sys::wall_clock_ms();
     let mut rows: Vec<LiveRow<'_>> = procs.iter().map(|(_, p)| LiveRow { p, now_wall }).collect();
-    rows.sort_by(|a, b| (a.group(), a.name()).cmp(&(b.group(), b.name())));
+    crate::sort::sort_by(&mut rows, &|a, b| {
+        (a.group(), a.name()).cmp(&(b.group(), b.name()))
+    });
     rows
 }
 

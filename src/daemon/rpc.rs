@@ -199,7 +199,7 @@ impl Daemon {
             "supervisor.getAllProcessInfo" => {
                 let procs = self.sup.procs();
                 let mut ids: Vec<ProcId> = procs.ids();
-                ids.sort_by(|a, b| {
+                crate::sort::sort_by(&mut ids, &|a, b| {
                     let key = |id: &ProcId| {
                         procs
                             .get(*id)
@@ -306,7 +306,7 @@ impl Daemon {
                 rows.push((p.name.clone(), config_info(g, p, inuse, logs)));
             }
         }
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        crate::sort::sort_by(&mut rows, &|a, b| a.0.cmp(&b.0));
         Value::Array(rows.into_iter().map(|r| r.1).collect())
     }
 

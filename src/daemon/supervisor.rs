@@ -475,7 +475,7 @@ impl Supervisor {
             if std::mem::take(&mut self.probes_stale) {
                 let mut ids = self.probes.procs();
                 ids.extend(self.procs.iter().map(|(id, _)| id));
-                ids.sort_unstable();
+                crate::sort::sort(&mut ids);
                 ids.dedup();
                 for id in ids {
                     let want = self.procs.get(id).and_then(probe_want);

@@ -59,7 +59,7 @@ impl<'a, Id> Entry<'a, Id> {
 /// Ids in start order (ascending priority).
 pub fn start_order<Id: Clone>(entries: &[Entry<'_, Id>]) -> Vec<Id> {
     let mut sorted: Vec<&Entry<'_, Id>> = entries.iter().collect();
-    sorted.sort_by(|a, b| a.start_cmp(b));
+    crate::sort::sort_by(&mut sorted, &|a, b| a.start_cmp(b));
     sorted.into_iter().map(|e| e.id.clone()).collect()
 }
 
@@ -68,7 +68,9 @@ pub fn start_order<Id: Clone>(entries: &[Entry<'_, Id>]) -> Vec<Id> {
 /// reverse of start order (the order to send the signals in).
 pub fn stop_levels<Id: Clone>(entries: &[Entry<'_, Id>]) -> Vec<Vec<Id>> {
     let mut sorted: Vec<&Entry<'_, Id>> = entries.iter().collect();
-    sorted.sort_by(|a, b| b.depth.cmp(&a.depth).then_with(|| b.start_cmp(a)));
+    crate::sort::sort_by(&mut sorted, &|a, b| {
+        b.depth.cmp(&a.depth).then_with(|| b.start_cmp(a))
+    });
     let mut levels: Vec<Vec<Id>> = Vec::new();
     let mut level_key = None;
     for e in sorted {
@@ -86,7 +88,9 @@ pub fn stop_levels<Id: Clone>(entries: &[Entry<'_, Id>]) -> Vec<Vec<Id>> {
 /// Ids in `status` order: lexical by group name, then process name.
 pub fn status_order<Id: Clone>(entries: &[Entry<'_, Id>]) -> Vec<Id> {
     let mut sorted: Vec<&Entry<'_, Id>> = entries.iter().collect();
-    sorted.sort_by(|a, b| (a.group, a.name).cmp(&(b.group, b.name)));
+    crate::sort::sort_by(&mut sorted, &|a, b| {
+        (a.group, a.name).cmp(&(b.group, b.name))
+    });
     sorted.into_iter().map(|e| e.id.clone()).collect()
 }
 

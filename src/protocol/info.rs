@@ -101,7 +101,7 @@ impl StatusView for ProcessInfo {
 /// The `avail --json` document, sorted by process name as `avail` is.
 pub fn avail_json(infos: &[AvailInfo]) -> String {
     let mut sorted: Vec<&AvailInfo> = infos.iter().collect();
-    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::sort::sort_by(&mut sorted, &|a, b| a.name.cmp(&b.name));
     let rows = sorted
         .iter()
         .map(|i| {

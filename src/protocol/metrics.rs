@@ -90,8 +90,9 @@ impl Exposition {
         let _ = writeln!(self.out, "\n# TYPE {name} {kind}");
     }
 
-    /// One sample of the current family.
-    pub fn sample(&mut self, labels: &[(&str, &str)], value: f64) {
+    /// One sample of the current family. Every value here is a count, so an integer: no
+    /// float formatting (8 KB of the static daemon) for them.
+    pub fn sample(&mut self, labels: &[(&str, &str)], value: i64) {
         self.out.push_str(&self.family);
         if !labels.is_empty() {
             self.out.push('{');
@@ -105,8 +106,7 @@ impl Exposition {
             }
             self.out.push('}');
         }
-        self.out.push(' ');
-        write_value(&mut self.out, value);
+        let _ = write!(self.out, " {value}");
         self.out.push('\n');
     }
 
@@ -139,17 +139,9 @@ pub fn escape_label(out: &mut String, s: &str) {
     }
 }
 
-/// Integers without a fraction; the format's spellings of the special values.
-fn write_value(out: &mut String, v: f64) {
-    if v.is_nan() {
-        out.push_str("NaN");
-    } else if v.is_infinite() {
-        out.push_str(if v > 0.0 { "+Inf" } else { "-Inf" });
-    } else if v.fract() == 0.0 && v.abs() < 1e15 {
-        let _ = write!(out, "{}", v as i64);
-    } else {
-        let _ = write!(out, "{v}");
-    }
+/// A count as a sample value (saturating: no count comes near 2^63).
+fn count(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
 }
 
 /// The whole exposition: the daemon's families, then the processes' (in the order given).
@@ -157,7 +149,7 @@ pub fn render(d: &DaemonSample, procs: &[ProcessSample<'_>]) -> String {
     use MetricType::{Counter, Gauge};
     let mut e = Exposition::default();
     e.family("supervisor_up", "1 while supervisord answers.", Gauge);
-    e.sample(&[], 1.0);
+    e.sample(&[], 1);
     e.family(
         "supervisor_build_info",
         "The version supervisord reports, as a label; always 1.",
@@ -169,7 +161,7 @@ pub fn render(d: &DaemonSample, procs: &[ProcessSample<'_>]) -> String {
             ("implementation", "supervisor-rs"),
             ("crate_version", env!("CARGO_PKG_VERSION")),
         ],
-        1.0,
+        1,
     );
     if let Some(rss) = d.rss_bytes {
         e.family(
@@ -177,7 +169,7 @@ pub fn render(d: &DaemonSample, procs: &[ProcessSample<'_>]) -> String {
             "Resident memory of supervisord itself.",
             Gauge,
         );
-        e.sample(&[], rss as f64);
+        e.sample(&[], count(rss));
     }
     if let Some(fds) = d.open_fds {
         e.family(
@@ -185,46 +177,46 @@ pub fn render(d: &DaemonSample, procs: &[ProcessSample<'_>]) -> String {
             "Descriptors supervisord holds open.",
             Gauge,
         );
-        e.sample(&[], fds as f64);
+        e.sample(&[], count(fds));
     }
     e.family(
         "supervisor_control_clients",
         "Clients connected to the control sockets (text protocol and HTTP).",
         Gauge,
     );
-    e.sample(&[], d.clients as f64);
+    e.sample(&[], count(d.clients));
     e.family(
         "supervisor_event_subscribers",
         "Clients streaming events with the events command.",
         Gauge,
     );
-    e.sample(&[], d.event_subscribers as f64);
+    e.sample(&[], count(d.event_subscribers));
     e.family(
         "supervisor_events_buffered",
         "Events waiting in event listener pools.",
         Gauge,
     );
-    e.sample(&[], d.events_buffered as f64);
+    e.sample(&[], count(d.events_buffered));
     e.family(
         "supervisor_events_dropped_total",
         "Events discarded: by a full listener pool (pool_overflow), or not sent to an events subscriber that fell behind (slow_reader).",
         Counter,
     );
-    e.sample(&[("reason", "pool_overflow")], d.events_dropped_pool as f64);
-    e.sample(&[("reason", "slow_reader")], d.events_dropped_live as f64);
+    e.sample(&[("reason", "pool_overflow")], count(d.events_dropped_pool));
+    e.sample(&[("reason", "slow_reader")], count(d.events_dropped_live));
     e.family(
         "supervisor_reloads_total",
         "Restarts of supervisord in place (SIGHUP or reload).",
         Counter,
     );
-    e.sample(&[], d.reloads as f64);
+    e.sample(&[], count(d.reloads));
     render_processes(&mut e, procs);
     e.finish()
 }
 
 fn render_processes(e: &mut Exposition, procs: &[ProcessSample<'_>]) {
     use MetricType::{Counter, Gauge};
-    let each = |e: &mut Exposition, f: &dyn Fn(&ProcessSample<'_>) -> Option<f64>| {
+    let each = |e: &mut Exposition, f: &dyn Fn(&ProcessSample<'_>) -> Option<i64>| {
         for p in procs {
             if let Some(v) = f(p) {
                 e.sample(&[("group", p.group), ("name", p.name)], v);
@@ -239,7 +231,7 @@ fn render_processes(e: &mut Exposition, procs: &[ProcessSample<'_>]) {
     for p in procs {
         for s in State::ALL {
             let labels = [("group", p.group), ("name", p.name), ("state", s.name())];
-            e.sample(&labels, if s == p.state { 1.0 } else { 0.0 });
+            e.sample(&labels, i64::from(s == p.state));
         }
     }
     e.family(
@@ -247,33 +239,31 @@ fn render_processes(e: &mut Exposition, procs: &[ProcessSample<'_>]) {
         "Seconds since the process was spawned, while it is running; 0 otherwise.",
         Gauge,
     );
-    each(e, &|p| Some(p.uptime_secs as f64));
+    each(e, &|p| Some(count(p.uptime_secs)));
     e.family(
         "supervisor_process_restarts_total",
         "Spawns of the process after its first.",
         Counter,
     );
-    each(e, &|p| Some(p.restarts as f64));
+    each(e, &|p| Some(count(p.restarts)));
     e.family(
         "supervisor_process_spawn_failures_total",
         "Start attempts that failed (the process entered BACKOFF).",
         Counter,
     );
-    each(e, &|p| Some(p.spawn_failures as f64));
+    each(e, &|p| Some(count(p.spawn_failures)));
     e.family(
         "supervisor_process_last_exit_code",
         "The exit status of the process's last exit, -1 when a signal ended it (absent before one).",
         Gauge,
     );
-    each(e, &|p| p.last_exit.map(f64::from));
+    each(e, &|p| p.last_exit.map(i64::from));
     e.family(
         "supervisor_process_healthy",
         "1 when the process passes its health check or has none, 0 when it fails it.",
         Gauge,
     );
-    each(e, &|p| {
-        Some(if p.healthy == Some(false) { 0.0 } else { 1.0 })
-    });
+    each(e, &|p| Some(i64::from(p.healthy != Some(false))));
     for (family, help, pick) in [
         (
             "supervisor_process_log_bytes_total",
@@ -295,7 +285,7 @@ fn render_processes(e: &mut Exposition, procs: &[ProcessSample<'_>]) {
                     p.log_dropped[s as usize]
                 };
                 let labels = [("group", p.group), ("name", p.name), ("stream", s.name())];
-                e.sample(&labels, v as f64);
+                e.sample(&labels, count(v));
             }
         }
     }
@@ -324,21 +314,17 @@ mod tests {
     fn label_values_and_help_are_escaped() {
         let mut e = Exposition::default();
         e.family("x", "a \\ b\nc", MetricType::Gauge);
-        e.sample(&[("l", "q\"uo\\te\nnl")], 1.5);
+        e.sample(&[("l", "q\"uo\\te\nnl")], -2);
         assert_eq!(
             e.finish(),
-            "# HELP x a \\\\ b\\nc\n# TYPE x gauge\nx{l=\"q\\\"uo\\\\te\\nnl\"} 1.5\n"
+            "# HELP x a \\\\ b\\nc\n# TYPE x gauge\nx{l=\"q\\\"uo\\\\te\\nnl\"} -2\n"
         );
     }
 
     #[test]
-    fn values_are_spelled_as_the_format_wants() {
-        let mut s = String::new();
-        for v in [3.0, -2.0, 0.25, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-            write_value(&mut s, v);
-            s.push(' ');
-        }
-        assert_eq!(s, "3 -2 0.25 NaN +Inf -Inf ");
+    fn counts_saturate_at_the_largest_sample() {
+        assert_eq!(count(7), 7);
+        assert_eq!(count(u64::MAX), i64::MAX);
     }
 
     #[test]

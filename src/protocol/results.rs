@@ -345,7 +345,7 @@ pub fn group_plan_lines(
             .iter()
             .filter(|g| every || names.contains(g))
             .collect();
-        groups.sort();
+        crate::sort::sort(&mut groups);
         lines.extend(groups.into_iter().map(|g| format!("{g}: {what}")));
     }
     lines

@@ -250,7 +250,7 @@ pub struct AvailInfo {
 /// reference does.
 pub fn avail_lines(infos: &[AvailInfo]) -> Vec<String> {
     let mut sorted: Vec<&AvailInfo> = infos.iter().collect();
-    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::sort::sort_by(&mut sorted, &|a, b| a.name.cmp(&b.name));
     sorted
         .iter()
         .map(|i| {

@@ -348,7 +348,9 @@ pub fn index_page(rows: &[Row], message: Option<&str>, identifier: &str, version
              <th class=\"action\">Action</th></tr></thead>\n<tbody>\n",
         );
         let mut order: Vec<&Row> = rows.iter().collect();
-        order.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
+        crate::sort::sort_by(&mut order, &|a, b| {
+            (&a.group, &a.name).cmp(&(&b.group, &b.name))
+        });
         for (i, row) in order.into_iter().enumerate() {
             push_row(&mut h, row, i % 2 == 1);
         }
