@@ -463,7 +463,7 @@ impl Editor {
         let before: String = self.buf[..self.pos].iter().collect();
         let word: String = self.buf[start..self.pos].iter().collect();
         let mut found = completer.complete(&before, &word);
-        found.sort();
+        crate::sort::sort(&mut found);
         found.dedup();
         let replacement: Vec<char> = match found.as_slice() {
             [] => return (Outcome::Editing, BELL.to_vec()),
