@@ -111,11 +111,16 @@ fn install_restorers() {
             // as the default disposition would, so installing it changes nothing else.
             let _ = unsafe { signal_hook::low_level::register(sig, action) };
         }
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            restore_now();
-            previous(info);
-        }));
+        // Under panic=immediate-abort (packaging/build-static.sh) no hook ever runs, and
+        // taking the default hook would link std's backtrace printer (150 KB).
+        #[cfg(not(panic = "immediate-abort"))]
+        {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                restore_now();
+                previous(info);
+            }));
+        }
     });
 }
 
