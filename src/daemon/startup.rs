@@ -246,12 +246,57 @@ impl Launch {
     /// directory it was started in, with `var=value` added to the environment. Returns only
     /// on failure (the working directory may then have changed: the caller restores it).
     pub fn exec_again(&self, var: &str, value: &str) -> io::Error {
-        use std::os::unix::process::CommandExt;
-        std::process::Command::new(&self.exe)
-            .arg0(&self.argv0)
-            .args(&self.args)
-            .env(var, value)
-            .current_dir(&self.cwd)
-            .exec()
+        let mut argv = vec![self.argv0.as_os_str()];
+        argv.extend(self.args.iter().map(|a| a.as_os_str()));
+        let env = environment_with(std::env::vars_os().collect(), var, value);
+        sys::proc::exec(&self.exe, &argv, &env, &self.cwd)
+    }
+}
+
+/// `vars` with `var=value` set, as `KEY=value` entries sorted by key, a key given twice
+/// taking its last value: the environment std's `Command` built for the exec (a map).
+fn environment_with(
+    mut vars: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+    var: &str,
+    value: &str,
+) -> Vec<std::ffi::OsString> {
+    vars.push((var.into(), value.into()));
+    // Stable: of a key's entries, the last one given comes last.
+    crate::sort::sort_by(&mut vars, &|a, b| a.0.cmp(&b.0));
+    let mut merged: Vec<(std::ffi::OsString, std::ffi::OsString)> = Vec::new();
+    for (k, v) in vars {
+        match merged.last_mut() {
+            Some(last) if last.0 == k => last.1 = v,
+            _ => merged.push((k, v)),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(mut k, v)| {
+            k.push("=");
+            k.push(v);
+            k
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::environment_with;
+
+    #[test]
+    fn the_exec_environment_is_sorted_with_the_variable_set_once() {
+        let vars = [
+            ("PATH", "/bin"),
+            ("B", "1"),
+            ("A", "x"),
+            ("B", "2"),
+            ("H", "old"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+        let env = environment_with(vars, "H", "new");
+        assert_eq!(env, ["A=x", "B=2", "H=new", "PATH=/bin"]);
     }
 }

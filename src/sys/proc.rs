@@ -1,8 +1,10 @@
 //! Processes: reaping and wait statuses, signalling, identity, privileges, umask,
 //! sessions and the daemon's detaching fork.
 
+use std::ffi::{CString, OsStr, OsString};
 use std::fmt;
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::{cvt, last_errno};
@@ -180,13 +182,62 @@ pub fn chdir(path: &Path) -> io::Result<()> {
 
 /// Ignores SIGPIPE again, as the Rust runtime set it at startup: a write to a closed pipe or
 /// socket then fails with EPIPE instead of killing the process. Needed after a failed
-/// `Command::exec`, which resets SIGPIPE to its default just before the exec.
+/// [`exec`], which resets SIGPIPE to its default just before the exec.
 pub fn ignore_sigpipe() {
     // SAFETY: installing SIG_IGN for SIGPIPE passes no handler code and no memory; it only
     // changes the disposition the runtime had set, back to that value.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
+}
+
+/// Replaces this process's image, as std's `Command::exec` did for `upgrade` without its
+/// machinery (16 KB of the static daemon): changes to `cwd`, resets SIGPIPE to its default
+/// (the runtime ignores it; the new image should start as any program does), then
+/// execve(2) of `path` with `argv` (`argv[0]` first) and the environment `env` (`KEY=value`
+/// entries). `path` is the absolute `/proc/self/exe` target, so no PATH search is needed.
+/// Returns only on failure; the working directory and SIGPIPE may then have changed.
+pub fn exec(path: &Path, argv: &[&OsStr], env: &[OsString], cwd: &Path) -> io::Error {
+    fn c(s: &OsStr) -> io::Result<CString> {
+        CString::new(s.as_bytes()).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "nul byte found in provided data",
+            )
+        })
+    }
+    fn ptrs(v: &[CString]) -> Vec<*const libc::c_char> {
+        v.iter()
+            .map(|c| c.as_ptr())
+            .chain(std::iter::once(std::ptr::null()))
+            .collect()
+    }
+    let strings = (|| {
+        let path = c(path.as_os_str())?;
+        let argv = argv.iter().map(|a| c(a)).collect::<io::Result<Vec<_>>>()?;
+        let env = env.iter().map(|e| c(e)).collect::<io::Result<Vec<_>>>()?;
+        Ok::<_, io::Error>((path, argv, env))
+    })();
+    let (path, argv, env) = match strings {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    if let Err(e) = chdir(cwd) {
+        return e;
+    }
+    let (argv_p, env_p) = (ptrs(&argv), ptrs(&env));
+    // SAFETY: SIG_DFL passes no handler code and no memory; the disposition is what a
+    // freshly exec'd program has anyway, and the caller ignores SIGPIPE again on failure.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    // SAFETY: `path` is a NUL-terminated string; `argv_p` and `env_p` are null-terminated
+    // arrays of pointers into the CStrings `argv` and `env`, all alive across the call.
+    // execve only reads them, and returns only on failure.
+    unsafe {
+        libc::execve(path.as_ptr(), argv_p.as_ptr(), env_p.as_ptr());
+    }
+    io::Error::last_os_error()
 }
 
 /// Which side of [`fork`] we are on.
