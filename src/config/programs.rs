@@ -598,8 +598,8 @@ fn section_processes(
             stderr,
             environment,
             serverurl: sh.serverurl.clone(),
-            supervision,
-            environment_files,
+            supervision: supervision.into(),
+            environment_files: environment_files.into(),
         });
     }
     let count = out.len() as u32;
@@ -674,6 +674,6 @@ fn channel(
         capture_maxbytes: l.unsigned(sh.capture[idx], &format!("{ch}_capture_maxbytes")),
         events_enabled: sh.events[idx],
         syslog,
-        log: super::logkeys::channel(l, s, ch, names)?,
+        log: super::logkeys::channel(l, s, ch, names)?.into(),
     })
 }
