@@ -30,6 +30,14 @@ impl<T: SharedDefault> Rare<T> {
     }
 }
 
+impl<T> Rare<T> {
+    /// The value when it is boxed; `None` while it is the shared default (so that a reset to
+    /// the default needs no box).
+    pub fn boxed_mut(&mut self) -> Option<&mut T> {
+        self.0.as_deref_mut()
+    }
+}
+
 impl<T> Default for Rare<T> {
     fn default() -> Rare<T> {
         Rare(None)
@@ -123,6 +131,9 @@ mod tests {
         w.on = true;
         w.list.push(1);
         assert_eq!(w, r);
+        assert!(Rare::<Keys>::default().boxed_mut().is_none());
+        w.boxed_mut().unwrap().on = false;
+        assert!(!w.on);
         let mut back = r.clone();
         back.on = false;
         back.list.clear();

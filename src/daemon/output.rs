@@ -156,7 +156,7 @@ pub fn read_once(mut file: &File, buf: &mut [u8]) -> ReadResult {
 /// to log.
 pub fn open_logs(proc: &mut Proc) -> Vec<(LogLevel, String)> {
     let mut out = Vec::new();
-    let cfg = proc.machine.config().clone();
+    let cfg = proc.machine.shared_config().clone();
     for (i, ch) in [&cfg.stdout, &cfg.stderr].iter().enumerate() {
         let log = &mut proc.logs[i];
         if log.file.is_some() {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::config::model::{Config, GroupConfig, LogTarget, ProcessConfig};
+use crate::config::rare::{Rare, SharedDefault};
 use crate::daemon::counters::ProcCounters;
 use crate::events::capture::Capture;
 use crate::events::listener::Listener;
@@ -51,10 +52,38 @@ pub struct ChannelLog {
     pub file: Option<LogFile>,
     /// ANSI stripping state carried across reads.
     pub stripper: Option<AnsiStripper>,
-    /// Capture mode (`*_capture_maxbytes` > 0): token scanning state and captured bytes.
-    pub capture: Option<Capture>,
+    /// Capture mode (`*_capture_maxbytes` > 0): token scanning state and captured bytes
+    /// (boxed: most logs have none).
+    pub capture: Option<Box<Capture>>,
     /// Where the log stands in its current line, and whether lines are time-stamped.
     pub lines: LineStamper,
+}
+
+/// What a process holds for `depends_on` and for readiness by `notify` or `log:`. None of
+/// it is used by the reference's `startsecs` rule, so a [`Proc`] keeps it out of line and
+/// boxes it at the first write ([`Rare::boxed_mut`] resets it without a box).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ReadinessIo {
+    /// Held back before its spawn: what it waits for (`waiting for db (tcp:...)`).
+    pub waiting: Option<String>,
+    /// The last `STATUS=` it sent on its notify socket (`ready=notify`).
+    pub notify_status: Option<String>,
+    /// The source of its `$NOTIFY_SOCKET` while it runs (`ready=notify`).
+    pub notify: Option<Key>,
+    /// `ready=log:`: the unfinished line of stdout and of stderr.
+    pub ready_lines: [Vec<u8>; 2],
+}
+
+impl SharedDefault for ReadinessIo {
+    fn shared_default() -> &'static ReadinessIo {
+        static DEFAULT: ReadinessIo = ReadinessIo {
+            waiting: None,
+            notify_status: None,
+            notify: None,
+            ready_lines: [Vec::new(), Vec::new()],
+        };
+        &DEFAULT
+    }
 }
 
 /// One supervised process.
@@ -77,18 +106,13 @@ pub struct Proc {
     pub start_wall_ms: Option<u64>,
     /// Wall-clock ms when it last stopped.
     pub stop_wall_ms: Option<u64>,
-    /// For a process of an `[eventlistener:x]` pool: its side of the listener protocol.
-    pub listener: Option<ListenerIo>,
-    /// Held back before its spawn: what it waits for (`waiting for db (tcp:...)`).
-    pub waiting: Option<String>,
-    /// The last `STATUS=` it sent on its notify socket (`ready=notify`).
-    pub notify_status: Option<String>,
-    /// The source of its `$NOTIFY_SOCKET` while it runs (`ready=notify`).
-    pub notify: Option<Key>,
+    /// For a process of an `[eventlistener:x]` pool: its side of the listener protocol
+    /// (boxed: most processes are no listeners).
+    pub listener: Option<Box<ListenerIo>>,
+    /// What it waits for before its spawn, and its readiness I/O.
+    pub readiness: Rare<ReadinessIo>,
     /// Spawns so far (names a notify socket uniquely).
     pub spawns: u64,
-    /// `ready=log:`: the unfinished line of stdout and of stderr.
-    pub ready_lines: [Vec<u8>; 2],
     /// What `metrics` reports beside the machine's state.
     pub counters: ProcCounters,
 }
@@ -233,7 +257,7 @@ impl Procs {
         let listener = g.listener.is_some();
         for (i, ch) in [&p.stdout, &p.stderr].iter().enumerate() {
             if ch.capture_maxbytes > 0 && !(listener && i == 0) {
-                logs[i].capture = Some(Capture::new(ch.capture_maxbytes));
+                logs[i].capture = Some(Box::new(Capture::new(ch.capture_maxbytes)));
             }
         }
         self.entries.push(Some(Proc {
@@ -245,12 +269,9 @@ impl Procs {
             stdin_out: Vec::new(),
             start_wall_ms: None,
             stop_wall_ms: None,
-            listener: listener.then(ListenerIo::default),
-            waiting: None,
-            notify_status: None,
-            notify: None,
+            listener: listener.then(Box::default),
+            readiness: Rare::default(),
             spawns: 0,
-            ready_lines: Default::default(),
             counters: ProcCounters::default(),
         }));
         (self.entries.len() - 1) as ProcId

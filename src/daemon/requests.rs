@@ -101,10 +101,10 @@ pub fn status_note(p: &Proc, now: Mono) -> String {
     let sup = &p.cfg().supervision;
     match m.state() {
         State::Starting => {
-            if let Some(w) = &p.waiting {
+            if let Some(w) = &p.readiness.waiting {
                 return w.clone();
             }
-            match (m.probe_error(), &p.notify_status) {
+            match (m.probe_error(), &p.readiness.notify_status) {
                 (Some(e), _) if m.awaits_readiness() => format!(
                     "not ready yet ({}: {e})",
                     crate::process::machine::describe_ready(&sup.ready)
@@ -113,7 +113,11 @@ pub fn status_note(p: &Proc, now: Mono) -> String {
                 _ => String::new(),
             }
         }
-        State::Running => match (m.health_failures(), m.probe_error(), &p.notify_status) {
+        State::Running => match (
+            m.health_failures(),
+            m.probe_error(),
+            &p.readiness.notify_status,
+        ) {
             (n, Some(e), _) if n > 0 => format!("unhealthy ({e})"),
             (_, _, Some(text)) => text.clone(),
             _ => String::new(),

@@ -462,7 +462,10 @@ fn a_dependent_waits_for_its_dependency_then_spawns() {
         (w.machine.state(), w.machine.pid()),
         (State::Starting, None)
     );
-    assert_eq!(w.waiting.as_deref(), Some("waiting for db (startsecs)"));
+    assert_eq!(
+        w.readiness.waiting.as_deref(),
+        Some("waiting for db (startsecs)")
+    );
     assert_eq!(
         crate::daemon::requests::status_note(w, at(10)),
         "waiting for db (startsecs)"
@@ -471,7 +474,7 @@ fn a_dependent_waits_for_its_dependency_then_spawns() {
     sup.feed(db, Input::Deadline, at(2_000), &mut cx);
     assert_eq!(sup.procs().state_of(db), State::Running);
     let w = sup.procs().get(web).unwrap();
-    assert_eq!(w.waiting, None);
+    assert_eq!(w.readiness.waiting, None);
     assert_eq!(w.machine.state(), State::Fatal);
     assert!(w.machine.spawnerr().unwrap().contains("can't find command"));
 }
@@ -535,7 +538,7 @@ fn a_held_process_stops_at_once() {
     // db getting ready later spawns nothing for web.
     sup.feed(db, Input::Deadline, at(2_000), &mut cx);
     assert_eq!(sup.procs().state_of(web), State::Stopped);
-    assert_eq!(sup.procs().get(web).unwrap().waiting, None);
+    assert_eq!(sup.procs().get(web).unwrap().readiness.waiting, None);
 }
 
 #[test]

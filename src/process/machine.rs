@@ -116,6 +116,11 @@ impl Process {
     pub fn config(&self) -> &ProcessConfig {
         &self.cfg
     }
+    /// The same configuration as shared with its group's config: cloning it copies a
+    /// pointer, not the config.
+    pub fn shared_config(&self) -> &std::sync::Arc<ProcessConfig> {
+        &self.cfg
+    }
     /// Gives the process a new configuration (`update` of settings that need no respawn),
     /// keeping its state, pid, counters and deadline: the new values apply from the next
     /// transition.
