@@ -128,8 +128,8 @@ mod tests {
         assert_eq!(*r, set);
         assert_ne!(r, Rare::default());
         let mut w = Rare::<Keys>::default();
-        w.on = true;
         w.list.push(1);
+        w.on = true;
         assert_eq!(w, r);
         assert!(Rare::<Keys>::default().boxed_mut().is_none());
         w.boxed_mut().unwrap().on = false;
