@@ -178,6 +178,10 @@ impl Procs {
         kept: &HashMap<String, [Option<PathBuf>; 2]>,
     ) -> (Procs, Vec<String>) {
         let mut procs = Procs::default();
+        // Sized once: growing by doubling would leave up to twice the table's size behind.
+        let count = config.groups.iter().map(|g| g.processes.len()).sum();
+        procs.entries.reserve_exact(count);
+        procs.groups.reserve_exact(config.groups.len());
         let mut warnings = Vec::new();
         for g in &config.groups {
             procs.add_group_keeping(config, g, &mut warnings, kept);
