@@ -176,7 +176,7 @@ pub fn open_logs(proc: &mut Proc) -> Vec<(LogLevel, String)> {
             exact: ch.log.mode.is_some(),
             owner: ch.log.owner,
         };
-        match LogFile::open_with_perms(&path, ch.logfile_maxbytes, ch.logfile_backups, perms) {
+        match LogFile::open_shared(path.clone(), ch.logfile_maxbytes, ch.logfile_backups, perms) {
             Ok(f) => {
                 if f.maxbytes_ignored() && ch.logfile_maxbytes > 0 {
                     out.push((

@@ -3,7 +3,8 @@
 //! pid and by name. No policy lives here.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::config::model::{Config, GroupConfig, LogTarget, ProcessConfig};
 use crate::config::rare::{Rare, SharedDefault};
@@ -46,8 +47,8 @@ pub struct ListenerIo {
 /// writer.
 #[derive(Debug, Default)]
 pub struct ChannelLog {
-    /// The file (an AUTO name is chosen when the entry is made).
-    pub path: Option<PathBuf>,
+    /// The file (an AUTO name is chosen when the entry is made); the open writer shares it.
+    pub path: Option<Arc<Path>>,
     /// Open writer; opened at the first spawn, as the reference does.
     pub file: Option<LogFile>,
     /// ANSI stripping state carried across reads.
@@ -57,6 +58,13 @@ pub struct ChannelLog {
     pub capture: Option<Box<Capture>>,
     /// Where the log stands in its current line, and whether lines are time-stamped.
     pub lines: LineStamper,
+}
+
+impl ChannelLog {
+    /// A copy of the file's path.
+    pub fn path_buf(&self) -> Option<PathBuf> {
+        self.path.as_deref().map(Path::to_path_buf)
+    }
 }
 
 /// What a process holds for `depends_on` and for readiness by `notify` or `log:`. None of
@@ -228,17 +236,17 @@ impl Procs {
             };
             logs[i].path = match target {
                 LogTarget::None => None,
-                LogTarget::Path(path) => Some(path.clone()),
-                LogTarget::Auto if keep_logs.as_ref().is_some_and(|k| k[i].is_some()) => {
-                    keep_logs.as_ref().and_then(|k| k[i].clone())
-                }
+                LogTarget::Path(path) => Some(Arc::from(path.as_path())),
+                LogTarget::Auto if keep_logs.as_ref().is_some_and(|k| k[i].is_some()) => keep_logs
+                    .as_ref()
+                    .and_then(|k| k[i].as_deref().map(Arc::from)),
                 LogTarget::Auto => match create_auto_log(
                     &config.supervisord.childlogdir,
                     &p.name,
                     stream.name(),
                     &config.supervisord.identifier,
                 ) {
-                    Ok(path) => Some(path),
+                    Ok(path) => Some(Arc::from(path)),
                     Err(e) => {
                         warnings.push(format!(
                             "could not create AUTO {} log for {}: {e}",

@@ -224,7 +224,7 @@ impl Daemon {
                     let counters = old.as_ref().map(|o| o.counters.clone());
                     let keep = old.map(|old| {
                         let cfg = old.cfg().clone();
-                        kept_logs(&cfg, p, old.logs.map(|l| l.path))
+                        kept_logs(&cfg, p, old.logs.map(|l| l.path_buf()))
                     });
                     let procs = self.sup.procs_mut();
                     let id = procs.add_process(config, g, p, keep, &mut warnings);

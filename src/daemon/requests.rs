@@ -377,7 +377,7 @@ impl Daemon {
             .sup
             .procs()
             .get(id)
-            .and_then(|s| s.logs[idx].path.clone());
+            .and_then(|s| s.logs[idx].path_buf());
         let Some(path) = path else {
             return self.reply(key, vec![results::tail_error(name, Fault::NoFile)]);
         };

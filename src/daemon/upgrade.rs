@@ -358,7 +358,7 @@ impl Daemon {
                 stdout: None,
                 stderr: None,
                 stdin: None,
-                logs: [p.logs[0].path.clone(), p.logs[1].path.clone()],
+                logs: [p.logs[0].path_buf(), p.logs[1].path_buf()],
                 notify_status: p.readiness.notify_status.clone(),
                 notify: None,
                 spawns: p.spawns,
