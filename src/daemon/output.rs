@@ -255,7 +255,7 @@ pub fn deliver(
                 let name = proc.machine.name();
                 events.push(Event::process_comm(
                     name,
-                    &proc.group,
+                    proc.group(),
                     proc.machine.pid().unwrap_or(0),
                     stream,
                     &data,
@@ -307,7 +307,7 @@ fn record(
     if raise {
         events.push(Event::process_log(
             proc.machine.name(),
-            &proc.group,
+            proc.group(),
             proc.machine.pid().unwrap_or(0),
             stream,
             data,

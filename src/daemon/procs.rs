@@ -99,8 +99,6 @@ impl SharedDefault for ReadinessIo {
 pub struct Proc {
     /// The state machine (owns the process's config).
     pub machine: Process,
-    /// Group name.
-    pub group: String,
     /// Group priority (for ordering).
     pub group_priority: i64,
     /// stdout and stderr logs.
@@ -131,6 +129,11 @@ impl Proc {
         self.machine.config()
     }
 
+    /// Its group's name (the config's: a process never changes group).
+    pub fn group(&self) -> &str {
+        &self.cfg().group
+    }
+
     /// Closes the log files (a process that is not running holds no descriptor, as in the
     /// reference); the next spawn, or a write, opens them again by path.
     pub fn close_logs(&mut self) {
@@ -149,7 +152,7 @@ impl Proc {
 
     /// `group:name`, or `name` when the group has the process's name.
     pub fn namespec(&self) -> String {
-        namespec(&self.group, self.machine.name())
+        namespec(self.group(), self.machine.name())
     }
 }
 
@@ -227,6 +230,8 @@ impl Procs {
         keep_logs: Option<[Option<PathBuf>; 2]>,
         warnings: &mut Vec<String>,
     ) -> ProcId {
+        // `Proc::group` reads the config's group.
+        debug_assert_eq!(p.group, g.name);
         let mut logs: [ChannelLog; 2] = Default::default();
         for (i, target) in [&p.stdout.logfile, &p.stderr.logfile].iter().enumerate() {
             let stream = if i == 0 {
@@ -274,7 +279,6 @@ impl Procs {
         }
         self.entries.push(Some(Proc {
             machine: Process::new(p.clone()),
-            group: g.name.clone(),
             group_priority: g.priority,
             logs,
             stdin: None,
@@ -301,7 +305,7 @@ impl Procs {
             *old = g.clone();
         }
         for p in self.entries.iter_mut().flatten() {
-            if p.group == g.name {
+            if p.group() == g.name {
                 p.group_priority = g.priority;
             }
         }
@@ -311,7 +315,7 @@ impl Procs {
     pub fn remove_group(&mut self, name: &str) {
         self.groups.retain(|g| g.name != name);
         for s in self.entries.iter_mut() {
-            if s.as_ref().is_some_and(|s| s.group == name) {
+            if s.as_ref().is_some_and(|s| s.group() == name) {
                 *s = None;
             }
         }
@@ -358,7 +362,7 @@ impl Procs {
     /// Ids of the processes of group `name`, in config order.
     pub fn group_ids(&self, name: &str) -> Vec<ProcId> {
         self.iter()
-            .filter(|(_, s)| s.group == name)
+            .filter(|(_, s)| s.group() == name)
             .map(|(i, _)| i)
             .collect()
     }
@@ -373,7 +377,7 @@ impl Procs {
                 id,
                 depth: depths.get(&id).copied().unwrap_or(0),
                 group_priority: s.group_priority,
-                group: &s.group,
+                group: s.group(),
                 priority: s.cfg().priority,
                 name: s.machine.name(),
             })
@@ -453,7 +457,7 @@ impl Procs {
     /// Finds a process by group and process name.
     pub fn find(&self, group: &str, name: &str) -> Option<ProcId> {
         self.iter()
-            .find(|(_, s)| s.group == group && s.machine.name() == name)
+            .find(|(_, s)| s.group() == group && s.machine.name() == name)
             .map(|(i, _)| i)
     }
 }

@@ -56,7 +56,7 @@ struct LiveRow<'a> {
 
 impl StatusView for LiveRow<'_> {
     fn group(&self) -> &str {
-        &self.p.group
+        self.p.group()
     }
     fn name(&self) -> &str {
         self.p.machine.name()

@@ -203,7 +203,7 @@ impl Daemon {
                     let key = |id: &ProcId| {
                         procs
                             .get(*id)
-                            .map(|p| (p.group.clone(), p.machine.name().to_string()))
+                            .map(|p| (p.group().to_string(), p.machine.name().to_string()))
                     };
                     key(a).cmp(&key(b))
                 });

@@ -326,7 +326,7 @@ impl Supervisor {
                 let p = self.procs.get(id)?;
                 if cx.bus.wants(Kind::ProcessHealth(healthy)) {
                     let pid = p.machine.pid().unwrap_or(0);
-                    let event = Event::health(p.machine.name(), &p.group, pid, healthy, &detail);
+                    let event = Event::health(p.machine.name(), p.group(), pid, healthy, &detail);
                     cx.bus.emit(event, cx.log);
                 }
                 None
@@ -372,7 +372,7 @@ impl Supervisor {
         };
         let mut lines = Vec::new();
         let socket = match self.procs.get(id) {
-            Some(p) => self.fcgi.acquire(&p.group, id, &mut lines),
+            Some(p) => self.fcgi.acquire(p.group(), id, &mut lines),
             None => None,
         };
         for l in lines {
@@ -461,7 +461,7 @@ impl Supervisor {
             return;
         };
         let mut lines = Vec::new();
-        self.fcgi.release(&p.group, id, &mut lines);
+        self.fcgi.release(p.group(), id, &mut lines);
         for l in lines {
             log.info(&l);
         }
