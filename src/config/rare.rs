@@ -31,6 +31,11 @@ impl<T: SharedDefault> Rare<T> {
 }
 
 impl<T> Rare<T> {
+    /// Whether a value is boxed (for tests that check nothing was boxed for the default).
+    pub fn is_boxed(&self) -> bool {
+        self.0.is_some()
+    }
+
     /// The value when it is boxed; `None` while it is the shared default (so that a reset to
     /// the default needs no box).
     pub fn boxed_mut(&mut self) -> Option<&mut T> {

@@ -395,6 +395,24 @@ fn a_source_is_small() {
     assert!(std::mem::size_of::<crate::daemon::io::Source>() <= 40);
 }
 
+#[test]
+fn a_process_is_small_without_the_supervisor_rs_keys() {
+    // Per process, the table holds a `Proc` and its group a `ProcessConfig`: a thousand of
+    // each for `numprocs=1000`. New per-process extras go out of line (`config::rare::Rare`,
+    // a box) rather than growing these.
+    assert!(std::mem::size_of::<crate::daemon::procs::Proc>() <= 536);
+    assert!(std::mem::size_of::<crate::config::model::ProcessConfig>() <= 464);
+    assert!(std::mem::size_of::<crate::process::machine::Process>() <= 128);
+    // And a config that uses none of them boxes none.
+    let procs = procs("small", &prog("a", 1));
+    let p = procs.get(id(&procs, "a")).unwrap();
+    let c = p.cfg();
+    assert!(!c.supervision.is_boxed() && !c.environment_files.is_boxed());
+    assert!(!c.stdout.log.is_boxed() && !c.stderr.log.is_boxed());
+    assert!(!p.readiness.is_boxed() && p.listener.is_none());
+    assert!(p.logs.iter().all(|l| l.capture.is_none()));
+}
+
 /// `depends_on` set on `name` (the loader's job, done by hand until a test needs the text).
 fn depend(cfg: &mut crate::config::model::Config, name: &str, deps: &[&str]) {
     for g in cfg.groups.iter_mut() {
