@@ -305,7 +305,7 @@ fn channel_fields(
         timestamps,
         mode,
         owner,
-    } = log;
+    } = &**log;
     let respawn = Class::Respawn;
     let in_place = Class::InPlace;
     note(

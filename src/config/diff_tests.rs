@@ -13,7 +13,7 @@ fn channel() -> ChannelConfig {
         capture_maxbytes: 0,
         events_enabled: false,
         syslog: false,
-        log: LogOptions::default(),
+        log: Default::default(),
     }
 }
 
@@ -48,7 +48,7 @@ fn proc(group: &str, name: &str) -> ProcessConfig {
         environment: vec![],
         environment_files: Default::default(),
         serverurl: None,
-        supervision: Supervision::default(),
+        supervision: Default::default(),
     }
 }
 

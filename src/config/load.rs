@@ -331,7 +331,9 @@ fn evaluate(
                 super::kvlist::set_pair(&mut env, &k, v);
             }
             p.environment = env;
-            p.environment_files.supervisord = sup.environment_file.clone();
+            if !sup.environment_file.is_empty() {
+                p.environment_files.supervisord = sup.environment_file.clone();
+            }
         }
     }
     let servers = servers::servers(l, ini)?;

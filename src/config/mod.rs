@@ -12,6 +12,7 @@
 //! - [`shlex`]: `command=` word splitting.
 //! - [`glob`]: `[include] files=` globbing.
 //! - [`users`]: users and groups from `/etc/passwd` and `/etc/group`.
+//! - [`rare`]: [`rare::Rare`], a config part most processes leave at its default, out of line.
 //! - [`model`]: the validated config, the contract with the daemon.
 //! - [`diff`]: what `update` changes, process by process, between two configs.
 //! - [`values`]: the value types, text to typed value or the reference's error.
@@ -45,6 +46,7 @@ mod loader;
 mod logkeys;
 pub mod model;
 mod programs;
+pub mod rare;
 mod servers;
 pub mod shlex;
 pub mod summary;

@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use super::rare::{Rare, SharedDefault};
+
 /// Activity-log threshold, with the reference's numeric levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LogLevel {
@@ -88,8 +90,9 @@ pub struct ChannelConfig {
     pub events_enabled: bool,
     /// `*_syslog`
     pub syslog: bool,
-    /// `*_logfile_timestamps`, `*_logfile_mode`, `*_logfile_owner`.
-    pub log: LogOptions,
+    /// `*_logfile_timestamps`, `*_logfile_mode`, `*_logfile_owner` (out of line: most
+    /// configs set none).
+    pub log: Rare<LogOptions>,
 }
 
 /// A child log's own options (supervisor-rs; see `config::logkeys`). All unset by default.
@@ -102,6 +105,17 @@ pub struct LogOptions {
     pub mode: Option<u32>,
     /// `*_logfile_owner` resolved to (uid, gid); gid `u32::MAX` leaves the group alone.
     pub owner: Option<(u32, u32)>,
+}
+
+impl SharedDefault for LogOptions {
+    fn shared_default() -> &'static LogOptions {
+        static DEFAULT: LogOptions = LogOptions {
+            timestamps: None,
+            mode: None,
+            owner: None,
+        };
+        &DEFAULT
+    }
 }
 
 /// One `environment_file=` path.
@@ -133,6 +147,17 @@ pub struct EnvironmentFiles {
     /// The keys the program's own `environment` sets, which win over its files (empty
     /// without program files).
     pub program_keys: Vec<String>,
+}
+
+impl SharedDefault for EnvironmentFiles {
+    fn shared_default() -> &'static EnvironmentFiles {
+        static DEFAULT: EnvironmentFiles = EnvironmentFiles {
+            supervisord: Vec::new(),
+            program: Vec::new(),
+            program_keys: Vec::new(),
+        };
+        &DEFAULT
+    }
 }
 
 /// One process instance (a `[program:x]` with numprocs=3 gives three of these).
@@ -198,10 +223,11 @@ pub struct ProcessConfig {
     /// `serverurl` (None = AUTO).
     pub serverurl: Option<String>,
     /// Readiness, dependencies, health checks and backoff (supervisor-rs keys; the default
-    /// is the reference's behaviour).
-    pub supervision: Supervision,
-    /// `environment_file` of `[supervisord]` and of the program, read at each spawn.
-    pub environment_files: EnvironmentFiles,
+    /// is the reference's behaviour). Out of line: most configs set none.
+    pub supervision: Rare<Supervision>,
+    /// `environment_file` of `[supervisord]` and of the program, read at each spawn. Out of
+    /// line: most configs have none.
+    pub environment_files: Rare<EnvironmentFiles>,
 }
 
 /// `startretries = unlimited`: a count no process reaches.
@@ -284,17 +310,29 @@ pub struct Supervision {
     pub fatal_retry: Option<u64>,
 }
 
+impl Supervision {
+    /// The reference's behaviour.
+    const DEFAULT: Supervision = Supervision {
+        ready: Ready::Startsecs,
+        ready_timeout: 60,
+        ready_interval: 1,
+        depends_on: Vec::new(),
+        health: None,
+        backoff: None,
+        fatal_retry: None,
+    };
+}
+
 impl Default for Supervision {
     fn default() -> Supervision {
-        Supervision {
-            ready: Ready::Startsecs,
-            ready_timeout: 60,
-            ready_interval: 1,
-            depends_on: Vec::new(),
-            health: None,
-            backoff: None,
-            fatal_retry: None,
-        }
+        Supervision::DEFAULT
+    }
+}
+
+impl SharedDefault for Supervision {
+    fn shared_default() -> &'static Supervision {
+        static DEFAULT: Supervision = Supervision::DEFAULT;
+        &DEFAULT
     }
 }
 

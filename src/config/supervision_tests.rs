@@ -75,14 +75,14 @@ fn process<'c>(c: &'c Config, spec: &str) -> &'c ProcessConfig {
 
 fn sup(tag: &str, keys: &str) -> Supervision {
     let c = ok(tag, &format!("[program:p]\ncommand=x\n{keys}"));
-    process(&c, "p").supervision.clone()
+    (*process(&c, "p").supervision).clone()
 }
 
 #[test]
 fn defaults_are_the_reference_behaviour() {
     let c = ok("defaults", "[program:p]\ncommand=x\n");
     let p = process(&c, "p");
-    assert_eq!(p.supervision, Supervision::default());
+    assert_eq!(*p.supervision, Supervision::default());
     assert_eq!(p.supervision.ready, Ready::Startsecs);
     assert_eq!(
         (p.supervision.ready_timeout, p.supervision.ready_interval),

@@ -121,7 +121,7 @@ impl Bus {
         }
         let event = Event::process_state(&StateChange {
             process: p.machine.name(),
-            group: &p.group,
+            group: p.group(),
             from: t.from,
             to: t.to,
             expected: t.expected,
@@ -157,7 +157,7 @@ impl Bus {
     /// A listener process died: the event it was working on goes back to its pool, and
     /// what was left to write is dropped.
     pub fn listener_exited(&mut self, p: &mut Proc, io: &mut Io, log: &mut Logger) {
-        let group = p.group.clone();
+        let group = p.group().to_string();
         let stdin = p.stdin;
         let Some(l) = p.listener.as_mut() else {
             return;
@@ -185,7 +185,7 @@ impl Bus {
     /// Bytes from a listener's stdout: logged like output, then parsed as protocol.
     pub fn listener_output(&mut self, p: &mut Proc, data: &[u8], log: &mut Logger) {
         let name = p.machine.name().to_string();
-        let group = p.group.clone();
+        let group = p.group().to_string();
         if log.enabled(LogLevel::Debug) {
             log.debug(&messages::listener_stdout(&name, &bytes_repr(data)));
         }

@@ -736,7 +736,7 @@ fn ready_line(p: &mut Proc, stream: Stream, data: &[u8]) -> Option<String> {
     let crate::config::model::Ready::Log(pattern) = &p.machine.config().supervision.ready else {
         return None;
     };
-    let partial = &mut p.ready_lines[stream as usize];
+    let partial = &mut p.readiness.ready_lines[stream as usize];
     pattern
         .scan(partial, data)
         .then(|| format!("log:{} matched {}", pattern.source(), stream.name()))

@@ -66,7 +66,7 @@ impl Daemon {
             };
             let file = names::find_one(self.sup.procs(), name)
                 .and_then(|id| self.sup.procs().get(id))
-                .and_then(|p| p.logs[stream as usize].path.clone());
+                .and_then(|p| p.logs[stream as usize].path_buf());
             return self.logtail(key, file);
         }
         self.web_request(key, &req, now);

@@ -47,7 +47,7 @@ fn process_info(p: &Proc, now_ms: u64) -> ProcessInfo {
     };
     ProcessInfo {
         name: p.machine.name().to_string(),
-        group: p.group.clone(),
+        group: p.group().to_string(),
         statename: state.name().to_string(),
         state: i64::from(state.code()),
         pid: i64::from(pid),

@@ -23,7 +23,7 @@ impl Daemon {
                     _ => 0,
                 };
                 ProcessSample {
-                    group: &p.group,
+                    group: p.group(),
                     name: p.machine.name(),
                     state: p.machine.state(),
                     uptime_secs,

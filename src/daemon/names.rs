@@ -107,7 +107,7 @@ pub fn resolve(procs: &Procs, names: &[String], action: Action) -> Vec<Item> {
             }
             (g, None) => {
                 for id in order.iter().copied() {
-                    let in_group = procs.get(id).is_some_and(|s| s.group == g);
+                    let in_group = procs.get(id).is_some_and(|s| s.group() == g);
                     if in_group && applies(id, &items) {
                         items.push(Item::of(procs, id));
                     }

@@ -156,7 +156,7 @@ pub fn read_once(mut file: &File, buf: &mut [u8]) -> ReadResult {
 /// to log.
 pub fn open_logs(proc: &mut Proc) -> Vec<(LogLevel, String)> {
     let mut out = Vec::new();
-    let cfg = proc.machine.config().clone();
+    let cfg = proc.machine.shared_config().clone();
     for (i, ch) in [&cfg.stdout, &cfg.stderr].iter().enumerate() {
         let log = &mut proc.logs[i];
         if log.file.is_some() {
@@ -176,7 +176,7 @@ pub fn open_logs(proc: &mut Proc) -> Vec<(LogLevel, String)> {
             exact: ch.log.mode.is_some(),
             owner: ch.log.owner,
         };
-        match LogFile::open_with_perms(&path, ch.logfile_maxbytes, ch.logfile_backups, perms) {
+        match LogFile::open_shared(path.clone(), ch.logfile_maxbytes, ch.logfile_backups, perms) {
             Ok(f) => {
                 if f.maxbytes_ignored() && ch.logfile_maxbytes > 0 {
                     out.push((
@@ -255,7 +255,7 @@ pub fn deliver(
                 let name = proc.machine.name();
                 events.push(Event::process_comm(
                     name,
-                    &proc.group,
+                    proc.group(),
                     proc.machine.pid().unwrap_or(0),
                     stream,
                     &data,
@@ -307,7 +307,7 @@ fn record(
     if raise {
         events.push(Event::process_log(
             proc.machine.name(),
-            &proc.group,
+            proc.group(),
             proc.machine.pid().unwrap_or(0),
             stream,
             data,

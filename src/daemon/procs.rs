@@ -3,9 +3,11 @@
 //! pid and by name. No policy lives here.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::config::model::{Config, GroupConfig, LogTarget, ProcessConfig};
+use crate::config::rare::{Rare, SharedDefault};
 use crate::daemon::counters::ProcCounters;
 use crate::events::capture::Capture;
 use crate::events::listener::Listener;
@@ -45,16 +47,51 @@ pub struct ListenerIo {
 /// writer.
 #[derive(Debug, Default)]
 pub struct ChannelLog {
-    /// The file (an AUTO name is chosen when the entry is made).
-    pub path: Option<PathBuf>,
+    /// The file (an AUTO name is chosen when the entry is made); the open writer shares it.
+    pub path: Option<Arc<Path>>,
     /// Open writer; opened at the first spawn, as the reference does.
     pub file: Option<LogFile>,
     /// ANSI stripping state carried across reads.
     pub stripper: Option<AnsiStripper>,
-    /// Capture mode (`*_capture_maxbytes` > 0): token scanning state and captured bytes.
-    pub capture: Option<Capture>,
+    /// Capture mode (`*_capture_maxbytes` > 0): token scanning state and captured bytes
+    /// (boxed: most logs have none).
+    pub capture: Option<Box<Capture>>,
     /// Where the log stands in its current line, and whether lines are time-stamped.
     pub lines: LineStamper,
+}
+
+impl ChannelLog {
+    /// A copy of the file's path.
+    pub fn path_buf(&self) -> Option<PathBuf> {
+        self.path.as_deref().map(Path::to_path_buf)
+    }
+}
+
+/// What a process holds for `depends_on` and for readiness by `notify` or `log:`. None of
+/// it is used by the reference's `startsecs` rule, so a [`Proc`] keeps it out of line and
+/// boxes it at the first write ([`Rare::boxed_mut`] resets it without a box).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ReadinessIo {
+    /// Held back before its spawn: what it waits for (`waiting for db (tcp:...)`).
+    pub waiting: Option<String>,
+    /// The last `STATUS=` it sent on its notify socket (`ready=notify`).
+    pub notify_status: Option<String>,
+    /// The source of its `$NOTIFY_SOCKET` while it runs (`ready=notify`).
+    pub notify: Option<Key>,
+    /// `ready=log:`: the unfinished line of stdout and of stderr.
+    pub ready_lines: [Vec<u8>; 2],
+}
+
+impl SharedDefault for ReadinessIo {
+    fn shared_default() -> &'static ReadinessIo {
+        static DEFAULT: ReadinessIo = ReadinessIo {
+            waiting: None,
+            notify_status: None,
+            notify: None,
+            ready_lines: [Vec::new(), Vec::new()],
+        };
+        &DEFAULT
+    }
 }
 
 /// One supervised process.
@@ -62,8 +99,6 @@ pub struct ChannelLog {
 pub struct Proc {
     /// The state machine (owns the process's config).
     pub machine: Process,
-    /// Group name.
-    pub group: String,
     /// Group priority (for ordering).
     pub group_priority: i64,
     /// stdout and stderr logs.
@@ -77,18 +112,13 @@ pub struct Proc {
     pub start_wall_ms: Option<u64>,
     /// Wall-clock ms when it last stopped.
     pub stop_wall_ms: Option<u64>,
-    /// For a process of an `[eventlistener:x]` pool: its side of the listener protocol.
-    pub listener: Option<ListenerIo>,
-    /// Held back before its spawn: what it waits for (`waiting for db (tcp:...)`).
-    pub waiting: Option<String>,
-    /// The last `STATUS=` it sent on its notify socket (`ready=notify`).
-    pub notify_status: Option<String>,
-    /// The source of its `$NOTIFY_SOCKET` while it runs (`ready=notify`).
-    pub notify: Option<Key>,
+    /// For a process of an `[eventlistener:x]` pool: its side of the listener protocol
+    /// (boxed: most processes are no listeners).
+    pub listener: Option<Box<ListenerIo>>,
+    /// What it waits for before its spawn, and its readiness I/O.
+    pub readiness: Rare<ReadinessIo>,
     /// Spawns so far (names a notify socket uniquely).
     pub spawns: u64,
-    /// `ready=log:`: the unfinished line of stdout and of stderr.
-    pub ready_lines: [Vec<u8>; 2],
     /// What `metrics` reports beside the machine's state.
     pub counters: ProcCounters,
 }
@@ -97,6 +127,11 @@ impl Proc {
     /// The process's config.
     pub fn cfg(&self) -> &ProcessConfig {
         self.machine.config()
+    }
+
+    /// Its group's name (the config's: a process never changes group).
+    pub fn group(&self) -> &str {
+        &self.cfg().group
     }
 
     /// Closes the log files (a process that is not running holds no descriptor, as in the
@@ -117,7 +152,7 @@ impl Proc {
 
     /// `group:name`, or `name` when the group has the process's name.
     pub fn namespec(&self) -> String {
-        namespec(&self.group, self.machine.name())
+        namespec(self.group(), self.machine.name())
     }
 }
 
@@ -154,6 +189,10 @@ impl Procs {
         kept: &HashMap<String, [Option<PathBuf>; 2]>,
     ) -> (Procs, Vec<String>) {
         let mut procs = Procs::default();
+        // Sized once: growing by doubling would leave up to twice the table's size behind.
+        let count = config.groups.iter().map(|g| g.processes.len()).sum();
+        procs.entries.reserve_exact(count);
+        procs.groups.reserve_exact(config.groups.len());
         let mut warnings = Vec::new();
         for g in &config.groups {
             procs.add_group_keeping(config, g, &mut warnings, kept);
@@ -191,6 +230,8 @@ impl Procs {
         keep_logs: Option<[Option<PathBuf>; 2]>,
         warnings: &mut Vec<String>,
     ) -> ProcId {
+        // `Proc::group` reads the config's group.
+        debug_assert_eq!(p.group, g.name);
         let mut logs: [ChannelLog; 2] = Default::default();
         for (i, target) in [&p.stdout.logfile, &p.stderr.logfile].iter().enumerate() {
             let stream = if i == 0 {
@@ -200,17 +241,17 @@ impl Procs {
             };
             logs[i].path = match target {
                 LogTarget::None => None,
-                LogTarget::Path(path) => Some(path.clone()),
-                LogTarget::Auto if keep_logs.as_ref().is_some_and(|k| k[i].is_some()) => {
-                    keep_logs.as_ref().and_then(|k| k[i].clone())
-                }
+                LogTarget::Path(path) => Some(Arc::from(path.as_path())),
+                LogTarget::Auto if keep_logs.as_ref().is_some_and(|k| k[i].is_some()) => keep_logs
+                    .as_ref()
+                    .and_then(|k| k[i].as_deref().map(Arc::from)),
                 LogTarget::Auto => match create_auto_log(
                     &config.supervisord.childlogdir,
                     &p.name,
                     stream.name(),
                     &config.supervisord.identifier,
                 ) {
-                    Ok(path) => Some(path),
+                    Ok(path) => Some(Arc::from(path)),
                     Err(e) => {
                         warnings.push(format!(
                             "could not create AUTO {} log for {}: {e}",
@@ -233,24 +274,20 @@ impl Procs {
         let listener = g.listener.is_some();
         for (i, ch) in [&p.stdout, &p.stderr].iter().enumerate() {
             if ch.capture_maxbytes > 0 && !(listener && i == 0) {
-                logs[i].capture = Some(Capture::new(ch.capture_maxbytes));
+                logs[i].capture = Some(Box::new(Capture::new(ch.capture_maxbytes)));
             }
         }
         self.entries.push(Some(Proc {
             machine: Process::new(p.clone()),
-            group: g.name.clone(),
             group_priority: g.priority,
             logs,
             stdin: None,
             stdin_out: Vec::new(),
             start_wall_ms: None,
             stop_wall_ms: None,
-            listener: listener.then(ListenerIo::default),
-            waiting: None,
-            notify_status: None,
-            notify: None,
+            listener: listener.then(Box::default),
+            readiness: Rare::default(),
             spawns: 0,
-            ready_lines: Default::default(),
             counters: ProcCounters::default(),
         }));
         (self.entries.len() - 1) as ProcId
@@ -268,7 +305,7 @@ impl Procs {
             *old = g.clone();
         }
         for p in self.entries.iter_mut().flatten() {
-            if p.group == g.name {
+            if p.group() == g.name {
                 p.group_priority = g.priority;
             }
         }
@@ -278,7 +315,7 @@ impl Procs {
     pub fn remove_group(&mut self, name: &str) {
         self.groups.retain(|g| g.name != name);
         for s in self.entries.iter_mut() {
-            if s.as_ref().is_some_and(|s| s.group == name) {
+            if s.as_ref().is_some_and(|s| s.group() == name) {
                 *s = None;
             }
         }
@@ -325,7 +362,7 @@ impl Procs {
     /// Ids of the processes of group `name`, in config order.
     pub fn group_ids(&self, name: &str) -> Vec<ProcId> {
         self.iter()
-            .filter(|(_, s)| s.group == name)
+            .filter(|(_, s)| s.group() == name)
             .map(|(i, _)| i)
             .collect()
     }
@@ -340,7 +377,7 @@ impl Procs {
                 id,
                 depth: depths.get(&id).copied().unwrap_or(0),
                 group_priority: s.group_priority,
-                group: &s.group,
+                group: s.group(),
                 priority: s.cfg().priority,
                 name: s.machine.name(),
             })
@@ -420,7 +457,7 @@ impl Procs {
     /// Finds a process by group and process name.
     pub fn find(&self, group: &str, name: &str) -> Option<ProcId> {
         self.iter()
-            .find(|(_, s)| s.group == group && s.machine.name() == name)
+            .find(|(_, s)| s.group() == group && s.machine.name() == name)
             .map(|(i, _)| i)
     }
 }

@@ -224,7 +224,7 @@ impl Daemon {
                     let counters = old.as_ref().map(|o| o.counters.clone());
                     let keep = old.map(|old| {
                         let cfg = old.cfg().clone();
-                        kept_logs(&cfg, p, old.logs.map(|l| l.path))
+                        kept_logs(&cfg, p, old.logs.map(|l| l.path_buf()))
                     });
                     let procs = self.sup.procs_mut();
                     let id = procs.add_process(config, g, p, keep, &mut warnings);
@@ -273,7 +273,7 @@ impl Daemon {
         let Some(p) = self.sup.procs_mut().get_mut(id) else {
             return;
         };
-        let old = p.cfg().clone();
+        let old = p.machine.shared_config().clone();
         p.machine.set_config(new.clone());
         let listener = p.listener.is_some();
         let mut reopen = false;
@@ -299,7 +299,8 @@ impl Daemon {
                     LineStamper::new(stamp.unwrap_or(config.supervisord.logfile_timestamps));
             }
             if o.capture_maxbytes != n.capture_maxbytes && !(listener && i == 0) {
-                log.capture = (n.capture_maxbytes > 0).then(|| Capture::new(n.capture_maxbytes));
+                log.capture =
+                    (n.capture_maxbytes > 0).then(|| Box::new(Capture::new(n.capture_maxbytes)));
             }
         }
         // A stopped process's logs open again at its next spawn.

@@ -56,7 +56,7 @@ struct LiveRow<'a> {
 
 impl StatusView for LiveRow<'_> {
     fn group(&self) -> &str {
-        &self.p.group
+        self.p.group()
     }
     fn name(&self) -> &str {
         self.p.machine.name()
@@ -101,10 +101,10 @@ pub fn status_note(p: &Proc, now: Mono) -> String {
     let sup = &p.cfg().supervision;
     match m.state() {
         State::Starting => {
-            if let Some(w) = &p.waiting {
+            if let Some(w) = &p.readiness.waiting {
                 return w.clone();
             }
-            match (m.probe_error(), &p.notify_status) {
+            match (m.probe_error(), &p.readiness.notify_status) {
                 (Some(e), _) if m.awaits_readiness() => format!(
                     "not ready yet ({}: {e})",
                     crate::process::machine::describe_ready(&sup.ready)
@@ -113,7 +113,11 @@ pub fn status_note(p: &Proc, now: Mono) -> String {
                 _ => String::new(),
             }
         }
-        State::Running => match (m.health_failures(), m.probe_error(), &p.notify_status) {
+        State::Running => match (
+            m.health_failures(),
+            m.probe_error(),
+            &p.readiness.notify_status,
+        ) {
             (n, Some(e), _) if n > 0 => format!("unhealthy ({e})"),
             (_, _, Some(text)) => text.clone(),
             _ => String::new(),
@@ -375,7 +379,7 @@ impl Daemon {
             .sup
             .procs()
             .get(id)
-            .and_then(|s| s.logs[idx].path.clone());
+            .and_then(|s| s.logs[idx].path_buf());
         let Some(path) = path else {
             return self.reply(key, vec![results::tail_error(name, Fault::NoFile)]);
         };

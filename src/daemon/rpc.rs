@@ -203,7 +203,7 @@ impl Daemon {
                     let key = |id: &ProcId| {
                         procs
                             .get(*id)
-                            .map(|p| (p.group.clone(), p.machine.name().to_string()))
+                            .map(|p| (p.group().to_string(), p.machine.name().to_string()))
                     };
                     key(a).cmp(&key(b))
                 });
@@ -302,7 +302,7 @@ impl Daemon {
                 let logs = procs
                     .find(&g.name, &p.name)
                     .and_then(|id| procs.get(id))
-                    .map(|x| [x.logs[0].path.clone(), x.logs[1].path.clone()]);
+                    .map(|x| [x.logs[0].path_buf(), x.logs[1].path_buf()]);
                 rows.push((p.name.clone(), config_info(g, p, inuse, logs)));
             }
         }
@@ -317,7 +317,7 @@ impl Daemon {
             .sup
             .procs()
             .get(id)
-            .and_then(|p| p.logs[stream as usize].path.clone()))
+            .and_then(|p| p.logs[stream as usize].path_buf()))
     }
 
     fn rpc_read(&self, call: &Call, stream: Stream) -> Reply {

@@ -51,7 +51,7 @@ pub fn process_info(procs: &Procs, id: ProcId, now_ms: u64, description: String)
     };
     let mut fields = vec![
         ("name".into(), s(p.machine.name())),
-        ("group".into(), s(&p.group)),
+        ("group".into(), s(p.group())),
         ("start".into(), epoch(p.start_wall_ms)),
         ("stop".into(), epoch(p.stop_wall_ms)),
         ("now".into(), epoch(Some(now_ms))),
@@ -88,7 +88,7 @@ pub fn process_info(procs: &Procs, id: ProcId, now_ms: u64, description: String)
 /// A result struct of the group and all methods.
 pub fn result_struct(procs: &Procs, v: &Verdict) -> Value {
     let (name, group) = match v.proc.and_then(|id| procs.get(id)) {
-        Some(p) => (p.machine.name().to_string(), p.group.clone()),
+        Some(p) => (p.machine.name().to_string(), p.group().to_string()),
         None => (v.spec.clone(), v.spec.clone()),
     };
     let (status, description) = match v.fault {

@@ -228,16 +228,16 @@ impl Supervisor {
                 };
                 if let Gate::Wait(text) = gate {
                     if let Some(p) = self.procs.get_mut(id) {
-                        if p.waiting.as_ref() != Some(&text) {
-                            p.waiting = Some(text);
+                        if p.readiness.waiting.as_ref() != Some(&text) {
+                            p.readiness.waiting = Some(text);
                             self.states_changed = true;
                         }
                     }
                     continue;
                 }
                 self.held.retain(|&h| h != id);
-                if let Some(p) = self.procs.get_mut(id) {
-                    p.waiting = None;
+                if let Some(r) = self.procs.get_mut(id).and_then(|p| p.readiness.boxed_mut()) {
+                    r.waiting = None;
                 }
                 progressed = true;
                 match gate {
@@ -326,7 +326,7 @@ impl Supervisor {
                 let p = self.procs.get(id)?;
                 if cx.bus.wants(Kind::ProcessHealth(healthy)) {
                     let pid = p.machine.pid().unwrap_or(0);
-                    let event = Event::health(p.machine.name(), &p.group, pid, healthy, &detail);
+                    let event = Event::health(p.machine.name(), p.group(), pid, healthy, &detail);
                     cx.bus.emit(event, cx.log);
                 }
                 None
@@ -342,7 +342,7 @@ impl Supervisor {
                     self.held.push(id);
                     if let Some(p) = self.procs.get_mut(id) {
                         cx.log.info(&format!("{}: {text}", p.namespec()));
-                        p.waiting = Some(text);
+                        p.readiness.waiting = Some(text);
                     }
                     // Starting a process starts what it depends on.
                     for dep in depends::to_start(&self.procs, id) {
@@ -356,7 +356,11 @@ impl Supervisor {
                 return;
             }
         }
-        let Some(cfg) = self.procs.get(id).map(|p| p.cfg().clone()) else {
+        let Some(cfg) = self
+            .procs
+            .get(id)
+            .map(|p| p.machine.shared_config().clone())
+        else {
             return;
         };
         let mut plan = match build_plan(&cfg, &self.spawn_context()) {
@@ -368,7 +372,7 @@ impl Supervisor {
         };
         let mut lines = Vec::new();
         let socket = match self.procs.get(id) {
-            Some(p) => self.fcgi.acquire(&p.group, id, &mut lines),
+            Some(p) => self.fcgi.acquire(p.group(), id, &mut lines),
             None => None,
         };
         for l in lines {
@@ -390,8 +394,10 @@ impl Supervisor {
             cx.log.log(level, &msg);
         }
         p.spawns += 1;
-        p.notify_status = None;
-        p.ready_lines = Default::default();
+        if let Some(r) = p.readiness.boxed_mut() {
+            r.notify_status = None;
+            r.ready_lines = Default::default();
+        }
         if p.cfg().supervision.ready == Ready::Notify {
             match child_notify::bind(id, p.spawns) {
                 Ok(b) => {
@@ -400,7 +406,7 @@ impl Supervisor {
                         proc: id,
                         sock: b.sock,
                     };
-                    p.notify = cx.io.add(src, Interest::READ).ok();
+                    p.readiness.notify = cx.io.add(src, Interest::READ).ok();
                 }
                 Err(e) => cx.log.critical(&format!(
                     "{}: could not create its notify socket: {e}",
@@ -413,7 +419,7 @@ impl Supervisor {
             Ok(c) => c,
             Err(e) => {
                 p.close_logs();
-                if let Some(key) = p.notify.take() {
+                if let Some(key) = p.readiness.boxed_mut().and_then(|r| r.notify.take()) {
                     cx.io.remove(key);
                 }
                 self.release_fcgi(id, cx.log);
@@ -455,7 +461,7 @@ impl Supervisor {
             return;
         };
         let mut lines = Vec::new();
-        self.fcgi.release(&p.group, id, &mut lines);
+        self.fcgi.release(p.group(), id, &mut lines);
         for l in lines {
             log.info(&l);
         }
@@ -579,7 +585,7 @@ impl Supervisor {
         }
         if let Some(text) = status {
             if let Some(p) = self.procs.get_mut(id) {
-                p.notify_status = Some(text);
+                p.readiness.notify_status = Some(text);
             }
         }
         if ready {
@@ -590,7 +596,8 @@ impl Supervisor {
 
     /// A process was reaped or removed: its notify socket closes and its probes stop.
     pub fn process_ended(&mut self, id: ProcId, io: &mut Io) {
-        if let Some(key) = self.procs.get_mut(id).and_then(|p| p.notify.take()) {
+        let notify = self.procs.get_mut(id).and_then(|p| p.readiness.boxed_mut());
+        if let Some(key) = notify.and_then(|r| r.notify.take()) {
             io.remove(key);
         }
         self.probes.forget(id, io);

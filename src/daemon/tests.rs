@@ -395,6 +395,24 @@ fn a_source_is_small() {
     assert!(std::mem::size_of::<crate::daemon::io::Source>() <= 40);
 }
 
+#[test]
+fn a_process_is_small_without_the_supervisor_rs_keys() {
+    // Per process, the table holds a `Proc` and its group a `ProcessConfig`: a thousand of
+    // each for `numprocs=1000`. New per-process extras go out of line (`config::rare::Rare`,
+    // a box) rather than growing these.
+    assert!(std::mem::size_of::<crate::daemon::procs::Proc>() <= 536);
+    assert!(std::mem::size_of::<crate::config::model::ProcessConfig>() <= 464);
+    assert!(std::mem::size_of::<crate::process::machine::Process>() <= 128);
+    // And a config that uses none of them boxes none.
+    let procs = procs("small", &prog("a", 1));
+    let p = procs.get(id(&procs, "a")).unwrap();
+    let c = p.cfg();
+    assert!(!c.supervision.is_boxed() && !c.environment_files.is_boxed());
+    assert!(!c.stdout.log.is_boxed() && !c.stderr.log.is_boxed());
+    assert!(!p.readiness.is_boxed() && p.listener.is_none());
+    assert!(p.logs.iter().all(|l| l.capture.is_none()));
+}
+
 /// `depends_on` set on `name` (the loader's job, done by hand until a test needs the text).
 fn depend(cfg: &mut crate::config::model::Config, name: &str, deps: &[&str]) {
     for g in cfg.groups.iter_mut() {
@@ -462,7 +480,10 @@ fn a_dependent_waits_for_its_dependency_then_spawns() {
         (w.machine.state(), w.machine.pid()),
         (State::Starting, None)
     );
-    assert_eq!(w.waiting.as_deref(), Some("waiting for db (startsecs)"));
+    assert_eq!(
+        w.readiness.waiting.as_deref(),
+        Some("waiting for db (startsecs)")
+    );
     assert_eq!(
         crate::daemon::requests::status_note(w, at(10)),
         "waiting for db (startsecs)"
@@ -471,7 +492,7 @@ fn a_dependent_waits_for_its_dependency_then_spawns() {
     sup.feed(db, Input::Deadline, at(2_000), &mut cx);
     assert_eq!(sup.procs().state_of(db), State::Running);
     let w = sup.procs().get(web).unwrap();
-    assert_eq!(w.waiting, None);
+    assert_eq!(w.readiness.waiting, None);
     assert_eq!(w.machine.state(), State::Fatal);
     assert!(w.machine.spawnerr().unwrap().contains("can't find command"));
 }
@@ -535,7 +556,7 @@ fn a_held_process_stops_at_once() {
     // db getting ready later spawns nothing for web.
     sup.feed(db, Input::Deadline, at(2_000), &mut cx);
     assert_eq!(sup.procs().state_of(web), State::Stopped);
-    assert_eq!(sup.procs().get(web).unwrap().waiting, None);
+    assert_eq!(sup.procs().get(web).unwrap().readiness.waiting, None);
 }
 
 #[test]

@@ -23,11 +23,12 @@ use std::os::unix::fs::FileTypeExt;
 use std::path::PathBuf;
 
 use crate::config::model::GroupConfig;
+use crate::config::rare::Rare;
 use crate::daemon::event_loop::Daemon;
 use crate::daemon::handover::{self, address_key, HandedProc, Handover};
 use crate::daemon::io::{Io, Key, Source};
 use crate::daemon::output::{self, OutputPipe};
-use crate::daemon::procs::Procs;
+use crate::daemon::procs::{Procs, ReadinessIo};
 use crate::daemon::sockets::{Bound, Server};
 use crate::logfile::activity::Logger;
 use crate::process::machine::{Mood, Process};
@@ -178,17 +179,21 @@ impl Adopted {
             };
             let Some(p) = procs.get_mut(id) else { continue };
             let pid = h.snapshot.pid;
-            p.machine = Process::restore(p.cfg().clone(), h.snapshot);
+            p.machine = Process::restore(p.machine.shared_config().clone(), h.snapshot);
             p.start_wall_ms = h.start_wall_ms;
-            p.notify_status = h.notify_status;
             p.spawns = h.spawns;
-            p.ready_lines = h.ready_lines;
-            p.notify = notify.and_then(|fd| {
-                let src = Source::Notify {
-                    proc: id,
-                    sock: std::os::unix::net::UnixDatagram::from(fd),
-                };
-                io.add(src, Interest::READ).ok()
+            // Boxed only when something was handed over.
+            p.readiness = Rare::new(ReadinessIo {
+                waiting: None,
+                notify_status: h.notify_status,
+                notify: notify.and_then(|fd| {
+                    let src = Source::Notify {
+                        proc: id,
+                        sock: std::os::unix::net::UnixDatagram::from(fd),
+                    };
+                    io.add(src, Interest::READ).ok()
+                }),
+                ready_lines: h.ready_lines,
             });
             p.stop_wall_ms = h.stop_wall_ms;
             for (fd, stream) in [(stdout, Stream::Stdout), (stderr, Stream::Stderr)] {
@@ -331,7 +336,7 @@ impl Daemon {
                 return Err("cannot upgrade with event listeners (not handed over)".into());
             }
             // Held back for its dependencies: the new image would not know to release it.
-            if p.waiting.is_some()
+            if p.readiness.waiting.is_some()
                 || (p.machine.state() == State::Starting && p.machine.pid().is_none())
             {
                 return Err(format!(
@@ -353,11 +358,11 @@ impl Daemon {
                 stdout: None,
                 stderr: None,
                 stdin: None,
-                logs: [p.logs[0].path.clone(), p.logs[1].path.clone()],
-                notify_status: p.notify_status.clone(),
+                logs: [p.logs[0].path_buf(), p.logs[1].path_buf()],
+                notify_status: p.readiness.notify_status.clone(),
                 notify: None,
                 spawns: p.spawns,
-                ready_lines: p.ready_lines.clone(),
+                ready_lines: p.readiness.ready_lines.clone(),
             };
             for k in self.io.pipes_of(id) {
                 if let Some(Source::Output(o)) = self.io.get(k) {
@@ -369,7 +374,7 @@ impl Daemon {
                     keep.push(k);
                 }
             }
-            if let Some(k) = p.notify {
+            if let Some(k) = p.readiness.notify {
                 if let Some(Source::Notify { sock, .. }) = self.io.get(k) {
                     hp.notify = Some(sock.as_raw_fd());
                     keep.push(k);

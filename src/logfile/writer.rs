@@ -28,6 +28,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::rotate::{self, Plan};
 use crate::sys;
@@ -99,7 +100,8 @@ pub enum RotateNow {
 /// A rotating, append-only log file.
 #[derive(Debug)]
 pub struct LogFile {
-    path: PathBuf,
+    /// Shared with the process table's entry, which names the log while it is closed.
+    path: Arc<Path>,
     maxbytes: u64,
     backups: u32,
     /// Permission bits and owner for files we create.
@@ -306,7 +308,16 @@ impl LogFile {
         backups: u32,
         perms: LogPerms,
     ) -> io::Result<LogFile> {
-        let path = path.into();
+        LogFile::open_shared(Arc::from(path.into()), maxbytes, backups, perms)
+    }
+
+    /// [`LogFile::open_with_perms`] with a path the caller keeps too (one copy of it).
+    pub fn open_shared(
+        path: Arc<Path>,
+        maxbytes: u64,
+        backups: u32,
+        perms: LogPerms,
+    ) -> io::Result<LogFile> {
         let (file, special, size) = open_path(&path, &perms, How::Append)?;
         Ok(LogFile {
             path,

@@ -15,6 +15,7 @@
 //!   `now >= deadline()` (extra `Deadline`s are harmless).
 
 use crate::config::model::{AutoRestart, LogLevel, ProcessConfig, Ready, UNLIMITED_RETRIES};
+use crate::config::rare::{Rare, SharedDefault};
 use crate::messages;
 use crate::process::backoff;
 use crate::process::state::State;
@@ -74,17 +75,38 @@ pub struct Process {
     /// BACKOFF: retry time. STOPPING: SIGKILL time. Unused in other states.
     delay: Option<Mono>,
     last_kill: KillKind,
+    /// When it last entered RUNNING.
+    running_since: Option<Mono>,
+    /// Readiness and health failures.
+    probing: Rare<Probing>,
+}
+
+/// What readiness checks and health checks leave behind, which the reference's rules never
+/// set: out of line in every [`Process`], boxed at the first write (a reset to the default,
+/// through [`Rare::boxed_mut`], needs no box).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Probing {
     /// Why we are stopping it in order to start it again (readiness timeout, unhealthy):
     /// its exit then counts as a failed start.
     fail: Option<String>,
-    /// When it last entered RUNNING.
-    running_since: Option<Mono>,
     /// The last readiness or health probe failure.
     probe_error: Option<String>,
     /// Consecutive health check failures while RUNNING.
     health_failures: u32,
     /// Declared unhealthy and not yet seen healthy since.
     unhealthy: bool,
+}
+
+impl SharedDefault for Probing {
+    fn shared_default() -> &'static Probing {
+        static DEFAULT: Probing = Probing {
+            fail: None,
+            probe_error: None,
+            health_failures: 0,
+            unhealthy: false,
+        };
+        &DEFAULT
+    }
 }
 
 impl Process {
@@ -104,16 +126,18 @@ impl Process {
             backoff: 0,
             delay: None,
             last_kill: KillKind::Stop,
-            fail: None,
             running_since: None,
-            probe_error: None,
-            health_failures: 0,
-            unhealthy: false,
+            probing: Rare::default(),
         }
     }
 
     /// The configuration it runs with.
     pub fn config(&self) -> &ProcessConfig {
+        &self.cfg
+    }
+    /// The same configuration as shared with its group's config: cloning it copies a
+    /// pointer, not the config.
+    pub fn shared_config(&self) -> &std::sync::Arc<ProcessConfig> {
         &self.cfg
     }
     /// Gives the process a new configuration (`update` of settings that need no respawn),
@@ -170,15 +194,15 @@ impl Process {
     }
     /// The last readiness or health probe failure.
     pub fn probe_error(&self) -> Option<&str> {
-        self.probe_error.as_deref()
+        self.probing.probe_error.as_deref()
     }
     /// Consecutive failed health checks while RUNNING.
     pub fn health_failures(&self) -> u32 {
-        self.health_failures
+        self.probing.health_failures
     }
     /// Declared unhealthy and not seen healthy since.
     pub fn unhealthy(&self) -> bool {
-        self.unhealthy
+        self.probing.unhealthy
     }
     /// When it last entered RUNNING.
     pub fn running_since(&self) -> Option<Mono> {
@@ -255,8 +279,8 @@ impl Process {
             // its dependencies: STOPPED at once).
             (Starting | Running, Input::Stop) => self.send_stop(now, out),
             // STOPPING to restart it: now a plain stop.
-            (Stopping, Input::Stop) if self.fail.is_some() => {
-                self.fail = None;
+            (Stopping, Input::Stop) if self.probing.fail.is_some() => {
+                self.probing.fail = None;
                 self.want = Want::Down;
                 Outcome::Ok
             }
@@ -279,7 +303,9 @@ impl Process {
             (Stopped | Stopping | Exited | Fatal | Unknown, Input::Shutdown) => {
                 self.mood = Mood::ShuttingDown;
                 if self.state == Stopping {
-                    self.fail = None;
+                    if let Some(p) = self.probing.boxed_mut() {
+                        p.fail = None;
+                    }
                     self.want = Want::Down;
                 }
                 Outcome::Ignored
@@ -352,7 +378,7 @@ impl Process {
                 Input::Ready { .. },
             ) => Outcome::Ignored,
             (Starting, Input::NotReady { reason }) => {
-                self.probe_error = Some(reason);
+                self.probing.probe_error = Some(reason);
                 Outcome::Ok
             }
             (
@@ -401,7 +427,9 @@ impl Process {
     fn spawn(&mut self, now: Mono, out: &mut Vec<Action>) {
         self.want = Want::Up;
         self.spawnerr = None;
-        self.probe_error = None;
+        if let Some(p) = self.probing.boxed_mut() {
+            p.probe_error = None;
+        }
         self.exitstatus = None;
         self.pid = None;
         self.delay = None;
@@ -518,7 +546,9 @@ impl Process {
         }
         self.delay = None;
         self.running_since = None;
-        self.health_failures = 0;
+        if let Some(p) = self.probing.boxed_mut() {
+            p.health_failures = 0;
+        }
         if !expected {
             self.spawnerr = Some(messages::bad_exit_code(es));
         } else if self.cfg.supervision.backoff.is_some() {
@@ -545,7 +575,7 @@ impl Process {
         now: Mono,
         out: &mut Vec<Action>,
     ) -> Outcome {
-        if let Some(reason) = self.fail.take() {
+        if let Some(reason) = self.probing.boxed_mut().and_then(|p| p.fail.take()) {
             return self.failed_restart(reason, status, now, out);
         }
         let es = status.code();
@@ -729,7 +759,9 @@ impl Process {
         }
         self.delay = None;
         self.running_since = Some(now);
-        self.health_failures = 0;
+        if let Some(p) = self.probing.boxed_mut() {
+            p.health_failures = 0;
+        }
         self.transition(State::Running, true, out);
     }
 

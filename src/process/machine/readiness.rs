@@ -49,7 +49,9 @@ impl Process {
         if !self.awaits_readiness() || self.cfg.supervision.ready == Ready::Exit {
             return Outcome::Ignored;
         }
-        self.probe_error = None;
+        if let Some(p) = self.probing.boxed_mut() {
+            p.probe_error = None;
+        }
         self.become_running(now, out);
         let msg = format!(
             "success: {} entered RUNNING state, ready ({how})",
@@ -68,7 +70,7 @@ impl Process {
             return Outcome::Ignored;
         }
         let sup = &self.cfg.supervision;
-        let why = match (&self.probe_error, &sup.ready) {
+        let why = match (&self.probing.probe_error, &sup.ready) {
             (Some(e), _) => e.clone(),
             (None, Ready::Notify) => "no READY=1".to_string(),
             (None, Ready::Log(_)) => "no matching line".to_string(),
@@ -96,10 +98,15 @@ impl Process {
         };
         let reason = match result {
             Ok(()) => {
-                self.health_failures = 0;
-                self.probe_error = None;
-                if self.unhealthy {
-                    self.unhealthy = false;
+                let was_unhealthy = match self.probing.boxed_mut() {
+                    Some(p) => {
+                        p.health_failures = 0;
+                        p.probe_error = None;
+                        std::mem::take(&mut p.unhealthy)
+                    }
+                    None => false,
+                };
+                if was_unhealthy {
                     let detail = h.check.to_string();
                     self.log(
                         out,
@@ -116,19 +123,20 @@ impl Process {
             Err(r) => r,
         };
         let detail = format!("{}: {reason}", h.check);
-        self.probe_error = Some(detail.clone());
+        self.probing.probe_error = Some(detail.clone());
         let grace = self
             .running_since
             .is_some_and(|t| now.since(t).as_secs() < h.start_period);
         if grace {
             return Outcome::Ok;
         }
-        self.health_failures = self.health_failures.saturating_add(1);
-        if self.health_failures < h.retries {
+        let probing = &mut *self.probing;
+        probing.health_failures = probing.health_failures.saturating_add(1);
+        if probing.health_failures < h.retries {
             return Outcome::Ok;
         }
-        let n = self.health_failures;
-        self.unhealthy = true;
+        let n = probing.health_failures;
+        probing.unhealthy = true;
         let msg = format!(
             "{}: unhealthy after {n} failed checks ({detail}), restarting",
             self.name()
@@ -152,7 +160,7 @@ impl Process {
         let Some(pid) = self.pid else {
             return Outcome::Ignored;
         };
-        self.fail = Some(reason);
+        self.probing.fail = Some(reason);
         self.signal_stop(pid, now, out)
     }
 
@@ -167,7 +175,9 @@ impl Process {
         self.laststop = Some(now);
         self.exitstatus = Some(status.code());
         self.running_since = None;
-        self.health_failures = 0;
+        if let Some(p) = self.probing.boxed_mut() {
+            p.health_failures = 0;
+        }
         self.spawnerr = Some(reason);
         self.enter_backoff(now, out);
         self.pid = None;

@@ -15,11 +15,11 @@ impl Process {
             exitstatus: self.exitstatus,
             backoff: self.backoff,
             delay: self.delay,
-            fail: self.fail.clone(),
+            fail: self.probing.fail.clone(),
             running_since: self.running_since,
-            probe_error: self.probe_error.clone(),
-            health_failures: self.health_failures,
-            unhealthy: self.unhealthy,
+            probe_error: self.probing.probe_error.clone(),
+            health_failures: self.probing.health_failures,
+            unhealthy: self.probing.unhealthy,
         }
     }
 
@@ -38,11 +38,13 @@ impl Process {
         p.exitstatus = s.exitstatus;
         p.backoff = s.backoff;
         p.delay = s.delay;
-        p.fail = s.fail;
         p.running_since = s.running_since;
-        p.probe_error = s.probe_error;
-        p.health_failures = s.health_failures;
-        p.unhealthy = s.unhealthy;
+        p.probing = Rare::new(Probing {
+            fail: s.fail,
+            probe_error: s.probe_error,
+            health_failures: s.health_failures,
+            unhealthy: s.unhealthy,
+        });
         p
     }
 }

@@ -232,6 +232,7 @@ fn every_state_input_pair_keeps_the_invariants() {
         for input in all_inputs() {
             let mut p = in_state(state);
             let row = format!("{state} {input:?}");
+            let probe_failed = matches!(input, Input::NotReady { .. });
             let (_, a) = step(&mut p, input, 100_000);
             // Transitions chain from the old state to the new one.
             let mut cur = state;
@@ -258,6 +259,11 @@ fn every_state_input_pair_keeps_the_invariants() {
             // Each Spawn leaves it STARTING without a pid, waiting for the fork result.
             if spawns(&a) > 0 {
                 assert_eq!((s, p.pid()), (Starting, None), "{row}");
+            }
+            // The reference's rules leave the readiness and health state unboxed (only a
+            // readiness probe's failure, which they never see, sets it).
+            if !probe_failed {
+                assert!(!p.probing.is_boxed(), "{row}");
             }
         }
     }
