@@ -5,28 +5,15 @@
 
 mod common;
 
-use common::{supervisord_bin, TestDir};
-use std::process::{Command, Output};
+use common::TestDir;
+use std::process::Output;
 
 fn check(dir: &TestDir, body: &str, json: bool) -> Output {
     let conf = format!(
         "[supervisord]\nlogfile={d}/s.log\npidfile={d}/s.pid\n{body}",
         d = dir.s()
     );
-    let path = dir.write("supervisord.conf", &conf);
-    let mut cmd = Command::new(supervisord_bin());
-    cmd.arg("--check-config");
-    if json {
-        cmd.arg("--json");
-    }
-    cmd.arg("-c")
-        .arg(&path)
-        .current_dir(&dir.path)
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", dir.s())
-        .output()
-        .unwrap()
+    common::check_config(dir, &conf, json)
 }
 
 fn text(b: &[u8]) -> String {

@@ -3,30 +3,13 @@
 
 mod common;
 
-use common::{supervisord_bin, TestDir};
-use std::process::{Command, Output};
+use common::TestDir;
+use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_echo_supervisord_conf");
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-fn check(dir: &TestDir, conf: &str, json: bool) -> Output {
-    let path = dir.write("supervisord.conf", conf);
-    let mut cmd = Command::new(supervisord_bin());
-    cmd.arg("--check-config");
-    if json {
-        cmd.arg("--json");
-    }
-    cmd.arg("-c")
-        .arg(&path)
-        .current_dir(&dir.path)
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", dir.s())
-        .output()
-        .unwrap()
 }
 
 fn sample() -> String {
@@ -44,13 +27,13 @@ fn prints_the_library_sample() {
 #[test]
 fn the_sample_loads_as_printed() {
     let dir = TestDir::new();
-    let out = check(&dir, &sample(), false);
+    let out = common::check_config(&dir, &sample(), false);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let summary = text(&out.stdout);
     assert!(summary.contains("unix:///tmp/supervisor.sock"), "{summary}");
     assert!(!summary.contains("warning:"), "{summary}");
 
-    let out = check(&dir, &sample(), true);
+    let out = common::check_config(&dir, &sample(), true);
     let json = text(&out.stdout);
     assert!(json.contains("\"accepted\": true"), "{json}");
     assert!(json.contains("\"warnings\": []"), "{json}");
@@ -87,7 +70,7 @@ fn the_sample_loads_with_every_option_switched_on() {
     let dir = TestDir::new();
     let all = uncommented(&sample());
     assert!(all.contains("\n[program:example]\n") && all.contains("\nsocket_mode=0700"));
-    let out = check(&dir, &all, true);
+    let out = common::check_config(&dir, &all, true);
     let json = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{json}");
     assert!(json.contains("\"accepted\": true"), "{json}");

@@ -5,50 +5,13 @@ use crate::config::model::{AutoRestart, LogTarget};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-fn channel() -> ChannelConfig {
-    ChannelConfig {
-        logfile: LogTarget::Auto,
-        logfile_maxbytes: 50 << 20,
-        logfile_backups: 10,
-        capture_maxbytes: 0,
-        events_enabled: false,
-        syslog: false,
-        log: Default::default(),
-    }
-}
-
+/// A `[program:group]` process with the reference's defaults (the machine tests' config).
 fn proc(group: &str, name: &str) -> ProcessConfig {
     ProcessConfig {
         name: name.into(),
         group: group.into(),
         section: format!("program:{group}"),
-        numprocs: 1,
-        command: "/bin/sleep 100".into(),
-        directory: None,
-        umask: None,
-        priority: 999,
-        autostart: true,
-        autorestart: AutoRestart::Unexpected,
-        startsecs: 1,
-        startretries: 3,
-        exitcodes: vec![0],
-        stopsignal: 15,
-        stopwaitsecs: 10,
-        stopasgroup: false,
-        killasgroup: false,
-        log_lifecycle: false,
-        user: None,
-        uid: None,
-        gid: None,
-        groups: vec![],
-        login: None,
-        redirect_stderr: false,
-        stdout: channel(),
-        stderr: channel(),
-        environment: vec![],
-        environment_files: Default::default(),
-        serverurl: None,
-        supervision: Default::default(),
+        ..crate::process::machine::tests::cfg()
     }
 }
 

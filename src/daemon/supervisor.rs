@@ -73,8 +73,10 @@ pub struct Supervisor {
     releasing: bool,
     /// Readiness and health probes.
     probes: Probes,
-    /// A state changed since the probes were last told what to probe.
-    probes_stale: bool,
+    /// Processes whose state changed since the probes were last told what to probe.
+    probes_stale: Vec<ProcId>,
+    /// Processes came or went (or changed config): every process is looked at again.
+    probes_all_stale: bool,
     /// What was started or stopped by hand (`state_file`).
     manual: Manual,
 }
@@ -98,7 +100,8 @@ impl Supervisor {
             held: Vec::new(),
             releasing: false,
             probes: Probes::default(),
-            probes_stale: true,
+            probes_stale: Vec::new(),
+            probes_all_stale: true,
             manual: Manual::new(config.supervisord.state_file.clone()),
         }
     }
@@ -169,7 +172,7 @@ impl Supervisor {
     /// Processes were added or removed: their deadlines must be looked at again.
     pub fn procs_changed(&mut self) {
         self.deadline = None;
-        self.probes_stale = true;
+        self.probes_all_stale = true;
         self.states_changed = true;
     }
 
@@ -306,7 +309,7 @@ impl Supervisor {
                 tries,
             } => {
                 self.states_changed = true;
-                self.probes_stale = true;
+                self.probes_stale.push(id);
                 let p = self.procs.get_mut(id)?;
                 p.counters.on_transition(to);
                 if (to.is_stopped() || to == State::Backoff) && p.machine.laststop().is_some() {
@@ -452,6 +455,9 @@ impl Supervisor {
             crate::daemon::bus::listener_spawned(l);
         }
         self.procs.set_pid(id, pid);
+        // A new pid is a new instance to probe, even when the state did not change (a
+        // held spawn is STARTING before and after).
+        self.probes_stale.push(id);
         self.feed(id, Input::Spawned { pid }, now, cx);
     }
 
@@ -478,15 +484,18 @@ impl Supervisor {
     /// out the late ones, and feeds what finished.
     pub fn run_probes(&mut self, now: Mono, cx: &mut Cx<'_>) {
         for _ in 0..8 {
-            if std::mem::take(&mut self.probes_stale) {
-                let mut ids = self.probes.procs();
+            // Only the processes whose state changed, so a restart costs the same with 1
+            // program or 1000; the whole table after processes came or went.
+            let mut ids = std::mem::take(&mut self.probes_stale);
+            if std::mem::take(&mut self.probes_all_stale) {
+                ids.extend(self.probes.procs());
                 ids.extend(self.procs.iter().map(|(id, _)| id));
-                crate::sort::sort(&mut ids);
-                ids.dedup();
-                for id in ids {
-                    let want = self.procs.get(id).and_then(probe_want);
-                    self.probes.sync(id, want, cx.io);
-                }
+            }
+            crate::sort::sort(&mut ids);
+            ids.dedup();
+            for id in ids {
+                let want = self.procs.get(id).and_then(probe_want);
+                self.probes.sync(id, want, cx.io);
             }
             let Supervisor {
                 procs,
@@ -601,7 +610,7 @@ impl Supervisor {
             io.remove(key);
         }
         self.probes.forget(id, io);
-        self.probes_stale = true;
+        self.probes_stale.push(id);
     }
 
     /// Processes whose machine deadline has come.

@@ -267,3 +267,22 @@ pub fn ctl_output(conf: &Path, args: &[&str]) -> Output {
         .output()
         .expect("run supervisorctl")
 }
+
+/// `supervisord --check-config [--json] -c DIR/supervisord.conf` with `conf` written there,
+/// run in `dir` with a minimal environment.
+pub fn check_config(dir: &TestDir, conf: &str, json: bool) -> Output {
+    let path = dir.write("supervisord.conf", conf);
+    let mut cmd = Command::new(supervisord_bin());
+    cmd.arg("--check-config");
+    if json {
+        cmd.arg("--json");
+    }
+    cmd.arg("-c")
+        .arg(&path)
+        .current_dir(&dir.path)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", dir.s())
+        .output()
+        .unwrap()
+}
