@@ -100,13 +100,13 @@ struct Slot {
 }
 
 impl Slot {
-    fn due(&self) -> Mono {
+    fn due(&self) -> Option<Mono> {
         match &self.running {
-            Some(Running::Connect { deadline, .. }) => *deadline,
+            Some(Running::Connect { deadline, .. }) => Some(*deadline),
             // A killed probe waits for its reap, not for a time.
-            Some(Running::Exec { killed: true, .. }) => Mono(u64::MAX),
-            Some(Running::Exec { deadline, .. }) => *deadline,
-            None => self.next_at,
+            Some(Running::Exec { killed: true, .. }) => None,
+            Some(Running::Exec { deadline, .. }) => Some(*deadline),
+            None => Some(self.next_at),
         }
     }
 }
@@ -157,7 +157,7 @@ impl Probes {
 
     /// The earliest time a probe starts or times out.
     pub fn deadline(&self) -> Option<Mono> {
-        self.slots.values().map(Slot::due).min()
+        self.slots.values().filter_map(Slot::due).min()
     }
 
     /// Starts the probes that are due and times out those past their deadline.
@@ -166,7 +166,7 @@ impl Probes {
         let due: Vec<ProcId> = self
             .slots
             .iter()
-            .filter(|(_, s)| s.due() <= now)
+            .filter(|(_, s)| s.due().is_some_and(|d| d <= now))
             .map(|(id, _)| *id)
             .collect();
         for id in due {
